@@ -1,0 +1,55 @@
+# Build helpers shared by every module (STYLE.md section 2).
+#
+#   cs_add_module(<name> SRCS ... DEPS ...)   one static library cs_<name> per src/<name>/ folder
+#   cs_add_test(<name> SRCS ... DEPS ...)     a GoogleTest binary registered with ctest
+#   cs_add_benchmark(<name> SRCS ... DEPS ...) a Google Benchmark binary (not run by ctest)
+#
+# Module dependencies must follow cmake/layers.txt; scripts/check-layers.sh enforces it.
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_C_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
+
+option(CS_WERROR "Treat compiler warnings as errors" OFF)
+set(CS_SANITIZE "" CACHE STRING "Sanitizers to enable: address,undefined | thread | empty")
+
+# -Wmissing-field-initializers: GCC 12 fires on designated initializers that rely on member
+# defaults, which is exactly how option structs are meant to be used.
+set(CS_WARNINGS -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+if(CS_WERROR)
+  list(APPEND CS_WARNINGS -Werror)
+endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  list(APPEND CS_WARNINGS -Wthread-safety)
+endif()
+
+if(CS_SANITIZE)
+  add_compile_options(-fsanitize=${CS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=${CS_SANITIZE})
+endif()
+
+function(cs_add_module name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_library(cs_${name} STATIC ${ARG_SRCS})
+  target_include_directories(cs_${name} PUBLIC "${PROJECT_SOURCE_DIR}/src")
+  target_compile_options(cs_${name} PRIVATE ${CS_WARNINGS})
+  target_link_libraries(cs_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+function(cs_add_test name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_compile_options(${name} PRIVATE ${CS_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
+endfunction()
+
+function(cs_add_benchmark name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_compile_options(${name} PRIVATE ${CS_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+endfunction()
