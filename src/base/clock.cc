@@ -50,7 +50,8 @@ absl::Duration FakeClock::total_slept() const {
 }
 
 SeededRandom::SeededRandom(uint64_t seed)
-    : engine_(seed != 0 ? seed : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {}
+    : engine_(seed != 0 ? seed
+                        : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {}
 
 uint64_t SeededRandom::Next() {
   absl::MutexLock lock(&mu_);

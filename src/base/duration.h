@@ -16,7 +16,8 @@ namespace cardinalsin::base {
 // Returns InvalidArgument naming the input when it is not a duration.
 [[nodiscard]] absl::StatusOr<absl::Duration> ParseHumanDuration(std::string_view text);
 
-// Formats as the shortest exact term sequence ParseHumanDuration() accepts ("1h30m", "250ms", "0s").
+// Formats as the shortest exact term sequence ParseHumanDuration() accepts ("1h30m", "250ms",
+// "0s").
 std::string FormatHumanDuration(absl::Duration d);
 
 }  // namespace cardinalsin::base

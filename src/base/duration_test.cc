@@ -30,7 +30,8 @@ TEST(ParseHumanDurationTest, RejectsMalformedInputNamingIt) {
 TEST(FormatHumanDurationTest, RoundTrips) {
   for (absl::Duration d : {absl::ZeroDuration(), absl::Milliseconds(250), absl::Seconds(60),
                            absl::Minutes(90), absl::Hours(25), absl::Hours(24 * 400)}) {
-    EXPECT_THAT(ParseHumanDuration(FormatHumanDuration(d)), IsOkAndHolds(d)) << FormatHumanDuration(d);
+    EXPECT_THAT(ParseHumanDuration(FormatHumanDuration(d)), IsOkAndHolds(d))
+        << FormatHumanDuration(d);
   }
   EXPECT_EQ(FormatHumanDuration(absl::Minutes(90)), "1h30m");
   EXPECT_EQ(FormatHumanDuration(absl::Seconds(1800)), "30m");

@@ -18,13 +18,20 @@ std::string FormatTime(spdlog::log_clock::time_point tp) {
 
 std::string_view LevelName(spdlog::level::level_enum level) {
   switch (level) {
-    case spdlog::level::trace: return "trace";
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warn";
-    case spdlog::level::err: return "error";
-    case spdlog::level::critical: return "critical";
-    default: return "off";
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "critical";
+    default:
+      return "off";
   }
 }
 
@@ -32,11 +39,11 @@ std::string_view LevelName(spdlog::level::level_enum level) {
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string line = absl::StrFormat(
-        R"({"ts":"%s","level":"%s","msg":"%s"})"
-        "\n",
-        FormatTime(msg.time), LevelName(msg.level),
-        JsonEscape(std::string_view(msg.payload.data(), msg.payload.size())));
+    std::string line =
+        absl::StrFormat(R"({"ts":"%s","level":"%s","msg":"%s"})"
+                        "\n",
+                        FormatTime(msg.time), LevelName(msg.level),
+                        JsonEscape(std::string_view(msg.payload.data(), msg.payload.size())));
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -47,9 +54,8 @@ class JsonFormatter final : public spdlog::formatter {
 class TextFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string line =
-        absl::StrFormat("%s %-5s %s\n", FormatTime(msg.time), LevelName(msg.level),
-                        std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string line = absl::StrFormat("%s %-5s %s\n", FormatTime(msg.time), LevelName(msg.level),
+                                       std::string_view(msg.payload.data(), msg.payload.size()));
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -82,8 +88,8 @@ absl::Status InitLogging(const LogOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrFormat("invalid log format '%s', expected one of [text, json]", options.format));
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      "cardinalsin", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("cardinalsin",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_formatter(std::move(formatter));
   logger->set_level(*level);
   logger->flush_on(spdlog::level::warn);
@@ -96,11 +102,21 @@ std::string JsonEscape(std::string_view s) {
   out.reserve(s.size() + 8);
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += absl::StrFormat("\\u%04x", c);

@@ -20,7 +20,7 @@
 namespace cardinalsin::base {
 
 struct LogOptions {
-  std::string level = "info";  // trace, debug, info, warn, error
+  std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // text, json
 };
 

@@ -15,10 +15,10 @@
 #define CS_INTERNAL_CONCAT_INNER(a, b) a##b
 #define CS_INTERNAL_CONCAT(a, b) CS_INTERNAL_CONCAT_INNER(a, b)
 
-#define CS_RETURN_IF_ERROR(expr)                                             \
-  do {                                                                       \
+#define CS_RETURN_IF_ERROR(expr)                                              \
+  do {                                                                        \
     if (::absl::Status cs_internal_status = (expr); !cs_internal_status.ok()) \
-      return cs_internal_status;                                             \
+      return cs_internal_status;                                              \
   } while (false)
 
 #define CS_INTERNAL_ASSIGN_OR_RETURN(tmp, lhs, expr) \

@@ -15,7 +15,9 @@
 
 namespace cardinalsin::base {
 
-inline absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view AsAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 namespace internal {
 inline absl::string_view StrCatPiece(std::string_view s) { return AsAbsl(s); }

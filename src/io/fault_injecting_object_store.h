@@ -7,7 +7,8 @@
 //   store.AddRule({.ops = kOpPut, .key_prefix = "t/_catalog/", .error = absl::UnavailableError(
 //       "injected 503 SlowDown"), .remaining = 2});        // next two catalog puts fail
 //   store.AddRule({.ops = kOpPut, .apply_then_fail = true, .remaining = 1,
-//       .error = absl::DeadlineExceededError("injected timeout")});  // lands, but caller sees error
+//       .error = absl::DeadlineExceededError("injected timeout")});  // lands, but caller sees
+//       error
 //
 // Rules are checked in insertion order; the first matching rule whose budget is not used up and
 // whose coin flip succeeds decides the call. Latency is slept on the injected Clock, so with a
@@ -38,12 +39,12 @@ enum ObjectStoreOp : uint32_t {
 };
 
 struct FaultRule {
-  uint32_t ops = kOpAll;        // bitmask of ObjectStoreOp
-  std::string key_prefix;       // matches keys (or list prefixes) starting with this
-  absl::Status error;           // injected failure; OK = no failure (latency-only rule)
+  uint32_t ops = kOpAll;   // bitmask of ObjectStoreOp
+  std::string key_prefix;  // matches keys (or list prefixes) starting with this
+  absl::Status error;      // injected failure; OK = no failure (latency-only rule)
   absl::Duration latency = absl::ZeroDuration();  // added before the call
-  double probability = 1.0;     // chance that a matching call is affected
-  int64_t remaining = -1;       // affected calls left; -1 = unlimited
+  double probability = 1.0;                       // chance that a matching call is affected
+  int64_t remaining = -1;                         // affected calls left; -1 = unlimited
   // Performs the real operation, then reports `error` anyway: a write that landed but whose
   // response was lost (timeouts, dropped connections). Only meaningful for mutating ops.
   bool apply_then_fail = false;

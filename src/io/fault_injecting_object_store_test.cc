@@ -13,17 +13,16 @@ using ::cardinalsin::base::testing::IsOkAndHolds;
 using ::cardinalsin::base::testing::StatusIs;
 
 // With no rules the wrapper is transparent: it must pass the whole contract.
-INSTANTIATE_TEST_SUITE_P(
-    FaultInjectingWithoutRules, ObjectStoreConformanceTest,
-    ::testing::Values(testing::ObjectStoreFactory{
-        "fault_injecting",
-        []() -> absl::StatusOr<std::unique_ptr<ObjectStore>> {
-          static InMemoryObjectStore* inner = new InMemoryObjectStore();
-          static base::SeededRandom* random = new base::SeededRandom(1);
-          return std::unique_ptr<ObjectStore>(
-              new FaultInjectingObjectStore(*inner, base::SystemClock(), *random));
-        }}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(FaultInjectingWithoutRules, ObjectStoreConformanceTest,
+                         ::testing::Values(testing::ObjectStoreFactory{
+                             "fault_injecting",
+                             []() -> absl::StatusOr<std::unique_ptr<ObjectStore>> {
+                               static InMemoryObjectStore* inner = new InMemoryObjectStore();
+                               static base::SeededRandom* random = new base::SeededRandom(1);
+                               return std::unique_ptr<ObjectStore>(new FaultInjectingObjectStore(
+                                   *inner, base::SystemClock(), *random));
+                             }}),
+                         [](const auto& info) { return info.param.name; });
 
 class FaultInjectingObjectStoreTest : public ::testing::Test {
  protected:
@@ -80,8 +79,8 @@ TEST_F(FaultInjectingObjectStoreTest, TruncatedReadsAndProbability) {
 }
 
 TEST_F(FaultInjectingObjectStoreTest, MultipartFailuresAbortCleanly) {
-  store_.AddRule({.ops = kOpMultipart, .error = absl::UnavailableError("part lost"),
-                  .remaining = 1});
+  store_.AddRule(
+      {.ops = kOpMultipart, .error = absl::UnavailableError("part lost"), .remaining = 1});
   // The first multipart call (starting the upload) fails; nothing may become visible.
   EXPECT_THAT(PutLarge(store_, "big", std::string(11 << 20, 'x'), 8 << 20, 5 << 20),
               StatusIs(absl::StatusCode::kUnavailable));

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "base/strings.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "io/internal/list_page_builder.h"
 
 namespace cardinalsin::io {
@@ -106,10 +106,9 @@ absl::StatusOr<ObjectMeta> InMemoryObjectStore::Put(std::string_view key, std::s
       return absl::InvalidArgumentError("update-if-match put without an etag");
     }
     if (!exists || it->second.meta.etag != options.if_match_etag) {
-      return absl::FailedPreconditionError(
-          base::StrCat("precondition failed: ", key,
-                       exists ? " has a different etag" : " does not exist", " (if-match ",
-                       options.if_match_etag, ")"));
+      return absl::FailedPreconditionError(base::StrCat(
+          "precondition failed: ", key, exists ? " has a different etag" : " does not exist",
+          " (if-match ", options.if_match_etag, ")"));
     }
   }
   Object object{std::string(data), ObjectMeta{.key = std::string(key),

@@ -12,9 +12,9 @@
 #include <random>
 #include <vector>
 
-#include "base/strings.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "io/internal/list_page_builder.h"
 
 namespace cardinalsin::io {
@@ -29,14 +29,19 @@ constexpr absl::Duration kStaleTempAge = absl::Hours(1);
 absl::Status ErrnoStatus(int err, std::string_view what, std::string_view path) {
   std::string message = base::StrCat(what, " ", path, ": ", std::strerror(err));
   switch (err) {
-    case ENOENT: return absl::NotFoundError(message);
+    case ENOENT:
+      return absl::NotFoundError(message);
     case ENOSPC:
-    case EDQUOT: return absl::ResourceExhaustedError(message);
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
     case EACCES:
     case EPERM:
-    case EROFS: return absl::PermissionDeniedError(message);
-    case EIO: return absl::DataLossError(message);
-    default: return absl::InternalError(message);
+    case EROFS:
+      return absl::PermissionDeniedError(message);
+    case EIO:
+      return absl::DataLossError(message);
+    default:
+      return absl::InternalError(message);
   }
 }
 
@@ -98,8 +103,8 @@ absl::Status MakeDirs(const std::string& dir) {
         base::StrCat("cannot create directory ", dir, ": an object exists at that path"));
   }
   if (errno == ENOTDIR) {
-    return absl::FailedPreconditionError(
-        base::StrCat("cannot create directory ", dir, ": an ancestor is an object, not a directory"));
+    return absl::FailedPreconditionError(base::StrCat(
+        "cannot create directory ", dir, ": an ancestor is an object, not a directory"));
   }
   const std::string parent = Parent(dir);
   if (parent != dir) CS_RETURN_IF_ERROR(MakeDirs(parent));
@@ -276,10 +281,12 @@ class LocalMultipartUpload final : public MultipartUpload {
     }
     ::closedir(d);
     if (parts.empty()) {
-      return absl::InvalidArgumentError(base::StrCat("multipart upload for ", key_, " has no parts"));
+      return absl::InvalidArgumentError(
+          base::StrCat("multipart upload for ", key_, " has no parts"));
     }
     std::sort(parts.begin(), parts.end());
-    const std::string temp = base::StrCat(store_->root(), "/", kTempDir, "/", store_->NewTempName());
+    const std::string temp =
+        base::StrCat(store_->root(), "/", kTempDir, "/", store_->NewTempName());
     {
       Fd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
       if (out.get() < 0) return ErrnoStatus(errno, "create", temp);
@@ -361,9 +368,8 @@ absl::StatusOr<std::string> LocalObjectStore::PathFor(std::string_view key) cons
   CS_RETURN_IF_ERROR(ValidateKey(key));
   std::string_view first = key.substr(0, key.find('/'));
   if (first == kTempDir || first == kLockDir || first == kUploadDir) {
-    return absl::InvalidArgumentError(
-        base::StrCat("invalid object key '", key, "': '", first,
-                     "' is reserved by the local object store"));
+    return absl::InvalidArgumentError(base::StrCat("invalid object key '", key, "': '", first,
+                                                   "' is reserved by the local object store"));
   }
   return base::StrCat(root_, "/", key);
 }
@@ -395,11 +401,12 @@ absl::StatusOr<ObjectMeta> LocalObjectStore::Commit(std::string_view key,
   struct stat current;
   bool exists = ::stat(path.c_str(), &current) == 0;
   if (exists && S_ISDIR(current.st_mode)) {
-    return absl::FailedPreconditionError(base::StrCat(
-        "cannot put ", key, ": other keys use it as a prefix ('", key, "/...')"));
+    return absl::FailedPreconditionError(
+        base::StrCat("cannot put ", key, ": other keys use it as a prefix ('", key, "/...')"));
   }
   switch (options.mode) {
-    case PutMode::kOverwrite: break;
+    case PutMode::kOverwrite:
+      break;
     case PutMode::kCreateIfAbsent:
       if (exists) {
         return absl::FailedPreconditionError(
@@ -411,10 +418,9 @@ absl::StatusOr<ObjectMeta> LocalObjectStore::Commit(std::string_view key,
         return absl::InvalidArgumentError("update-if-match put without an etag");
       }
       if (!exists || MetaFromStat(key, current).etag != options.if_match_etag) {
-        return absl::FailedPreconditionError(
-            base::StrCat("precondition failed: ", key,
-                         exists ? " has a different etag" : " does not exist", " (if-match ",
-                         options.if_match_etag, ")"));
+        return absl::FailedPreconditionError(base::StrCat(
+            "precondition failed: ", key, exists ? " has a different etag" : " does not exist",
+            " (if-match ", options.if_match_etag, ")"));
       }
       break;
   }
@@ -438,8 +444,8 @@ absl::StatusOr<ObjectMeta> LocalObjectStore::Commit(std::string_view key,
   CS_RETURN_IF_ERROR(MakeDirs(dir));
   if (::rename(temp_path.c_str(), path.c_str()) != 0) {
     if (errno == EISDIR) {
-      return absl::FailedPreconditionError(base::StrCat(
-          "cannot put ", key, ": other keys use it as a prefix ('", key, "/...')"));
+      return absl::FailedPreconditionError(
+          base::StrCat("cannot put ", key, ": other keys use it as a prefix ('", key, "/...')"));
     }
     return ErrnoStatus(errno, "rename to", path);
   }
@@ -495,9 +501,8 @@ absl::Status LocalObjectStore::Delete(std::string_view key) {
 absl::StatusOr<ListPage> LocalObjectStore::List(const ListOptions& options) {
   CS_RETURN_IF_ERROR(internal::ValidateListOptions(options));
   if (!options.delimiter.empty() && options.delimiter != "/") {
-    return absl::InvalidArgumentError(
-        base::StrCat("the local object store supports only the '/' delimiter, got '",
-                     options.delimiter, "'"));
+    return absl::InvalidArgumentError(base::StrCat(
+        "the local object store supports only the '/' delimiter, got '", options.delimiter, "'"));
   }
   internal::ListPageBuilder builder(options);
   // Walk from the deepest directory that is a whole-segment prefix of `prefix`.
@@ -521,8 +526,7 @@ absl::StatusOr<std::unique_ptr<MultipartUpload>> LocalObjectStore::StartMultipar
   CS_RETURN_IF_ERROR(PathFor(key).status());
   const std::string dir = base::StrCat(root_, "/", kUploadDir, "/", NewTempName());
   if (::mkdir(dir.c_str(), 0755) != 0) return ErrnoStatus(errno, "mkdir", dir);
-  return std::unique_ptr<MultipartUpload>(
-      new LocalMultipartUpload(this, std::string(key), dir));
+  return std::unique_ptr<MultipartUpload>(new LocalMultipartUpload(this, std::string(key), dir));
 }
 
 }  // namespace cardinalsin::io

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <vector>
 
-#include "base/strings.h"
 #include "absl/strings/str_format.h"
+#include "base/strings.h"
 #include "base/testing/status_matchers.h"
 #include "io/object_store_conformance.h"
 
@@ -28,15 +28,15 @@ std::string NewTempDir() {
   return pattern;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Local, ObjectStoreConformanceTest,
-    ::testing::Values(testing::ObjectStoreFactory{
-        "local",
-        []() -> absl::StatusOr<std::unique_ptr<ObjectStore>> {
-          CS_ASSIGN_OR_RETURN(auto store, LocalObjectStore::Open(NewTempDir()));
-          return std::unique_ptr<ObjectStore>(std::move(store));
-        }}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Local, ObjectStoreConformanceTest,
+                         ::testing::Values(testing::ObjectStoreFactory{
+                             "local",
+                             []() -> absl::StatusOr<std::unique_ptr<ObjectStore>> {
+                               CS_ASSIGN_OR_RETURN(auto store,
+                                                   LocalObjectStore::Open(NewTempDir()));
+                               return std::unique_ptr<ObjectStore>(std::move(store));
+                             }}),
+                         [](const auto& info) { return info.param.name; });
 
 class LocalObjectStoreTest : public ::testing::Test {
  protected:
@@ -83,8 +83,8 @@ TEST_F(LocalObjectStoreTest, OpenRemovesStaleTempFilesOnly) {
   std::ofstream(stale) << "partial";
   std::ofstream(fresh) << "partial";
   base::FakeClock clock(absl::Now() + absl::Hours(2));
-  std::filesystem::last_write_time(fresh, std::filesystem::file_time_type::clock::now() +
-                                              std::chrono::hours(2));
+  std::filesystem::last_write_time(
+      fresh, std::filesystem::file_time_type::clock::now() + std::chrono::hours(2));
   CS_ASSERT_OK(LocalObjectStore::Open(root_, clock).status());
   EXPECT_FALSE(std::filesystem::exists(stale));
   EXPECT_TRUE(std::filesystem::exists(fresh));

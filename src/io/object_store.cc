@@ -1,9 +1,9 @@
 #include "io/object_store.h"
 
-#include "base/strings.h"
 #include <algorithm>
 
 #include "base/status_macros.h"
+#include "base/strings.h"
 
 namespace cardinalsin::io {
 
@@ -40,14 +40,13 @@ absl::StatusOr<std::vector<ObjectMeta>> ListAll(ObjectStore& store, std::string_
   return all;
 }
 
-absl::StatusOr<ObjectMeta> PutLarge(ObjectStore& store, std::string_view key,
-                                    std::string_view data, size_t multipart_threshold,
-                                    size_t part_bytes) {
+absl::StatusOr<ObjectMeta> PutLarge(ObjectStore& store, std::string_view key, std::string_view data,
+                                    size_t multipart_threshold, size_t part_bytes) {
   if (data.size() <= multipart_threshold) return store.Put(key, data);
   if (part_bytes < MultipartUpload::kMinPartBytes) {
-    return absl::InvalidArgumentError(
-        base::StrCat("multipart part size ", part_bytes, " is below the S3 minimum ",
-                     MultipartUpload::kMinPartBytes));
+    return absl::InvalidArgumentError(base::StrCat("multipart part size ", part_bytes,
+                                                   " is below the S3 minimum ",
+                                                   MultipartUpload::kMinPartBytes));
   }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<MultipartUpload> upload, store.StartMultipartUpload(key));
   int part_number = 1;

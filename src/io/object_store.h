@@ -80,7 +80,7 @@ struct ListOptions {
 };
 
 struct ListPage {
-  std::vector<ObjectMeta> objects;          // ascending by key (byte order)
+  std::vector<ObjectMeta> objects;           // ascending by key (byte order)
   std::vector<std::string> common_prefixes;  // ascending, each ends with the delimiter
   std::string next_continuation_token;       // empty when this is the last page
 };

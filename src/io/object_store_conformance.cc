@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "base/strings.h"
 #include "absl/strings/str_format.h"
+#include "base/strings.h"
 #include "base/testing/status_matchers.h"
 
 namespace cardinalsin::io::testing {
@@ -39,9 +39,9 @@ void ObjectStoreConformanceTest::SetUp() {
   ASSERT_TRUE(store.ok()) << store.status();
   store_ = std::move(store).value();
   std::random_device rd;
-  prefix_ = absl::StrFormat("conformance/%s-%08x%08x/",
-                            ::testing::UnitTest::GetInstance()->current_test_info()->name(), rd(),
-                            rd());
+  prefix_ =
+      absl::StrFormat("conformance/%s-%08x%08x/",
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name(), rd(), rd());
 }
 
 void ObjectStoreConformanceTest::TearDown() {
@@ -134,8 +134,8 @@ TEST_P(ObjectStoreConformanceTest, RangedReads) {
 
 TEST_P(ObjectStoreConformanceTest, KeysWithSpecialCharacters) {
   const std::vector<std::string> names = {
-      "sp ace/file name.txt", "plus+sign", "percent%25and%", "eq=amp&q?", "tilde~star*(paren)",
-      "unicode/é中文", "dots.in.name/x..y", "colon:semi;comma,"};
+      "sp ace/file name.txt", "plus+sign",     "percent%25and%",    "eq=amp&q?",
+      "tilde~star*(paren)",   "unicode/é中文", "dots.in.name/x..y", "colon:semi;comma,"};
   for (size_t i = 0; i < names.size(); ++i) {
     CS_ASSERT_OK(store_->Put(Key(names[i]), names[i])) << names[i];
   }
@@ -150,9 +150,9 @@ TEST_P(ObjectStoreConformanceTest, KeysWithSpecialCharacters) {
 }
 
 TEST_P(ObjectStoreConformanceTest, InvalidKeysRejected) {
-  for (const std::string& bad : {std::string(""), std::string("/abs"), std::string("a//b"),
-                                std::string("a/../b"), std::string("trailing/"),
-                                std::string(kMaxKeyBytes + 1, 'k')}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("/abs"), std::string("a//b"), std::string("a/../b"),
+        std::string("trailing/"), std::string(kMaxKeyBytes + 1, 'k')}) {
     EXPECT_THAT(store_->Put(bad, "x"), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
@@ -211,8 +211,7 @@ TEST_P(ObjectStoreConformanceTest, ListDelimiterAndStartAfter) {
   // start_after tails a sequence-numbered log.
   CS_ASSERT_OK_AND_ASSIGN(ListPage tail,
                           store_->List({.prefix = Key("t/"), .start_after = Key("t/b/1")}));
-  EXPECT_THAT(Keys(tail.objects),
-              ElementsAre(Key("t/b/2"), Key("t/c/d/e"), Key("t/d.json")));
+  EXPECT_THAT(Keys(tail.objects), ElementsAre(Key("t/b/2"), Key("t/c/d/e"), Key("t/d.json")));
 }
 
 TEST_P(ObjectStoreConformanceTest, MultipartRoundTrip) {
@@ -263,8 +262,8 @@ TEST_P(ObjectStoreConformanceTest, ConcurrentCreateIfAbsentHasOneWinner) {
     for (int w = 0; w < kWriters; ++w) {
       threads.emplace_back([&, w] {
         start.arrive_and_wait();
-        absl::StatusOr<ObjectMeta> r = store_->Put(key, base::StrCat("writer-", w),
-                                                   {.mode = PutMode::kCreateIfAbsent});
+        absl::StatusOr<ObjectMeta> r =
+            store_->Put(key, base::StrCat("writer-", w), {.mode = PutMode::kCreateIfAbsent});
         if (r.ok()) {
           ++wins;
         } else if (r.status().code() == absl::StatusCode::kFailedPrecondition) {

@@ -49,9 +49,11 @@ inline ::testing::AssertionResult IsOkStatus(const absl::Status& status) {
 
 // Both evaluate `expr` once and accept a streamed message: CS_ASSERT_OK(s.Put(k, v)) << k;
 #define CS_EXPECT_OK(expr) \
-  EXPECT_TRUE(::cardinalsin::base::testing::IsOkStatus(::cardinalsin::base::testing::GetStatus(expr)))
+  EXPECT_TRUE(             \
+      ::cardinalsin::base::testing::IsOkStatus(::cardinalsin::base::testing::GetStatus(expr)))
 #define CS_ASSERT_OK(expr) \
-  ASSERT_TRUE(::cardinalsin::base::testing::IsOkStatus(::cardinalsin::base::testing::GetStatus(expr)))
+  ASSERT_TRUE(             \
+      ::cardinalsin::base::testing::IsOkStatus(::cardinalsin::base::testing::GetStatus(expr)))
 #define CS_INTERNAL_ASSERT_OK_AND_ASSIGN(tmp, lhs, expr) \
   auto tmp = (expr);                                     \
   ASSERT_TRUE(tmp.ok()) << tmp.status();                 \
