@@ -1,7 +1,9 @@
 # Build helpers shared by every module (STYLE.md section 2).
 #
 #   cs_add_module(<name> SRCS ... DEPS ...)   one static library cs_<name> per src/<name>/ folder
-#   cs_add_test(<name> SRCS ... DEPS ...)     a GoogleTest binary registered with ctest
+#   cs_add_test(<name> SRCS ... DEPS ... [LABELS ...])  a GoogleTest binary registered with ctest;
+#                                             label "unit" unless LABELS says otherwise (scripts/test.sh
+#                                             runs "unit" plainly and "rgw" with Ceph RGW up)
 #   cs_add_benchmark(<name> SRCS ... DEPS ...) a Google Benchmark binary (not run by ctest)
 #
 # Module dependencies must follow cmake/layers.txt; scripts/check-layers.sh enforces it.
@@ -44,7 +46,10 @@ function(cs_add_test name)
   target_compile_options(${name} PRIVATE ${CS_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
-  set_tests_properties(${name} PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
 endfunction()
 
 function(cs_add_benchmark name)
