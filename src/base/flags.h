@@ -22,6 +22,7 @@ template <typename T>
 CLI::Option* AddOption(CLI::App& app, const std::string& name, T& value, const std::string& env,
                        const std::string& help) {
   CLI::Option* option = app.add_option(name, value, help)->capture_default_str();
+  if (option->get_default_str().empty()) option->default_str("\"\"");  // Show "empty" explicitly.
   if (!env.empty()) option->envname(env);
   return option;
 }

@@ -27,7 +27,8 @@ void AddObjectStoreOptions(CLI::App& app, ObjectStoreConfig& config) {
   base::AddOption(app, "--data-dir", config.data_dir, "DATA_DIR",
                   "Root of the local object store and the WAL");
   base::AddOption(app, "--storage-container", config.storage_container, "STORAGE_CONTAINER",
-                  "Bucket (S3) or folder under --data-dir (local) holding all objects");
+                  "Bucket (S3, required) or folder under --data-dir (local, default "
+                  "cardinalsin-data) holding all objects");
   base::AddOption(app, "--s3-endpoint", config.s3_endpoint, "S3_ENDPOINT",
                   "S3-compatible endpoint URL (MinIO, Ceph RGW); empty = AWS");
   base::AddOption(app, "--s3-region", config.s3_region, "S3_REGION", "S3 region for signing");
@@ -51,13 +52,13 @@ absl::Status ResolveObjectStoreConfig(ObjectStoreConfig& config) {
     spdlog::warn("STORAGE_BACKEND is deprecated; use CLOUD_PROVIDER");
     config.cloud_provider = Env("STORAGE_BACKEND");
   }
-  if (Env("STORAGE_CONTAINER").empty() && !Env("S3_BUCKET").empty() &&
-      config.storage_container == ObjectStoreConfig().storage_container) {
+  if (config.storage_container.empty() && !Env("S3_BUCKET").empty()) {
     config.storage_container = Env("S3_BUCKET");
   }
   const std::string provider = absl::AsciiStrToLower(config.cloud_provider);
   if (provider == "local" || provider == "memory") {
     config.cloud_provider = provider;
+    if (config.storage_container.empty()) config.storage_container = kDefaultLocalContainer;
   } else if (provider == "aws" || provider == "s3") {
     config.cloud_provider = "aws";
     if (config.storage_container.empty()) {
@@ -72,9 +73,6 @@ absl::Status ResolveObjectStoreConfig(ObjectStoreConfig& config) {
     return absl::InvalidArgumentError(base::StrCat(
         "invalid cloud-provider override '", config.cloud_provider, "': unknown cloud provider '",
         config.cloud_provider, "'; expected one of local, memory, aws, gcp, azure"));
-  }
-  if (config.storage_container.empty()) {
-    return absl::InvalidArgumentError("--storage-container (STORAGE_CONTAINER) is empty");
   }
   return absl::OkStatus();
 }

@@ -22,10 +22,14 @@
 
 namespace cardinalsin::io {
 
+inline constexpr char kDefaultLocalContainer[] = "cardinalsin-data";
+
 struct ObjectStoreConfig {
   std::string cloud_provider = "local";
   std::string data_dir = "./data";
-  std::string storage_container = "cardinalsin-data";
+  // Empty = kDefaultLocalContainer for local/memory; required (STORAGE_CONTAINER or S3_BUCKET)
+  // for aws.
+  std::string storage_container;
   std::string s3_endpoint;  // empty = AWS
   std::string s3_region = "us-east-1";
   std::string aws_access_key_id;

@@ -1,0 +1,70 @@
+// The `cardinalsin` binary: one executable, one subcommand per role (ARCHITECTURE.md section 1).
+// This file only parses flags and dispatches; each role's wiring lives with its command.
+
+#include <cstdio>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "admin_command.h"
+#include "common_options.h"
+#include "server_command.h"
+
+namespace cardinalsin::cmd {
+namespace {
+
+constexpr int kExitUnavailable = 2;
+
+// Registers a role this build does not contain yet: its --help works and lists the flags it
+// will take; running it fails with a clear message instead of pretending to work.
+CLI::App* AddUnavailable(CLI::App& app, const std::string& name, const std::string& description,
+                         unsigned ports, CommonOptions& options, int* exit_code) {
+  CLI::App* sub = app.add_subcommand(name, description + " [not available in this build]");
+  if (ports != 0) AddCommonOptions(*sub, ports, options);
+  sub->callback([name, exit_code] {
+    std::fprintf(stderr,
+                 "Error: `cardinalsin %s` is not available in this build of CardinalSin %s.\n",
+                 name.c_str(), CS_VERSION);
+    *exit_code = kExitUnavailable;
+  });
+  return sub;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "CardinalSin: a high-cardinality time-series database on object storage.\n"
+      "Every option can also be set with the environment variable shown next to it.",
+      "cardinalsin"};
+  app.set_version_flag("--version", std::string("cardinalsin ") + CS_VERSION);
+  app.require_subcommand(1);
+  app.get_formatter()->column_width(40);
+
+  int exit_code = 0;
+  CommonOptions server, ingester, query, compactor, ui, admin;
+  ingester.http_port = 8081;
+  compactor.http_port = 8082;
+  ui.http_port = 3000;
+
+  AddServerCommand(app, server, &exit_code);
+  AddUnavailable(app, "ingester", "Receive writes: WAL, buffer, flush to Parquet, catalog commits",
+                 kHttpPort | kGrpcPort | kOtlpHttpPort, ingester, &exit_code);
+  AddUnavailable(app, "query", "SQL, PromQL / Prometheus API, streaming and Flight SQL",
+                 kHttpPort | kFlightSqlPort, query, &exit_code);
+  AddUnavailable(app, "compactor", "Compaction, retention, downsampling and garbage collection",
+                 kHttpPort, compactor, &exit_code);
+  AddUnavailable(app, "generate", "Load generator (remote write, OTLP, line protocol)", 0, admin,
+                 &exit_code);
+  AddUnavailable(app, "ui", "Built-in dashboards", kHttpPort, ui, &exit_code);
+  AddAdminCommand(app, admin, &exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace cardinalsin::cmd
+
+int main(int argc, char** argv) { return cardinalsin::cmd::Main(argc, argv); }
