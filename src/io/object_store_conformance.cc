@@ -76,6 +76,10 @@ TEST_P(ObjectStoreConformanceTest, MissingKeys) {
   EXPECT_THAT(store_->GetRange(Key("missing"), 0, 10), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(store_->Head(Key("missing")), StatusIs(absl::StatusCode::kNotFound));
   CS_EXPECT_OK(store_->Delete(Key("missing")));
+  // Operators read these messages: every store says "not found" and names the key.
+  absl::Status status = store_->Get(Key("missing")).status();
+  EXPECT_NE(status.message().find("not found"), std::string::npos) << status;
+  EXPECT_NE(status.message().find(Key("missing")), std::string::npos) << status;
 }
 
 TEST_P(ObjectStoreConformanceTest, OverwriteReplacesContentAndEtag) {

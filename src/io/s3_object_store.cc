@@ -628,8 +628,8 @@ absl::Status S3ObjectStore::ErrorFor(std::string_view op, std::string_view key,
   } else if (code == absl::StatusCode::kUnavailable) {
     base::StrAppend(&message, " (after ", result.attempts,
                     result.attempts == 1 ? " attempt)" : " attempts)");
-  } else if (response.status == 404 && error.code.empty()) {
-    base::StrAppend(&message, " (not found)");
+  } else if (code == absl::StatusCode::kNotFound) {
+    base::StrAppend(&message, " (object not found)");  // Same words as the other stores.
   }
   return absl::Status(code, message);
 }
