@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -343,6 +344,7 @@ absl::StatusOr<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(const s
     if (::getcwd(resolved, sizeof(resolved)) == nullptr) return ErrnoStatus(errno, "getcwd", root);
     absolute = base::StrCat(resolved, "/", root);
   }
+  absolute = std::filesystem::path(absolute).lexically_normal().string();
   while (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
   for (std::string_view sub : {kTempDir, kLockDir, kUploadDir}) {
     CS_RETURN_IF_ERROR(MakeDirs(base::StrCat(absolute, "/", sub)));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "base/check.h"
 
 namespace cardinalsin::model {
@@ -161,6 +162,67 @@ bool Column::Equals(const Column& other) const {
         }
       },
       storage_);
+}
+
+Column Concat(TypeId type, std::span<const Column> pieces) {
+  Column out = Column::Empty(type);
+  bool all_dictionary = !pieces.empty();
+  bool any_nulls = false;
+  size_t total = 0;
+  for (const Column& piece : pieces) {
+    all_dictionary = all_dictionary && piece.is_dictionary();
+    any_nulls = any_nulls || !piece.validity().empty();
+    total += piece.size();
+  }
+  if (type == TypeId::kString && all_dictionary) {
+    DictionaryStrings merged;
+    absl::flat_hash_map<std::string, uint32_t> index;
+    merged.codes.reserve(total);
+    for (const Column& piece : pieces) {
+      const DictionaryStrings& d = piece.dictionary();
+      std::vector<uint32_t> remap(d.dictionary.size());
+      for (size_t i = 0; i < d.dictionary.size(); ++i) {
+        auto [it, inserted] = index.try_emplace(std::string(d.dictionary.Get(i)),
+                                                static_cast<uint32_t>(merged.dictionary.size()));
+        if (inserted) merged.dictionary.Append(d.dictionary.Get(i));
+        remap[i] = it->second;
+      }
+      for (uint32_t code : d.codes) merged.codes.push_back(remap[code]);
+    }
+    out = Column::FromDictionary(std::move(merged.dictionary), std::move(merged.codes));
+  } else if (type == TypeId::kString) {
+    StringVector strings;
+    for (const Column& piece : pieces) {
+      for (size_t i = 0; i < piece.size(); ++i) strings.Append(piece.StringAt(i));
+    }
+    out = Column::FromStrings(std::move(strings));
+  } else {
+    out = std::visit(
+        [&](const auto& first) -> Column {
+          using T = std::decay_t<decltype(first)>;
+          if constexpr (std::is_same_v<T, StringVector> || std::is_same_v<T, DictionaryStrings>) {
+            return Column::Empty(type);  // Unreachable: strings are handled above.
+          } else {
+            T values;
+            values.reserve(total);
+            for (const Column& piece : pieces) {
+              const T& part = std::get<T>(piece.storage());
+              values.insert(values.end(), part.begin(), part.end());
+            }
+            return Column(type, std::move(values));
+          }
+        },
+        Column::Empty(type).storage());
+  }
+  if (any_nulls) {
+    std::vector<uint8_t> validity;
+    validity.reserve(total);
+    for (const Column& piece : pieces) {
+      for (size_t i = 0; i < piece.size(); ++i) validity.push_back(piece.IsValid(i) ? 1 : 0);
+    }
+    out.SetValidity(std::move(validity));
+  }
+  return out;
 }
 
 }  // namespace cardinalsin::model

@@ -55,6 +55,9 @@ struct DictionaryStrings {
   bool operator==(const DictionaryStrings&) const = default;
 };
 
+class Column;
+Column Concat(TypeId type, std::span<const Column> pieces);
+
 class Column {
  public:
   using Storage = std::variant<std::vector<uint8_t>,   // kBool (0 or 1)
@@ -107,11 +110,16 @@ class Column {
   bool Equals(const Column& other) const;
 
  private:
+  friend Column Concat(TypeId type, std::span<const Column> pieces);
   Column(TypeId type, Storage storage) : type_(type), storage_(std::move(storage)) {}
 
   TypeId type_;
   Storage storage_;
   std::vector<uint8_t> validity_;
 };
+
+// Concatenates `pieces` (all of `type`) in order. Dictionary-encoded strings stay dictionary-encoded
+// (dictionaries merged) when every piece is; otherwise strings come out plain.
+Column Concat(TypeId type, std::span<const Column> pieces);
 
 }  // namespace cardinalsin::model

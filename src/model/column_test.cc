@@ -101,3 +101,31 @@ TEST(SchemaTest, ReservedNamesAndSortedLabels) {
 
 }  // namespace
 }  // namespace cardinalsin::model
+
+namespace cardinalsin::model {
+namespace {
+
+TEST(ConcatTest, MergesDictionariesAndValidity) {
+  Column a = Column::FromDictionary(StringVector::Of({"x", "y"}), {0, 1});
+  Column b = Column::FromDictionary(StringVector::Of({"y", "z"}), {1, 0});
+  b.SetValidity({1, 0});
+  const Column pieces[] = {a, b};
+  Column c = Concat(TypeId::kString, pieces);
+  ASSERT_TRUE(c.is_dictionary());
+  EXPECT_EQ(c.dictionary().dictionary.size(), 3u);
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c.StringAt(0), "x");
+  EXPECT_EQ(c.StringAt(2), "z");
+  EXPECT_FALSE(c.IsValid(3));
+  EXPECT_TRUE(c.IsValid(0));
+
+  const Column numbers[] = {Column::FromDouble({1.0}), Column::FromDouble({2.0, 3.0})};
+  EXPECT_TRUE(Concat(TypeId::kDouble, numbers).Equals(Column::FromDouble({1.0, 2.0, 3.0})));
+  const Column mixed[] = {a, Column::FromStrings(StringVector::Of({"q"}))};
+  Column m = Concat(TypeId::kString, mixed);
+  EXPECT_FALSE(m.is_dictionary());
+  EXPECT_EQ(m.StringAt(2), "q");
+}
+
+}  // namespace
+}  // namespace cardinalsin::model
