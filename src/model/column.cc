@@ -51,12 +51,17 @@ Column Column::FromDictionary(StringVector dictionary, std::vector<uint32_t> cod
 
 Column Column::Empty(TypeId type) {
   switch (type) {
-    case TypeId::kBool: return FromBool({});
+    case TypeId::kBool:
+      return FromBool({});
     case TypeId::kInt64:
-    case TypeId::kTimestampNs: return FromInt64(type, {});
-    case TypeId::kUInt64: return FromUInt64({});
-    case TypeId::kDouble: return FromDouble({});
-    case TypeId::kString: return FromStrings({});
+    case TypeId::kTimestampNs:
+      return FromInt64(type, {});
+    case TypeId::kUInt64:
+      return FromUInt64({});
+    case TypeId::kDouble:
+      return FromDouble({});
+    case TypeId::kString:
+      return FromStrings({});
   }
   return FromStrings({});
 }

@@ -118,8 +118,8 @@ class Column {
   std::vector<uint8_t> validity_;
 };
 
-// Concatenates `pieces` (all of `type`) in order. Dictionary-encoded strings stay dictionary-encoded
-// (dictionaries merged) when every piece is; otherwise strings come out plain.
+// Concatenates `pieces` (all of `type`) in order. Dictionary-encoded strings stay
+// dictionary-encoded (dictionaries merged) when every piece is; otherwise strings come out plain.
 Column Concat(TypeId type, std::span<const Column> pieces);
 
 }  // namespace cardinalsin::model

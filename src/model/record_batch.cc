@@ -6,8 +6,8 @@ namespace cardinalsin::model {
 
 absl::Status RecordBatch::Validate() const {
   if (columns_.size() != schema_.size()) {
-    return absl::InvalidArgumentError(absl::StrFormat("batch has %d columns for %d fields",
-                                                      columns_.size(), schema_.size()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("batch has %d columns for %d fields", columns_.size(), schema_.size()));
   }
   const size_t rows = num_rows();
   for (size_t i = 0; i < columns_.size(); ++i) {
@@ -31,8 +31,8 @@ absl::Status RecordBatch::Validate() const {
       const DictionaryStrings& dict = column.dictionary();
       for (uint32_t code : dict.codes) {
         if (code >= dict.dictionary.size()) {
-          return bad(absl::StrFormat("dictionary code %d out of range %d", code,
-                                     dict.dictionary.size()));
+          return bad(
+              absl::StrFormat("dictionary code %d out of range %d", code, dict.dictionary.size()));
         }
       }
     }

@@ -6,12 +6,18 @@ namespace cardinalsin::model {
 
 std::string_view TypeName(TypeId type) {
   switch (type) {
-    case TypeId::kBool: return "bool";
-    case TypeId::kInt64: return "int64";
-    case TypeId::kUInt64: return "uint64";
-    case TypeId::kDouble: return "double";
-    case TypeId::kString: return "string";
-    case TypeId::kTimestampNs: return "timestamp_ns";
+    case TypeId::kBool:
+      return "bool";
+    case TypeId::kInt64:
+      return "int64";
+    case TypeId::kUInt64:
+      return "uint64";
+    case TypeId::kDouble:
+      return "double";
+    case TypeId::kString:
+      return "string";
+    case TypeId::kTimestampNs:
+      return "timestamp_ns";
   }
   return "unknown";
 }

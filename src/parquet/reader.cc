@@ -1,0 +1,693 @@
+#include "parquet/reader.h"
+
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "codec/compression.h"
+#include "parquet/encoding.h"
+
+namespace cardinalsin::parquet {
+namespace {
+
+constexpr uint64_t kFooterProbeBytes = 64 * 1024;
+constexpr int64_t kNanosPerDay = 86'400'000'000'000;
+constexpr int64_t kJulianUnixEpochDay = 2'440'588;
+
+absl::Status Corrupt(const ByteSource& source, std::string_view what) {
+  return absl::DataLossError(absl::StrFormat("%s: corrupt Parquet file: %s", source.name(), what));
+}
+
+absl::StatusOr<codec::Compression> CompressionOf(CompressionCodec codec,
+                                                 const std::string& column) {
+  switch (codec) {
+    case CompressionCodec::kUncompressed:
+      return codec::Compression::kNone;
+    case CompressionCodec::kSnappy:
+      return codec::Compression::kSnappy;
+    case CompressionCodec::kGzip:
+      return codec::Compression::kGzip;
+    case CompressionCodec::kZstd:
+      return codec::Compression::kZstd;
+    default:
+      return absl::UnimplementedError(absl::StrFormat(
+          "column '%s' uses compression codec %d, which this reader does not support", column,
+          static_cast<int>(codec)));
+  }
+}
+
+// How a leaf's physical values become model values.
+struct LeafMapping {
+  model::TypeId type;
+  Type physical;
+  int type_length = 0;
+  int64_t timestamp_scale = 1;  // multiply int64 values by this to get nanoseconds
+};
+
+absl::StatusOr<LeafMapping> MapLeaf(const SchemaElement& e) {
+  if (!e.type.has_value()) {
+    return absl::UnimplementedError(
+        absl::StrFormat("column '%s' is a nested group; only flat schemas are supported", e.name));
+  }
+  LeafMapping m{model::TypeId::kString, *e.type, e.type_length.value_or(0), 1};
+  switch (*e.type) {
+    case Type::kBoolean:
+      m.type = model::TypeId::kBool;
+      break;
+    case Type::kInt32:
+      m.type = model::TypeId::kInt64;
+      break;
+    case Type::kInt64: {
+      m.type = model::TypeId::kInt64;
+      if (e.logical_type && e.logical_type->kind == LogicalType::Kind::kTimestamp) {
+        m.type = model::TypeId::kTimestampNs;
+        switch (e.logical_type->unit) {
+          case TimeUnit::kMillis:
+            m.timestamp_scale = 1'000'000;
+            break;
+          case TimeUnit::kMicros:
+            m.timestamp_scale = 1'000;
+            break;
+          case TimeUnit::kNanos:
+            m.timestamp_scale = 1;
+            break;
+        }
+      } else if (e.logical_type && e.logical_type->kind == LogicalType::Kind::kInteger &&
+                 !e.logical_type->is_signed) {
+        m.type = model::TypeId::kUInt64;
+      } else if (e.converted_type == ConvertedType::kTimestampMillis) {
+        m.type = model::TypeId::kTimestampNs;
+        m.timestamp_scale = 1'000'000;
+      } else if (e.converted_type == ConvertedType::kTimestampMicros) {
+        m.type = model::TypeId::kTimestampNs;
+        m.timestamp_scale = 1'000;
+      } else if (e.converted_type == ConvertedType::kUint64) {
+        m.type = model::TypeId::kUInt64;
+      }
+      break;
+    }
+    case Type::kInt96:
+      m.type = model::TypeId::kTimestampNs;
+      break;
+    case Type::kFloat:
+    case Type::kDouble:
+      m.type = model::TypeId::kDouble;
+      break;
+    case Type::kByteArray:
+    case Type::kFixedLenByteArray:
+      m.type = model::TypeId::kString;
+      break;
+  }
+  return m;
+}
+
+// Accumulates the dense (non-null) values of one column chunk in physical form.
+struct DenseValues {
+  std::vector<uint8_t> bools;
+  std::vector<int64_t> ints;    // INT32 widened, INT64, INT96 converted
+  std::vector<double> doubles;  // FLOAT widened, DOUBLE
+  model::StringVector strings;
+  // Byte arrays stay dictionary codes while every page is dictionary-encoded.
+  bool strings_as_codes = true;
+  std::vector<uint32_t> codes;
+};
+
+// The decoded dictionary page of a column chunk.
+struct DictionaryValues {
+  bool present = false;
+  size_t size = 0;
+  std::vector<uint8_t> bools;
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  model::StringVector strings;
+};
+
+class ChunkDecoder {
+ public:
+  ChunkDecoder(const ByteSource& source, const std::string& column, const LeafMapping& mapping,
+               bool nullable, codec::Compression compression)
+      : source_(source),
+        column_(column),
+        mapping_(mapping),
+        nullable_(nullable),
+        compression_(compression) {}
+
+  absl::StatusOr<model::Column> Decode(std::string_view chunk, int64_t num_rows);
+
+ private:
+  absl::Status Fail(std::string_view what) const {
+    return Corrupt(source_, absl::StrFormat("column '%s': %s", column_, what));
+  }
+  absl::Status ReadDictionary(const PageHeader& header, std::string_view page);
+  absl::Status ReadDataPage(const PageHeader& header, std::string_view page);
+  absl::Status DecodeValues(Encoding encoding, std::string_view in, size_t count);
+  absl::Status DecodeFixed(Encoding encoding, std::string_view in, size_t count);
+  absl::Status DecodeDictionaryCodes(std::string_view in, size_t count);
+  void MaterializeCodes();
+  absl::StatusOr<std::string> Decompress(std::string_view in, size_t size) const;
+  absl::StatusOr<model::Column> Finish(int64_t num_rows);
+
+  const ByteSource& source_;
+  const std::string& column_;
+  const LeafMapping mapping_;
+  const bool nullable_;
+  const codec::Compression compression_;
+  DictionaryValues dictionary_;
+  DenseValues dense_;
+  std::vector<uint8_t> validity_;  // per row, only when nullable_
+  int64_t rows_ = 0;
+};
+
+absl::StatusOr<std::string> ChunkDecoder::Decompress(std::string_view in, size_t size) const {
+  std::string out;
+  absl::Status status = codec::Decompress(compression_, in, size, &out);
+  if (!status.ok()) return Fail(std::string(status.message()));
+  return out;
+}
+
+absl::Status ChunkDecoder::ReadDictionary(const PageHeader& header, std::string_view page) {
+  if (!header.dictionary_page_header) return Fail("dictionary page without its header");
+  if (dictionary_.present) return Fail("second dictionary page");
+  const int32_t n = header.dictionary_page_header->num_values;
+  if (n < 0 || header.uncompressed_page_size < 0) return Fail("negative dictionary size");
+  CS_ASSIGN_OR_RETURN(std::string raw, Decompress(page, header.uncompressed_page_size));
+  // Dictionary values are PLAIN-encoded; decode them with the same machinery as data pages.
+  DenseValues saved = std::move(dense_);
+  dense_ = DenseValues();
+  dense_.strings_as_codes = false;
+  CS_RETURN_IF_ERROR(DecodeValues(Encoding::kPlain, raw, static_cast<size_t>(n)));
+  dictionary_.present = true;
+  dictionary_.size = static_cast<size_t>(n);
+  dictionary_.bools = std::move(dense_.bools);
+  dictionary_.ints = std::move(dense_.ints);
+  dictionary_.doubles = std::move(dense_.doubles);
+  dictionary_.strings = std::move(dense_.strings);
+  dense_ = std::move(saved);
+  return absl::OkStatus();
+}
+
+absl::Status ChunkDecoder::DecodeDictionaryCodes(std::string_view in, size_t count) {
+  if (!dictionary_.present) return Fail("dictionary-encoded page without a dictionary page");
+  std::vector<uint32_t> codes(count);
+  absl::Status status = DecodeDictionaryIndices(in, dictionary_.size, codes);
+  if (!status.ok()) return Fail(std::string(status.message()));
+  switch (mapping_.physical) {
+    case Type::kByteArray:
+    case Type::kFixedLenByteArray:
+      if (dense_.strings_as_codes) {
+        dense_.codes.insert(dense_.codes.end(), codes.begin(), codes.end());
+      } else {
+        for (uint32_t c : codes) dense_.strings.Append(dictionary_.strings.Get(c));
+      }
+      break;
+    case Type::kBoolean:
+      for (uint32_t c : codes) dense_.bools.push_back(dictionary_.bools[c]);
+      break;
+    case Type::kFloat:
+    case Type::kDouble:
+      for (uint32_t c : codes) dense_.doubles.push_back(dictionary_.doubles[c]);
+      break;
+    default:
+      for (uint32_t c : codes) dense_.ints.push_back(dictionary_.ints[c]);
+      break;
+  }
+  return absl::OkStatus();
+}
+
+void ChunkDecoder::MaterializeCodes() {
+  if (!dense_.strings_as_codes) return;
+  for (uint32_t c : dense_.codes) dense_.strings.Append(dictionary_.strings.Get(c));
+  dense_.codes.clear();
+  dense_.strings_as_codes = false;
+}
+
+absl::Status ChunkDecoder::DecodeFixed(Encoding encoding, std::string_view in, size_t count) {
+  size_t consumed = 0;
+  absl::Status status;
+  auto widen_ints = [&](const auto& values) {
+    for (auto v : values) dense_.ints.push_back(static_cast<int64_t>(v));
+  };
+  switch (mapping_.physical) {
+    case Type::kInt32: {
+      std::vector<int32_t> v(count);
+      if (encoding == Encoding::kPlain)
+        status = DecodePlain<int32_t>(in, v, &consumed);
+      else if (encoding == Encoding::kDeltaBinaryPacked)
+        status = DecodeDeltaBinaryPackedInt32(in, v, &consumed);
+      else if (encoding == Encoding::kByteStreamSplit)
+        status = DecodeByteStreamSplit<int32_t>(in, v);
+      else
+        return Fail(
+            absl::StrFormat("encoding %d is not valid for INT32", static_cast<int>(encoding)));
+      widen_ints(v);
+      break;
+    }
+    case Type::kInt64: {
+      std::vector<int64_t> v(count);
+      if (encoding == Encoding::kPlain)
+        status = DecodePlain<int64_t>(in, v, &consumed);
+      else if (encoding == Encoding::kDeltaBinaryPacked)
+        status = DecodeDeltaBinaryPackedInt64(in, v, &consumed);
+      else if (encoding == Encoding::kByteStreamSplit)
+        status = DecodeByteStreamSplit<int64_t>(in, v);
+      else
+        return Fail(
+            absl::StrFormat("encoding %d is not valid for INT64", static_cast<int>(encoding)));
+      dense_.ints.insert(dense_.ints.end(), v.begin(), v.end());
+      break;
+    }
+    case Type::kFloat: {
+      std::vector<float> v(count);
+      if (encoding == Encoding::kPlain)
+        status = DecodePlain<float>(in, v, &consumed);
+      else if (encoding == Encoding::kByteStreamSplit)
+        status = DecodeByteStreamSplit<float>(in, v);
+      else
+        return Fail(
+            absl::StrFormat("encoding %d is not valid for FLOAT", static_cast<int>(encoding)));
+      for (float f : v) dense_.doubles.push_back(f);
+      break;
+    }
+    case Type::kDouble: {
+      std::vector<double> v(count);
+      if (encoding == Encoding::kPlain)
+        status = DecodePlain<double>(in, v, &consumed);
+      else if (encoding == Encoding::kByteStreamSplit)
+        status = DecodeByteStreamSplit<double>(in, v);
+      else
+        return Fail(
+            absl::StrFormat("encoding %d is not valid for DOUBLE", static_cast<int>(encoding)));
+      dense_.doubles.insert(dense_.doubles.end(), v.begin(), v.end());
+      break;
+    }
+    case Type::kInt96: {
+      if (encoding != Encoding::kPlain) return Fail("INT96 values must be PLAIN");
+      if (in.size() < count * 12) return Fail("INT96 page shorter than its values");
+      for (size_t i = 0; i < count; ++i) {
+        int64_t nanos_of_day;
+        int32_t julian_day;
+        std::memcpy(&nanos_of_day, in.data() + i * 12, 8);
+        std::memcpy(&julian_day, in.data() + i * 12 + 8, 4);
+        dense_.ints.push_back((julian_day - kJulianUnixEpochDay) * kNanosPerDay + nanos_of_day);
+      }
+      break;
+    }
+    case Type::kBoolean: {
+      std::vector<uint8_t> v(count);
+      if (encoding == Encoding::kPlain)
+        status = DecodePlainBoolean(in, v, &consumed);
+      else if (encoding == Encoding::kRle)
+        status = DecodeRleBoolean(in, v, &consumed);
+      else
+        return Fail(
+            absl::StrFormat("encoding %d is not valid for BOOLEAN", static_cast<int>(encoding)));
+      dense_.bools.insert(dense_.bools.end(), v.begin(), v.end());
+      break;
+    }
+    default:
+      return Fail("unexpected physical type");
+  }
+  if (!status.ok()) return Fail(std::string(status.message()));
+  return absl::OkStatus();
+}
+
+absl::Status ChunkDecoder::DecodeValues(Encoding encoding, std::string_view in, size_t count) {
+  if (encoding == Encoding::kRleDictionary || encoding == Encoding::kPlainDictionary) {
+    return DecodeDictionaryCodes(in, count);
+  }
+  if (mapping_.physical != Type::kByteArray && mapping_.physical != Type::kFixedLenByteArray) {
+    return DecodeFixed(encoding, in, count);
+  }
+  MaterializeCodes();
+  size_t consumed = 0;
+  absl::Status status;
+  if (mapping_.physical == Type::kFixedLenByteArray) {
+    if (mapping_.type_length <= 0) return Fail("FIXED_LEN_BYTE_ARRAY without a type length");
+    if (encoding == Encoding::kPlain) {
+      status =
+          DecodePlainFixedLenByteArray(in, count, mapping_.type_length, &dense_.strings, &consumed);
+    } else if (encoding == Encoding::kByteStreamSplit) {
+      status = DecodeByteStreamSplitFixedLen(in, count, mapping_.type_length, &dense_.strings);
+    } else {
+      return Fail(absl::StrFormat("encoding %d is not supported for FIXED_LEN_BYTE_ARRAY",
+                                  static_cast<int>(encoding)));
+    }
+  } else if (encoding == Encoding::kPlain) {
+    status = DecodePlainByteArray(in, count, &dense_.strings, &consumed);
+  } else if (encoding == Encoding::kDeltaLengthByteArray) {
+    status = DecodeDeltaLengthByteArray(in, count, &dense_.strings, &consumed);
+  } else if (encoding == Encoding::kDeltaByteArray) {
+    status = DecodeDeltaByteArray(in, count, &dense_.strings, &consumed);
+  } else {
+    return Fail(
+        absl::StrFormat("encoding %d is not valid for BYTE_ARRAY", static_cast<int>(encoding)));
+  }
+  if (!status.ok()) return Fail(std::string(status.message()));
+  return absl::OkStatus();
+}
+
+absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_view page) {
+  int32_t num_values = 0;
+  Encoding encoding;
+  std::string_view levels;
+  std::string values_storage;
+  std::string_view values;
+  size_t level_count_from_v1 = 0;
+  if (header.type == PageType::kDataPage) {
+    if (!header.data_page_header) return Fail("data page without its header");
+    num_values = header.data_page_header->num_values;
+    encoding = header.data_page_header->encoding;
+    if (header.uncompressed_page_size < 0) return Fail("negative page size");
+    CS_ASSIGN_OR_RETURN(values_storage, Decompress(page, header.uncompressed_page_size));
+    values = values_storage;
+    level_count_from_v1 = 1;
+  } else {
+    if (!header.data_page_header_v2) return Fail("data page v2 without its header");
+    const DataPageHeaderV2& v2 = *header.data_page_header_v2;
+    num_values = v2.num_values;
+    encoding = v2.encoding;
+    if (v2.repetition_levels_byte_length != 0) return Fail("repeated (nested) values");
+    if (v2.definition_levels_byte_length < 0 ||
+        static_cast<size_t>(v2.definition_levels_byte_length) > page.size()) {
+      return Fail("definition levels longer than the page");
+    }
+    levels = page.substr(0, v2.definition_levels_byte_length);
+    std::string_view rest = page.substr(v2.definition_levels_byte_length);
+    const int64_t values_size =
+        int64_t{header.uncompressed_page_size} - v2.definition_levels_byte_length;
+    if (values_size < 0) return Fail("page sizes inconsistent with its levels");
+    if (v2.is_compressed) {
+      CS_ASSIGN_OR_RETURN(values_storage, Decompress(rest, static_cast<size_t>(values_size)));
+      values = values_storage;
+    } else {
+      values = rest;
+    }
+  }
+  if (num_values < 0) return Fail("negative value count");
+  if (rows_ + num_values > (int64_t{1} << 40)) return Fail("implausible value count");
+
+  size_t non_null = static_cast<size_t>(num_values);
+  if (nullable_) {
+    std::vector<uint32_t> defs(static_cast<size_t>(num_values));
+    absl::Status status;
+    if (level_count_from_v1) {
+      size_t consumed = 0;
+      status = DecodeRleBitPackedWithLength(values, 1, defs, &consumed);
+      values.remove_prefix(std::min(consumed, values.size()));
+    } else {
+      status = DecodeRleBitPacked(levels, 1, defs);
+    }
+    if (!status.ok()) return Fail(std::string(status.message()));
+    non_null = 0;
+    for (uint32_t d : defs) {
+      validity_.push_back(d == 1 ? 1 : 0);
+      non_null += d == 1 ? 1 : 0;
+    }
+  }
+  rows_ += num_values;
+  return DecodeValues(encoding, values, non_null);
+}
+
+absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
+  if (rows_ != num_rows) {
+    return Fail(
+        absl::StrFormat("pages hold %d values, the row group has %d rows", rows_, num_rows));
+  }
+  const size_t n = static_cast<size_t>(num_rows);
+  size_t dense_count = 0;
+  switch (mapping_.type) {
+    case model::TypeId::kBool:
+      dense_count = dense_.bools.size();
+      break;
+    case model::TypeId::kDouble:
+      dense_count = dense_.doubles.size();
+      break;
+    case model::TypeId::kString:
+      dense_count = dense_.strings_as_codes ? dense_.codes.size() : dense_.strings.size();
+      break;
+    default:
+      dense_count = dense_.ints.size();
+      break;
+  }
+  const size_t expected =
+      nullable_ ? static_cast<size_t>(std::count(validity_.begin(), validity_.end(), 1)) : n;
+  if (dense_count != expected) {
+    return Fail(absl::StrFormat("decoded %d values for %d non-null rows", dense_count, expected));
+  }
+  // Spread dense values over the rows; null rows get a default.
+  auto spread = [&](auto& dense, auto fill) {
+    using V = std::decay_t<decltype(dense)>;
+    if (!nullable_) return std::move(dense);
+    V out;
+    out.reserve(n);
+    size_t k = 0;
+    for (size_t r = 0; r < n; ++r) out.push_back(validity_[r] ? dense[k++] : fill);
+    return out;
+  };
+  model::Column column = model::Column::Empty(mapping_.type);
+  switch (mapping_.type) {
+    case model::TypeId::kBool:
+      column = model::Column::FromBool(spread(dense_.bools, uint8_t{0}));
+      break;
+    case model::TypeId::kDouble:
+      column = model::Column::FromDouble(spread(dense_.doubles, 0.0));
+      break;
+    case model::TypeId::kInt64:
+      column = model::Column::FromInt64(model::TypeId::kInt64, spread(dense_.ints, int64_t{0}));
+      break;
+    case model::TypeId::kUInt64: {
+      std::vector<int64_t> ints = spread(dense_.ints, int64_t{0});
+      column = model::Column::FromUInt64(std::vector<uint64_t>(ints.begin(), ints.end()));
+      break;
+    }
+    case model::TypeId::kTimestampNs: {
+      std::vector<int64_t> ints = spread(dense_.ints, int64_t{0});
+      if (mapping_.timestamp_scale != 1) {
+        for (int64_t& v : ints) v *= mapping_.timestamp_scale;
+      }
+      column = model::Column::FromInt64(model::TypeId::kTimestampNs, std::move(ints));
+      break;
+    }
+    case model::TypeId::kString: {
+      if (dense_.strings_as_codes && dictionary_.present) {
+        column = model::Column::FromDictionary(std::move(dictionary_.strings),
+                                               spread(dense_.codes, uint32_t{0}));
+      } else if (!nullable_) {
+        column = model::Column::FromStrings(std::move(dense_.strings));
+      } else {
+        model::StringVector out;
+        size_t k = 0;
+        for (size_t r = 0; r < n; ++r) out.Append(validity_[r] ? dense_.strings.Get(k++) : "");
+        column = model::Column::FromStrings(std::move(out));
+      }
+      break;
+    }
+  }
+  if (nullable_ && std::count(validity_.begin(), validity_.end(), 0) > 0) {
+    column.SetValidity(std::move(validity_));
+  }
+  return column;
+}
+
+absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64_t num_rows) {
+  dense_.strings_as_codes =
+      mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray;
+  size_t pos = 0;
+  while (rows_ < num_rows) {
+    if (pos >= chunk.size()) {
+      return Fail(absl::StrFormat("column chunk ends after %d of %d rows", rows_, num_rows));
+    }
+    size_t header_size = 0;
+    absl::StatusOr<PageHeader> header = DecodePageHeader(chunk.substr(pos), &header_size);
+    if (!header.ok()) return Fail(std::string(header.status().message()));
+    pos += header_size;
+    if (header->compressed_page_size < 0 ||
+        static_cast<size_t>(header->compressed_page_size) > chunk.size() - pos) {
+      return Fail(absl::StrFormat("page at chunk offset %d claims %d bytes, %d remain", pos,
+                                  header->compressed_page_size, chunk.size() - pos));
+    }
+    std::string_view page = chunk.substr(pos, header->compressed_page_size);
+    pos += header->compressed_page_size;
+    switch (header->type) {
+      case PageType::kDictionaryPage:
+        CS_RETURN_IF_ERROR(ReadDictionary(*header, page));
+        break;
+      case PageType::kDataPage:
+      case PageType::kDataPageV2:
+        CS_RETURN_IF_ERROR(ReadDataPage(*header, page));
+        break;
+      default:
+        break;  // Index pages carry nothing we need.
+    }
+  }
+  return Finish(num_rows);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ParquetReader>> ParquetReader::Open(ByteSource& source) {
+  const uint64_t size = source.size();
+  if (size < 12) return Corrupt(source, absl::StrFormat("%d bytes is too small", size));
+  const uint64_t probe = std::min(size, kFooterProbeBytes);
+  CS_ASSIGN_OR_RETURN(std::string tail, source.Read({size - probe, probe}));
+  if (tail.compare(tail.size() - 4, 4, "PAR1") != 0) {
+    return Corrupt(source, "no PAR1 magic at the end (not Parquet, or truncated)");
+  }
+  uint32_t footer_size;
+  std::memcpy(&footer_size, tail.data() + tail.size() - 8, 4);
+  if (footer_size > size - 12) {
+    return Corrupt(source,
+                   absl::StrFormat("footer of %d bytes does not fit in %d", footer_size, size));
+  }
+  std::string footer;
+  if (footer_size + 8 <= probe) {
+    footer = tail.substr(tail.size() - 8 - footer_size, footer_size);
+  } else {
+    CS_ASSIGN_OR_RETURN(footer, source.Read({size - 8 - footer_size, footer_size}));
+  }
+  absl::StatusOr<FileMetaData> metadata = DecodeFileMetaData(footer);
+  if (!metadata.ok()) return Corrupt(source, std::string(metadata.status().message()));
+
+  // Flat schemas only: a root followed by its leaves.
+  if (metadata->schema.empty()) return Corrupt(source, "empty schema");
+  const int32_t leaves = metadata->schema[0].num_children.value_or(0);
+  if (leaves < 0 || static_cast<size_t>(leaves) + 1 != metadata->schema.size()) {
+    for (size_t i = 1; i < metadata->schema.size(); ++i) {
+      if (metadata->schema[i].num_children.value_or(0) > 0) {
+        return absl::UnimplementedError(
+            absl::StrFormat("%s: column '%s' is nested; only flat schemas are supported",
+                            source.name(), metadata->schema[i].name));
+      }
+    }
+    return Corrupt(source, "schema element count does not match the root's children");
+  }
+  std::vector<model::Field> fields;
+  std::vector<int> leaf_of_field;
+  for (int32_t i = 0; i < leaves; ++i) {
+    const SchemaElement& e = metadata->schema[i + 1];
+    if (e.repetition_type == FieldRepetitionType::kRepeated) {
+      return absl::UnimplementedError(absl::StrFormat(
+          "%s: column '%s' is repeated; only flat schemas are supported", source.name(), e.name));
+    }
+    absl::StatusOr<LeafMapping> mapping = MapLeaf(e);
+    if (!mapping.ok()) {
+      return absl::Status(mapping.status().code(),
+                          absl::StrFormat("%s: %s", source.name(), mapping.status().message()));
+    }
+    fields.push_back({e.name, mapping->type, e.repetition_type != FieldRepetitionType::kRequired});
+    leaf_of_field.push_back(i);
+  }
+  int64_t total_rows = 0;
+  for (const RowGroup& rg : metadata->row_groups) {
+    if (rg.columns.size() != static_cast<size_t>(leaves)) {
+      return Corrupt(source, absl::StrFormat("row group has %d column chunks for %d columns",
+                                             rg.columns.size(), leaves));
+    }
+    if (rg.num_rows < 0) return Corrupt(source, "negative row count in a row group");
+    total_rows += rg.num_rows;
+    for (const ColumnChunk& chunk : rg.columns) {
+      if (!chunk.meta_data) return Corrupt(source, "column chunk without metadata");
+      const ColumnMetaData& m = *chunk.meta_data;
+      const int64_t start = m.dictionary_page_offset.value_or(m.data_page_offset);
+      if (start < 0 || m.data_page_offset < 0 || m.total_compressed_size < 0 ||
+          static_cast<uint64_t>(start) > size ||
+          static_cast<uint64_t>(m.total_compressed_size) > size - start) {
+        return Corrupt(source, "column chunk byte range lies outside the file");
+      }
+    }
+  }
+  if (total_rows != metadata->num_rows) {
+    return Corrupt(source, absl::StrFormat("row groups hold %d rows, the footer says %d",
+                                           total_rows, metadata->num_rows));
+  }
+  return std::unique_ptr<ParquetReader>(new ParquetReader(
+      source, std::move(*metadata), model::Schema(std::move(fields)), std::move(leaf_of_field)));
+}
+
+std::string ParquetReader::KeyValue(const std::string& key) const {
+  for (const auto& kv : metadata_.key_value_metadata) {
+    if (kv.key == key) return kv.value.value_or("");
+  }
+  return "";
+}
+
+absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
+    int row_group, const std::vector<std::string>& columns) const {
+  if (row_group < 0 || row_group >= num_row_groups()) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s: no row group %d (file has %d)",
+                                                      source_.name(), row_group, num_row_groups()));
+  }
+  std::vector<size_t> fields;
+  if (columns.empty()) {
+    for (size_t i = 0; i < schema_.size(); ++i) fields.push_back(i);
+  } else {
+    for (const std::string& name : columns) {
+      std::optional<size_t> i = schema_.IndexOf(name);
+      if (!i)
+        return absl::NotFoundError(absl::StrFormat("%s: no column '%s'", source_.name(), name));
+      fields.push_back(*i);
+    }
+  }
+  const RowGroup& rg = metadata_.row_groups[row_group];
+  std::vector<ByteRange> ranges;
+  for (size_t f : fields) {
+    const ColumnMetaData& m = *rg.columns[leaf_of_field_[f]].meta_data;
+    int64_t start = m.data_page_offset;
+    // Some writers set dictionary_page_offset to 0 when there is none; trust it only before data.
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
+        *m.dictionary_page_offset < start) {
+      start = *m.dictionary_page_offset;
+    }
+    ranges.push_back(
+        {static_cast<uint64_t>(start), static_cast<uint64_t>(m.total_compressed_size)});
+  }
+  // Bound each range by the file (validated in Open for the dictionary-or-data start).
+  for (ByteRange& r : ranges) r.length = std::min(r.length, source_.size() - r.offset);
+  CS_ASSIGN_OR_RETURN(std::vector<std::string> chunks, source_.ReadRanges(ranges));
+
+  std::vector<model::Field> out_fields;
+  std::vector<model::Column> out_columns;
+  for (size_t k = 0; k < fields.size(); ++k) {
+    const size_t f = fields[k];
+    const SchemaElement& element = metadata_.schema[leaf_of_field_[f] + 1];
+    const ColumnMetaData& m = *rg.columns[leaf_of_field_[f]].meta_data;
+    CS_ASSIGN_OR_RETURN(LeafMapping mapping, MapLeaf(element));
+    CS_ASSIGN_OR_RETURN(codec::Compression compression, CompressionOf(m.codec, element.name));
+    ChunkDecoder decoder(source_, element.name, mapping, schema_.field(f).nullable, compression);
+    CS_ASSIGN_OR_RETURN(model::Column column, decoder.Decode(chunks[k], rg.num_rows));
+    out_fields.push_back(schema_.field(f));
+    out_columns.push_back(std::move(column));
+  }
+  return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out_columns));
+}
+
+absl::StatusOr<model::RecordBatch> ParquetReader::ReadAll(
+    const std::vector<std::string>& columns) const {
+  std::vector<model::RecordBatch> parts;
+  for (int g = 0; g < num_row_groups(); ++g) {
+    CS_ASSIGN_OR_RETURN(model::RecordBatch part, ReadRowGroup(g, columns));
+    parts.push_back(std::move(part));
+  }
+  if (parts.size() == 1) return std::move(parts[0]);
+  // Concatenate (an empty file yields empty columns of the projected schema).
+  std::vector<model::Field> fields;
+  if (columns.empty()) {
+    fields = schema_.fields();
+  } else {
+    for (const std::string& name : columns) {
+      std::optional<size_t> i = schema_.IndexOf(name);
+      if (!i)
+        return absl::NotFoundError(absl::StrFormat("%s: no column '%s'", source_.name(), name));
+      fields.push_back(schema_.field(*i));
+    }
+  }
+  std::vector<model::Column> out;
+  for (size_t c = 0; c < fields.size(); ++c) {
+    std::vector<model::Column> pieces;
+    for (model::RecordBatch& part : parts) pieces.push_back(part.column(c));
+    out.push_back(model::Concat(fields[c].type, pieces));
+  }
+  return model::RecordBatch(model::Schema(std::move(fields)), std::move(out));
+}
+
+}  // namespace cardinalsin::parquet

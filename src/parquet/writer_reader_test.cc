@@ -1,0 +1,233 @@
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "base/testing/status_matchers.h"
+#include "parquet/reader.h"
+#include "parquet/writer.h"
+
+namespace cardinalsin::parquet {
+namespace {
+
+using model::Column;
+using model::Field;
+using model::RecordBatch;
+using model::Schema;
+using model::StringVector;
+using model::TypeId;
+
+double StaleNaN() {
+  const uint64_t bits = 0x7ff0000000000002ULL;
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return d;
+}
+
+// A metrics-like batch: sorted series, 15 s timestamps, repeating labels, special values.
+RecordBatch MetricsBatch(size_t rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> ts;
+  StringVector names;
+  std::vector<double> values;
+  std::vector<uint64_t> ids;
+  StringVector jobs;
+  std::vector<uint8_t> job_valid;
+  const double specials[] = {NAN, INFINITY, -INFINITY, -0.0, StaleNaN()};
+  for (size_t i = 0; i < rows; ++i) {
+    const size_t series = i / 60;
+    ts.push_back(1'700'000'000'000'000'000 + static_cast<int64_t>(i % 60) * 15'000'000'000);
+    names.Append("node_cpu_seconds_total_" + std::to_string(series % 3));
+    values.push_back(i % 101 == 0 ? specials[i % 5] : static_cast<double>(rng() % 1000) / 4);
+    ids.push_back(series * 0x9E3779B97F4A7C15ULL);
+    const bool valid = series % 4 != 0;
+    jobs.Append(valid ? (series % 2 ? "node" : "é中") : "");
+    job_valid.push_back(valid ? 1 : 0);
+  }
+  std::vector<Column> columns = {Column::FromInt64(TypeId::kTimestampNs, ts),
+                                 Column::FromStrings(names), Column::FromDouble(values),
+                                 Column::FromUInt64(ids), Column::FromStrings(jobs)};
+  columns[4].SetValidity(job_valid);
+  return RecordBatch(model::MetricsSchema({"job"}), std::move(columns));
+}
+
+absl::StatusOr<RecordBatch> RoundTrip(const RecordBatch& batch, const WriterOptions& options,
+                                      std::string* file_out = nullptr) {
+  CS_ASSIGN_OR_RETURN(std::string file, WriteParquet(batch, options));
+  MemoryByteSource source(file, "test.parquet");
+  CS_ASSIGN_OR_RETURN(auto reader, ParquetReader::Open(source));
+  CS_ASSIGN_OR_RETURN(RecordBatch back, reader->ReadAll());
+  if (file_out != nullptr) *file_out = std::move(file);
+  return back;
+}
+
+struct Variant {
+  const char* name;
+  WriterOptions options;
+};
+
+std::vector<Variant> Variants() {
+  std::vector<Variant> v;
+  v.push_back({"default", {}});
+  WriterOptions o;
+  o.page_version = DataPageVersion::kV1;
+  v.push_back({"v1", o});
+  o = {};
+  o.compression = codec::Compression::kSnappy;
+  v.push_back({"snappy", o});
+  o = {};
+  o.compression = codec::Compression::kNone;
+  o.page_rows = 7;
+  o.row_group_rows = 100;
+  v.push_back({"tiny_pages_and_groups", o});
+  o = {};
+  o.column_encodings = {{"value", ColumnEncoding::kPlain},
+                        {"timestamp", ColumnEncoding::kPlain},
+                        {"job", ColumnEncoding::kPlain},
+                        {"series_id", ColumnEncoding::kDeltaBinaryPacked}};
+  v.push_back({"plain", o});
+  o = {};
+  o.column_encodings = {{"value", ColumnEncoding::kDictionary}};
+  o.dictionary_page_limit = 64;  // Forces the fallback on most columns.
+  v.push_back({"dictionary_fallback", o});
+  o = {};
+  o.bloom_filter_columns = {"job", "metric_name"};
+  o.write_statistics = false;
+  o.write_page_index = false;
+  v.push_back({"bloom_no_stats", o});
+  return v;
+}
+
+class WriterReaderTest : public ::testing::TestWithParam<Variant> {};
+
+TEST_P(WriterReaderTest, MetricsRoundTripIsExact) {
+  for (size_t rows : {size_t{1}, size_t{2}, size_t{59}, size_t{1000}, size_t{4321}}) {
+    RecordBatch batch = MetricsBatch(rows, rows);
+    CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, RoundTrip(batch, GetParam().options));
+    EXPECT_TRUE(back.Equals(batch)) << GetParam().name << " rows=" << rows;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Options, WriterReaderTest, ::testing::ValuesIn(Variants()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(WriterReaderTest, EmptyBatchKeepsSchema) {
+  RecordBatch empty = MetricsBatch(0, 1);
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, RoundTrip(empty, {}));
+  EXPECT_EQ(back.num_rows(), 0u);
+  EXPECT_EQ(back.schema(), empty.schema());
+}
+
+TEST(WriterReaderTest, LabelColumnsComeBackDictionaryEncoded) {
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, RoundTrip(MetricsBatch(5000, 3), {}));
+  EXPECT_TRUE(back.column(1).is_dictionary());  // metric_name
+  EXPECT_TRUE(back.column(4).is_dictionary());  // job
+}
+
+TEST(WriterReaderTest, ProjectionAndRowGroups) {
+  WriterOptions options;
+  options.row_group_rows = 1000;
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(MetricsBatch(3500, 4), options));
+  MemoryByteSource source(file);
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  EXPECT_EQ(reader->num_row_groups(), 4);
+  EXPECT_EQ(reader->num_rows(), 3500);
+  EXPECT_EQ(reader->KeyValue("cardinalsin.chunk_format"), "1");
+  const uint64_t calls_before = source.read_calls();
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch part, reader->ReadRowGroup(3, {"value", "timestamp"}));
+  EXPECT_EQ(part.num_rows(), 500u);
+  EXPECT_EQ(part.schema().field(0).name, "value");
+  EXPECT_EQ(source.read_calls() - calls_before, 1u) << "adjacent columns are one coalesced read";
+  EXPECT_THAT(reader->ReadRowGroup(0, {"nope"}),
+              base::testing::StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(WriterReaderTest, StatisticsAreInTheFooter) {
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(MetricsBatch(600, 5), {}));
+  MemoryByteSource source(file);
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  const ColumnMetaData& ts = *reader->metadata().row_groups[0].columns[0].meta_data;
+  ASSERT_TRUE(ts.statistics.has_value());
+  int64_t min, max;
+  std::memcpy(&min, ts.statistics->min_value->data(), 8);
+  std::memcpy(&max, ts.statistics->max_value->data(), 8);
+  EXPECT_EQ(min, 1'700'000'000'000'000'000);
+  EXPECT_EQ(max, 1'700'000'000'000'000'000 + 59 * 15'000'000'000LL);
+  const ColumnChunk& job = reader->metadata().row_groups[0].columns[4];
+  EXPECT_EQ(job.meta_data->statistics->null_count, 180);  // series 0, 4, 8 of 10 are null
+  EXPECT_TRUE(job.column_index_offset.has_value());
+  EXPECT_TRUE(job.offset_index_offset.has_value());
+}
+
+TEST(WriterReaderTest, RandomBatchesRoundTrip) {
+  std::mt19937_64 rng(99);
+  for (int iteration = 0; iteration < 40; ++iteration) {
+    const size_t rows = rng() % 3000;
+    std::vector<Field> fields = {{"b", TypeId::kBool, true},    {"i", TypeId::kInt64, true},
+                                 {"u", TypeId::kUInt64, false}, {"d", TypeId::kDouble, true},
+                                 {"s", TypeId::kString, true},  {"t", TypeId::kTimestampNs, false}};
+    std::vector<uint8_t> bools;
+    std::vector<int64_t> ints, times;
+    std::vector<uint64_t> uints;
+    std::vector<double> doubles;
+    StringVector strings;
+    for (size_t r = 0; r < rows; ++r) {
+      bools.push_back(rng() % 2);
+      ints.push_back(static_cast<int64_t>(rng()) >> (rng() % 64));
+      uints.push_back(rng() >> (rng() % 64));
+      uint64_t bits = rng();
+      double d;
+      std::memcpy(&d, &bits, 8);
+      doubles.push_back(rng() % 3 == 0 ? d : static_cast<double>(rng() % 10));
+      strings.Append(std::string(rng() % 40, static_cast<char>('a' + rng() % 26)));
+      times.push_back(static_cast<int64_t>(rng() % 1'000'000'000'000));
+    }
+    std::vector<Column> columns = {
+        Column::FromBool(bools),      Column::FromInt64(TypeId::kInt64, ints),
+        Column::FromUInt64(uints),    Column::FromDouble(doubles),
+        Column::FromStrings(strings), Column::FromInt64(TypeId::kTimestampNs, times)};
+    for (size_t c : {size_t{0}, size_t{1}, size_t{3}, size_t{4}}) {
+      if (rng() % 2) continue;
+      std::vector<uint8_t> valid(rows);
+      for (uint8_t& v : valid) v = rng() % 5 != 0;
+      columns[c].SetValidity(valid);
+    }
+    RecordBatch batch(Schema(fields), columns);
+    WriterOptions options = Variants()[rng() % Variants().size()].options;
+    CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, RoundTrip(batch, options));
+    ASSERT_TRUE(back.Equals(batch)) << "iteration " << iteration;
+  }
+}
+
+TEST(WriterReaderTest, CorruptAndTruncatedFilesGiveErrorsNotCrashes) {
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(MetricsBatch(300, 6), {}));
+  auto read_all = [](const std::string& bytes) -> absl::Status {
+    MemoryByteSource source(bytes, "bad.parquet");
+    CS_ASSIGN_OR_RETURN(auto reader, ParquetReader::Open(source));
+    return reader->ReadAll().status();
+  };
+  for (size_t cut = 0; cut < file.size(); cut += std::max<size_t>(1, file.size() / 400)) {
+    absl::Status status = read_all(file.substr(0, cut));
+    EXPECT_FALSE(status.ok()) << "truncated at " << cut;
+    EXPECT_NE(status.message().find("bad.parquet"), std::string::npos) << status;
+  }
+  std::mt19937_64 rng(7);
+  int errors = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string mutated = file;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f)
+      mutated[rng() % mutated.size()] ^= static_cast<char>(1 + rng() % 255);
+    if (!read_all(mutated).ok()) ++errors;  // Must not crash; some flips land in unused bytes.
+  }
+  EXPECT_GT(errors, 100);
+}
+
+TEST(WriterReaderTest, RejectsMismatchedBatch) {
+  ParquetWriter writer(model::MetricsSchema({}), {});
+  EXPECT_THAT(writer.Write(MetricsBatch(3, 1)),
+              base::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace cardinalsin::parquet
