@@ -1,10 +1,13 @@
 #include "parquet/reader.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "codec/compression.h"
+#include "parquet/bloom_filter.h"
 #include "parquet/encoding.h"
 
 namespace cardinalsin::parquet {
@@ -611,54 +614,34 @@ std::string ParquetReader::KeyValue(const std::string& key) const {
   return "";
 }
 
-absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
-    int row_group, const std::vector<std::string>& columns) const {
-  if (row_group < 0 || row_group >= num_row_groups()) {
-    return absl::InvalidArgumentError(absl::StrFormat("%s: no row group %d (file has %d)",
-                                                      source_.name(), row_group, num_row_groups()));
-  }
+absl::StatusOr<std::vector<size_t>> ParquetReader::ResolveColumns(
+    const std::vector<std::string>& columns) const {
   std::vector<size_t> fields;
   if (columns.empty()) {
     for (size_t i = 0; i < schema_.size(); ++i) fields.push_back(i);
-  } else {
-    for (const std::string& name : columns) {
-      std::optional<size_t> i = schema_.IndexOf(name);
-      if (!i)
-        return absl::NotFoundError(absl::StrFormat("%s: no column '%s'", source_.name(), name));
-      fields.push_back(*i);
-    }
+    return fields;
   }
-  const RowGroup& rg = metadata_.row_groups[row_group];
-  std::vector<ByteRange> ranges;
-  for (size_t f : fields) {
-    const ColumnMetaData& m = *rg.columns[leaf_of_field_[f]].meta_data;
-    int64_t start = m.data_page_offset;
-    // Some writers set dictionary_page_offset to 0 when there is none; trust it only before data.
-    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
-        *m.dictionary_page_offset < start) {
-      start = *m.dictionary_page_offset;
-    }
-    ranges.push_back(
-        {static_cast<uint64_t>(start), static_cast<uint64_t>(m.total_compressed_size)});
+  for (const std::string& name : columns) {
+    std::optional<size_t> i = schema_.IndexOf(name);
+    if (!i) return absl::NotFoundError(absl::StrFormat("%s: no column '%s'", source_.name(), name));
+    fields.push_back(*i);
   }
-  // Bound each range by the file (validated in Open for the dictionary-or-data start).
-  for (ByteRange& r : ranges) r.length = std::min(r.length, source_.size() - r.offset);
-  CS_ASSIGN_OR_RETURN(std::vector<std::string> chunks, source_.ReadRanges(ranges));
+  return fields;
+}
 
-  std::vector<model::Field> out_fields;
-  std::vector<model::Column> out_columns;
-  for (size_t k = 0; k < fields.size(); ++k) {
-    const size_t f = fields[k];
-    const SchemaElement& element = metadata_.schema[leaf_of_field_[f] + 1];
-    const ColumnMetaData& m = *rg.columns[leaf_of_field_[f]].meta_data;
-    CS_ASSIGN_OR_RETURN(LeafMapping mapping, MapLeaf(element));
-    CS_ASSIGN_OR_RETURN(codec::Compression compression, CompressionOf(m.codec, element.name));
-    ChunkDecoder decoder(source_, element.name, mapping, schema_.field(f).nullable, compression);
-    CS_ASSIGN_OR_RETURN(model::Column column, decoder.Decode(chunks[k], rg.num_rows));
-    out_fields.push_back(schema_.field(f));
-    out_columns.push_back(std::move(column));
-  }
-  return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out_columns));
+absl::StatusOr<model::Column> ParquetReader::DecodeChunk(size_t field, const ColumnMetaData& meta,
+                                                         std::string_view bytes,
+                                                         int64_t rows) const {
+  const SchemaElement& element = metadata_.schema[leaf_of_field_[field] + 1];
+  CS_ASSIGN_OR_RETURN(LeafMapping mapping, MapLeaf(element));
+  CS_ASSIGN_OR_RETURN(codec::Compression compression, CompressionOf(meta.codec, element.name));
+  ChunkDecoder decoder(source_, element.name, mapping, schema_.field(field).nullable, compression);
+  return decoder.Decode(bytes, rows);
+}
+
+absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
+    int row_group, const std::vector<std::string>& columns) const {
+  return ReadRowGroup(row_group, columns, {}, nullptr);
 }
 
 absl::StatusOr<model::RecordBatch> ParquetReader::ReadAll(
@@ -688,6 +671,423 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadAll(
     out.push_back(model::Concat(fields[c].type, pieces));
   }
   return model::RecordBatch(model::Schema(std::move(fields)), std::move(out));
+}
+
+namespace {
+
+// A statistics bound decoded into the predicate's value domain; nullopt when the bytes do not fit
+// the column (wrong size) or the column's type cannot be pruned.
+std::optional<ColumnPredicate::Value> DecodeBound(const LeafMapping& m, const std::string& bytes) {
+  switch (m.type) {
+    case model::TypeId::kInt64:
+    case model::TypeId::kTimestampNs: {
+      if (m.physical == Type::kInt32 && bytes.size() == 4) {
+        int32_t v;
+        std::memcpy(&v, bytes.data(), 4);
+        return int64_t{v};
+      }
+      if (m.physical != Type::kInt64 || bytes.size() != 8) return std::nullopt;
+      int64_t v;
+      std::memcpy(&v, bytes.data(), 8);
+      // Guard the scale multiplication against overflow: such bounds cannot prune.
+      if (m.timestamp_scale != 1 &&
+          (v > INT64_MAX / m.timestamp_scale || v < INT64_MIN / m.timestamp_scale)) {
+        return std::nullopt;
+      }
+      return v * m.timestamp_scale;
+    }
+    case model::TypeId::kUInt64: {
+      if (bytes.size() != 8) return std::nullopt;
+      uint64_t v;
+      std::memcpy(&v, bytes.data(), 8);
+      return v;
+    }
+    case model::TypeId::kDouble: {
+      if (m.physical == Type::kFloat && bytes.size() == 4) {
+        float f;
+        std::memcpy(&f, bytes.data(), 4);
+        return static_cast<double>(f);
+      }
+      if (bytes.size() != 8) return std::nullopt;
+      double d;
+      std::memcpy(&d, bytes.data(), 8);
+      if (std::isnan(d)) return std::nullopt;
+      return d;
+    }
+    case model::TypeId::kString:
+      if (m.physical != Type::kByteArray) return std::nullopt;
+      return bytes;
+    case model::TypeId::kBool:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// -1, 0, 1 when both values hold the same alternative; nullopt otherwise.
+std::optional<int> CompareValues(const ColumnPredicate::Value& a, const ColumnPredicate::Value& b) {
+  if (a.index() != b.index()) return std::nullopt;
+  return std::visit(
+      [&](const auto& x) -> std::optional<int> {
+        const auto& y = std::get<std::decay_t<decltype(x)>>(b);
+        return x < y ? -1 : (y < x ? 1 : 0);
+      },
+      a);
+}
+
+// False only when no value in [lo, hi] can satisfy `predicate`.
+bool RangeMayMatch(const ColumnPredicate::Value& lo, const ColumnPredicate::Value& hi,
+                   const ColumnPredicate& predicate) {
+  if (predicate.min) {
+    std::optional<int> c = CompareValues(hi, *predicate.min);
+    if (c && *c < 0) return false;
+  }
+  if (predicate.max) {
+    std::optional<int> c = CompareValues(lo, *predicate.max);
+    if (c && *c > 0) return false;
+  }
+  if (!predicate.any_of.empty()) {
+    for (const ColumnPredicate::Value& v : predicate.any_of) {
+      std::optional<int> above = CompareValues(v, lo);
+      std::optional<int> below = CompareValues(v, hi);
+      if (!above || !below || (*above >= 0 && *below <= 0)) return true;
+    }
+    return false;
+  }
+  return true;
+}
+
+uint64_t BloomHashOf(const ColumnPredicate::Value& v, const LeafMapping& m, bool* ok) {
+  *ok = true;
+  if (const auto* s = std::get_if<std::string>(&v)) return HashBytes(*s);
+  if (const auto* u = std::get_if<uint64_t>(&v)) return HashInt64(static_cast<int64_t>(*u));
+  if (const auto* i = std::get_if<int64_t>(&v)) {
+    if (m.physical == Type::kInt64 && m.timestamp_scale == 1) return HashInt64(*i);
+  }
+  if (const auto* d = std::get_if<double>(&v)) {
+    if (m.physical == Type::kDouble && *d != 0.0) return HashDouble(*d);  // ±0 hash differently
+  }
+  *ok = false;
+  return 0;
+}
+
+// Row intervals [begin, end) within a row group, sorted and disjoint.
+using RowRanges = std::vector<std::pair<int64_t, int64_t>>;
+
+RowRanges Intersect(const RowRanges& a, const RowRanges& b) {
+  RowRanges out;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const int64_t lo = std::max(a[i].first, b[j].first);
+    const int64_t hi = std::min(a[i].second, b[j].second);
+    if (lo < hi) out.push_back({lo, hi});
+    (a[i].second < b[j].second) ? ++i : ++j;
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<int>> ParquetReader::SelectRowGroups(
+    const std::vector<ColumnPredicate>& predicates, ScanStats* stats) const {
+  std::vector<int> selected;
+  for (int g = 0; g < num_row_groups(); ++g) {
+    const RowGroup& rg = metadata_.row_groups[g];
+    if (stats) ++stats->row_groups_total;
+    bool keep = true;
+    bool by_bloom = false;
+    for (const ColumnPredicate& predicate : predicates) {
+      std::optional<size_t> field = schema_.IndexOf(predicate.column);
+      if (!field) {
+        return absl::NotFoundError(
+            absl::StrFormat("%s: no column '%s'", source_.name(), predicate.column));
+      }
+      const ColumnMetaData& meta = *rg.columns[leaf_of_field_[*field]].meta_data;
+      CS_ASSIGN_OR_RETURN(LeafMapping mapping,
+                          MapLeaf(metadata_.schema[leaf_of_field_[*field] + 1]));
+      if (meta.statistics) {
+        const Statistics& st = *meta.statistics;
+        if (st.null_count && *st.null_count == meta.num_values && meta.num_values > 0) {
+          keep = false;  // Only nulls: no value can satisfy the predicate.
+          break;
+        }
+        if (st.min_value && st.max_value) {
+          std::optional<ColumnPredicate::Value> lo = DecodeBound(mapping, *st.min_value);
+          std::optional<ColumnPredicate::Value> hi = DecodeBound(mapping, *st.max_value);
+          if (lo && hi && !RangeMayMatch(*lo, *hi, predicate)) {
+            keep = false;
+            break;
+          }
+        }
+      }
+      if (!predicate.any_of.empty() && meta.bloom_filter_offset && *meta.bloom_filter_offset >= 0) {
+        const uint64_t offset = static_cast<uint64_t>(*meta.bloom_filter_offset);
+        uint64_t length =
+            meta.bloom_filter_length ? static_cast<uint64_t>(*meta.bloom_filter_length) : 0;
+        if (offset >= source_.size()) continue;
+        if (length == 0 || length > source_.size() - offset) {
+          length = std::min<uint64_t>(source_.size() - offset, 64);  // header first
+        }
+        CS_ASSIGN_OR_RETURN(std::string bytes, source_.Read({offset, length}));
+        size_t header_size = 0;
+        absl::StatusOr<BloomFilterHeader> header = DecodeBloomFilterHeader(bytes, &header_size);
+        if (!header.ok()) return Corrupt(source_, std::string(header.status().message()));
+        if (header->num_bytes < 0 ||
+            static_cast<uint64_t>(header->num_bytes) > source_.size() - offset - header_size) {
+          return Corrupt(source_, "bloom filter larger than the file");
+        }
+        if (bytes.size() < header_size + static_cast<size_t>(header->num_bytes)) {
+          CS_ASSIGN_OR_RETURN(bytes, source_.Read({offset, header_size + header->num_bytes}));
+        }
+        absl::StatusOr<SplitBlockBloomFilter> filter = SplitBlockBloomFilter::FromBytes(
+            std::string_view(bytes).substr(header_size, header->num_bytes));
+        if (!filter.ok()) return Corrupt(source_, std::string(filter.status().message()));
+        bool any = false;
+        for (const ColumnPredicate::Value& v : predicate.any_of) {
+          bool hashable = false;
+          const uint64_t hash = BloomHashOf(v, mapping, &hashable);
+          if (!hashable || filter->MightContain(hash)) {
+            any = true;
+            break;
+          }
+        }
+        if (!any) {
+          keep = false;
+          by_bloom = true;
+          break;
+        }
+      }
+    }
+    if (keep) {
+      selected.push_back(g);
+    } else if (stats) {
+      ++(by_bloom ? stats->row_groups_pruned_by_bloom_filter
+                  : stats->row_groups_pruned_by_statistics);
+    }
+  }
+  return selected;
+}
+
+absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
+    int row_group, const std::vector<std::string>& columns,
+    const std::vector<ColumnPredicate>& predicates, ScanStats* stats) const {
+  if (row_group < 0 || row_group >= num_row_groups()) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s: no row group %d (file has %d)",
+                                                      source_.name(), row_group, num_row_groups()));
+  }
+  CS_ASSIGN_OR_RETURN(std::vector<size_t> fields, ResolveColumns(columns));
+  const RowGroup& rg = metadata_.row_groups[row_group];
+  const int64_t num_rows = rg.num_rows;
+  if (stats) ++stats->row_groups_read;
+
+  // 1. Rows that may match, from the page index of each predicate column.
+  RowRanges selected = {{0, num_rows}};
+  std::vector<size_t> index_columns;  // leaf columns whose indexes we need
+  for (const ColumnPredicate& p : predicates) {
+    std::optional<size_t> f = schema_.IndexOf(p.column);
+    if (!f)
+      return absl::NotFoundError(absl::StrFormat("%s: no column '%s'", source_.name(), p.column));
+    index_columns.push_back(*f);
+  }
+  // Offset indexes of the projected columns and column indexes of the predicate columns.
+  std::vector<ByteRange> index_ranges;
+  std::vector<std::pair<size_t, bool>> index_owner;  // (field, is_column_index)
+  auto want = [&](size_t f, bool column_index) {
+    const ColumnChunk& chunk = rg.columns[leaf_of_field_[f]];
+    const std::optional<int64_t>& off =
+        column_index ? chunk.column_index_offset : chunk.offset_index_offset;
+    const std::optional<int32_t>& len =
+        column_index ? chunk.column_index_length : chunk.offset_index_length;
+    if (!off || !len || *off < 0 || *len <= 0 || static_cast<uint64_t>(*off) > source_.size() ||
+        static_cast<uint64_t>(*len) > source_.size() - *off) {
+      return;
+    }
+    index_ranges.push_back({static_cast<uint64_t>(*off), static_cast<uint64_t>(*len)});
+    index_owner.push_back({f, column_index});
+  };
+  if (!predicates.empty()) {
+    for (size_t f : index_columns) want(f, true), want(f, false);
+    for (size_t f : fields) want(f, false);
+  }
+  std::vector<std::optional<OffsetIndex>> offset_index(schema_.size());
+  std::vector<std::optional<ColumnIndex>> column_index(schema_.size());
+  if (!index_ranges.empty()) {
+    CS_ASSIGN_OR_RETURN(std::vector<std::string> index_bytes, source_.ReadRanges(index_ranges));
+    for (size_t k = 0; k < index_bytes.size(); ++k) {
+      const auto [f, is_column_index] = index_owner[k];
+      if (is_column_index) {
+        absl::StatusOr<ColumnIndex> ci = DecodeColumnIndex(index_bytes[k]);
+        if (!ci.ok()) return Corrupt(source_, std::string(ci.status().message()));
+        column_index[f] = std::move(*ci);
+      } else {
+        absl::StatusOr<OffsetIndex> oi = DecodeOffsetIndex(index_bytes[k]);
+        if (!oi.ok()) return Corrupt(source_, std::string(oi.status().message()));
+        offset_index[f] = std::move(*oi);
+      }
+    }
+  }
+  // Rows of page i of a column: [first_row[i], first_row[i + 1]).
+  auto page_rows = [&](const OffsetIndex& oi, size_t i) -> std::pair<int64_t, int64_t> {
+    const int64_t begin = oi.page_locations[i].first_row_index;
+    const int64_t end =
+        i + 1 < oi.page_locations.size() ? oi.page_locations[i + 1].first_row_index : num_rows;
+    return {begin, end};
+  };
+  auto valid_offset_index = [&](const OffsetIndex& oi) {
+    int64_t previous = -1;
+    for (const PageLocation& loc : oi.page_locations) {
+      if (loc.first_row_index <= previous || loc.first_row_index >= num_rows || loc.offset < 0 ||
+          loc.compressed_page_size <= 0 || static_cast<uint64_t>(loc.offset) > source_.size() ||
+          static_cast<uint64_t>(loc.compressed_page_size) > source_.size() - loc.offset) {
+        return false;
+      }
+      previous = loc.first_row_index;
+    }
+    return !oi.page_locations.empty() && oi.page_locations[0].first_row_index == 0;
+  };
+  for (size_t k = 0; k < predicates.size(); ++k) {
+    const size_t f = index_columns[k];
+    if (!column_index[f] || !offset_index[f] || !valid_offset_index(*offset_index[f])) continue;
+    const ColumnIndex& ci = *column_index[f];
+    const OffsetIndex& oi = *offset_index[f];
+    if (ci.null_pages.size() != oi.page_locations.size() ||
+        ci.min_values.size() != oi.page_locations.size() ||
+        ci.max_values.size() != oi.page_locations.size()) {
+      return Corrupt(source_, "column index and offset index disagree on the page count");
+    }
+    CS_ASSIGN_OR_RETURN(LeafMapping mapping, MapLeaf(metadata_.schema[leaf_of_field_[f] + 1]));
+    RowRanges pages;
+    for (size_t i = 0; i < oi.page_locations.size(); ++i) {
+      if (ci.null_pages[i]) continue;
+      std::optional<ColumnPredicate::Value> lo = DecodeBound(mapping, ci.min_values[i]);
+      std::optional<ColumnPredicate::Value> hi = DecodeBound(mapping, ci.max_values[i]);
+      if (lo && hi && !RangeMayMatch(*lo, *hi, predicates[k])) continue;
+      auto [b, e] = page_rows(oi, i);
+      if (!pages.empty() && pages.back().second == b) {
+        pages.back().second = e;
+      } else {
+        pages.push_back({b, e});
+      }
+    }
+    selected = Intersect(selected, pages);
+  }
+
+  // 2. For each projected column, the pages overlapping the selected rows (all pages without an
+  // offset index), decoded and trimmed to the selected rows.
+  std::vector<ByteRange> ranges;
+  struct Plan {
+    size_t field;
+    std::vector<size_t> pages;  // empty = whole chunk
+    size_t first_range;
+    size_t range_count;
+  };
+  std::vector<Plan> plans;
+  for (size_t f : fields) {
+    const ColumnMetaData& m = *rg.columns[leaf_of_field_[f]].meta_data;
+    int64_t chunk_start = m.data_page_offset;
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
+        *m.dictionary_page_offset < chunk_start) {
+      chunk_start = *m.dictionary_page_offset;
+    }
+    Plan plan{f, {}, ranges.size(), 0};
+    const bool paged =
+        !predicates.empty() && offset_index[f] && valid_offset_index(*offset_index[f]);
+    if (paged) {
+      const OffsetIndex& oi = *offset_index[f];
+      if (stats) stats->pages_total += static_cast<int64_t>(oi.page_locations.size());
+      if (oi.page_locations[0].offset > chunk_start) {  // dictionary page
+        ranges.push_back({static_cast<uint64_t>(chunk_start),
+                          static_cast<uint64_t>(oi.page_locations[0].offset - chunk_start)});
+      }
+      for (size_t i = 0; i < oi.page_locations.size(); ++i) {
+        auto [b, e] = page_rows(oi, i);
+        const bool overlaps = std::any_of(selected.begin(), selected.end(), [&](const auto& r) {
+          return r.first < e && b < r.second;
+        });
+        if (!overlaps) continue;
+        plan.pages.push_back(i);
+        ranges.push_back({static_cast<uint64_t>(oi.page_locations[i].offset),
+                          static_cast<uint64_t>(oi.page_locations[i].compressed_page_size)});
+      }
+      if (stats) stats->pages_read += static_cast<int64_t>(plan.pages.size());
+      if (plan.pages.empty()) ranges.resize(plan.first_range);  // nothing to read
+    } else {
+      ranges.push_back({static_cast<uint64_t>(chunk_start),
+                        std::min(static_cast<uint64_t>(m.total_compressed_size),
+                                 source_.size() - static_cast<uint64_t>(chunk_start))});
+    }
+    plan.range_count = ranges.size() - plan.first_range;
+    plans.push_back(std::move(plan));
+  }
+  CS_ASSIGN_OR_RETURN(std::vector<std::string> bytes, source_.ReadRanges(ranges));
+
+  std::vector<model::Field> out_fields;
+  std::vector<model::Column> out_columns;
+  int64_t out_rows = 0;
+  for (const RowRanges::value_type& r : selected) out_rows += r.second - r.first;
+  for (const Plan& plan : plans) {
+    const ColumnMetaData& m = *rg.columns[leaf_of_field_[plan.field]].meta_data;
+    std::string joined;
+    for (size_t k = 0; k < plan.range_count; ++k) joined += bytes[plan.first_range + k];
+    model::Column column = model::Column::Empty(schema_.field(plan.field).type);
+    // Rows the decoded values cover, in order.
+    RowRanges covered;
+    if (plan.range_count == 0) {
+      covered = {};
+    } else if (!plan.pages.empty()) {
+      for (size_t i : plan.pages) {
+        auto [b, e] = page_rows(*offset_index[plan.field], i);
+        covered.push_back({b, e});
+      }
+    } else {
+      covered = {{0, num_rows}};
+    }
+    int64_t covered_rows = 0;
+    for (const auto& r : covered) covered_rows += r.second - r.first;
+    if (covered_rows > 0) {
+      CS_ASSIGN_OR_RETURN(column, DecodeChunk(plan.field, m, joined, covered_rows));
+    }
+    // Keep the selected rows only (the identity when everything was selected).
+    if (covered_rows != out_rows) {
+      std::vector<uint32_t> take;
+      take.reserve(out_rows);
+      int64_t position = 0;
+      for (const auto& c : covered) {
+        for (const auto& s : selected) {
+          const int64_t lo = std::max(c.first, s.first), hi = std::min(c.second, s.second);
+          for (int64_t row = lo; row < hi; ++row) {
+            take.push_back(static_cast<uint32_t>(position + (row - c.first)));
+          }
+        }
+        position += c.second - c.first;
+      }
+      column = column.Take(take);
+    }
+    out_fields.push_back(schema_.field(plan.field));
+    out_columns.push_back(std::move(column));
+  }
+  if (stats) stats->rows_read += out_rows;
+  return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out_columns));
+}
+
+absl::StatusOr<model::RecordBatch> ParquetReader::Scan(
+    const std::vector<std::string>& columns, const std::vector<ColumnPredicate>& predicates,
+    ScanStats* stats) const {
+  CS_ASSIGN_OR_RETURN(std::vector<size_t> fields, ResolveColumns(columns));
+  CS_ASSIGN_OR_RETURN(std::vector<int> groups, SelectRowGroups(predicates, stats));
+  std::vector<model::RecordBatch> parts;
+  for (int g : groups) {
+    CS_ASSIGN_OR_RETURN(model::RecordBatch part, ReadRowGroup(g, columns, predicates, stats));
+    parts.push_back(std::move(part));
+  }
+  std::vector<model::Field> out_fields;
+  for (size_t f : fields) out_fields.push_back(schema_.field(f));
+  std::vector<model::Column> out;
+  for (size_t c = 0; c < fields.size(); ++c) {
+    std::vector<model::Column> pieces;
+    for (model::RecordBatch& part : parts) pieces.push_back(part.column(c));
+    out.push_back(model::Concat(out_fields[c].type, pieces));
+  }
+  return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out));
 }
 
 }  // namespace cardinalsin::parquet

@@ -15,7 +15,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +26,30 @@
 #include "parquet/metadata.h"
 
 namespace cardinalsin::parquet {
+
+// A condition on one column that lets the reader skip row groups and pages. Pruning is
+// conservative: every row that satisfies all predicates is returned, but rows that do not may be
+// returned too (the caller filters exactly). A predicate whose value type does not fit the
+// column (for example a string bound on a double column) prunes nothing.
+struct ColumnPredicate {
+  // int64 for int64 and timestamp (nanoseconds) columns, uint64, double, or string.
+  using Value = std::variant<int64_t, uint64_t, double, std::string>;
+  std::string column;
+  std::optional<Value> min;   // inclusive lower bound
+  std::optional<Value> max;   // inclusive upper bound
+  std::vector<Value> any_of;  // equal to one of these (probes bloom filters); empty = any value
+};
+
+// What a scan touched, for EXPLAIN and the pruning tests.
+struct ScanStats {
+  int64_t row_groups_total = 0;
+  int64_t row_groups_pruned_by_statistics = 0;
+  int64_t row_groups_pruned_by_bloom_filter = 0;
+  int64_t row_groups_read = 0;
+  int64_t pages_total = 0;  // data pages of the projected columns in the row groups read
+  int64_t pages_read = 0;
+  int64_t rows_read = 0;
+};
 
 class ParquetReader {
  public:
@@ -46,6 +72,22 @@ class ParquetReader {
   [[nodiscard]] absl::StatusOr<model::RecordBatch> ReadAll(
       const std::vector<std::string>& columns = {}) const;
 
+  // The row groups that may hold rows matching every predicate: column chunk statistics first,
+  // then bloom filters for `any_of` predicates. Adds to `stats` when non-null.
+  [[nodiscard]] absl::StatusOr<std::vector<int>> SelectRowGroups(
+      const std::vector<ColumnPredicate>& predicates, ScanStats* stats = nullptr) const;
+
+  // Like ReadRowGroup, but uses the page index of the predicate columns to read only the pages
+  // (of every projected column) that may hold matching rows. Returns the rows of those pages.
+  [[nodiscard]] absl::StatusOr<model::RecordBatch> ReadRowGroup(
+      int row_group, const std::vector<std::string>& columns,
+      const std::vector<ColumnPredicate>& predicates, ScanStats* stats = nullptr) const;
+
+  // SelectRowGroups + the pruned ReadRowGroup over every selected row group, concatenated.
+  [[nodiscard]] absl::StatusOr<model::RecordBatch> Scan(
+      const std::vector<std::string>& columns, const std::vector<ColumnPredicate>& predicates,
+      ScanStats* stats = nullptr) const;
+
  private:
   ParquetReader(ByteSource& source, FileMetaData metadata, model::Schema schema,
                 std::vector<int> leaf_of_field)
@@ -53,6 +95,12 @@ class ParquetReader {
         metadata_(std::move(metadata)),
         schema_(std::move(schema)),
         leaf_of_field_(std::move(leaf_of_field)) {}
+
+  // Indices of the fields named in `columns` (all when empty); NotFound for unknown names.
+  absl::StatusOr<std::vector<size_t>> ResolveColumns(const std::vector<std::string>& columns) const;
+  // Decodes one column chunk (or the given subset of its bytes holding `rows` rows).
+  absl::StatusOr<model::Column> DecodeChunk(size_t field, const ColumnMetaData& meta,
+                                            std::string_view bytes, int64_t rows) const;
 
   ByteSource& source_;
   const FileMetaData metadata_;

@@ -1,7 +1,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <random>
+#include <tuple>
 
 #include "base/testing/status_matchers.h"
 #include "parquet/reader.h"
@@ -227,6 +229,141 @@ TEST(WriterReaderTest, RejectsMismatchedBatch) {
   ParquetWriter writer(model::MetricsSchema({}), {});
   EXPECT_THAT(writer.Write(MetricsBatch(3, 1)),
               base::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace cardinalsin::parquet
+
+namespace cardinalsin::parquet {
+namespace {
+
+// Rows of `batch` satisfying every predicate exactly (the reference the pruned scans must match).
+std::vector<uint32_t> Matching(const RecordBatch& batch,
+                               const std::vector<ColumnPredicate>& preds) {
+  std::vector<uint32_t> rows;
+  for (size_t r = 0; r < batch.num_rows(); ++r) {
+    bool ok = true;
+    for (const ColumnPredicate& p : preds) {
+      const size_t c = *batch.schema().IndexOf(p.column);
+      const Column& col = batch.column(c);
+      if (!col.IsValid(r)) {
+        ok = false;
+        break;
+      }
+      ColumnPredicate::Value v;
+      switch (col.type()) {
+        case TypeId::kString:
+          v = std::string(col.StringAt(r));
+          break;
+        case TypeId::kUInt64:
+          v = col.uint64s()[r];
+          break;
+        case TypeId::kDouble:
+          v = col.doubles()[r];
+          break;
+        default:
+          v = col.int64s()[r];
+          break;
+      }
+      if (p.min && v < *p.min) ok = false;
+      if (p.max && *p.max < v) ok = false;
+      if (!p.any_of.empty() && std::find(p.any_of.begin(), p.any_of.end(), v) == p.any_of.end()) {
+        ok = false;
+      }
+    }
+    if (ok) rows.push_back(static_cast<uint32_t>(r));
+  }
+  return rows;
+}
+
+TEST(PruningTest, MetricAndTimePredicatesSkipRowGroupsAndPages) {
+  // Sorted by (metric_name, series_id, timestamp) as a flush writes it: 3 names, 10k rows each.
+  RecordBatch unsorted = MetricsBatch(30'000, 11);
+  std::vector<uint32_t> order(unsorted.num_rows());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::tuple(unsorted.column(1).StringAt(a), unsorted.column(3).uint64s()[a]) <
+           std::tuple(unsorted.column(1).StringAt(b), unsorted.column(3).uint64s()[b]);
+  });
+  RecordBatch batch = unsorted.Take(order);
+  WriterOptions options;
+  options.row_group_rows = 5'000;
+  options.page_rows = 500;
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
+  MemoryByteSource source(file);
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+
+  const std::vector<ColumnPredicate> preds = {
+      {.column = "metric_name", .any_of = {std::string("node_cpu_seconds_total_1")}},
+      {.column = "series_id", .min = uint64_t{0}, .max = uint64_t{175} * 0x9E3779B97F4A7C15ULL}};
+  ScanStats stats;
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch got, reader->Scan({}, preds, &stats));
+  EXPECT_EQ(stats.row_groups_total, 6);
+  EXPECT_GE(stats.row_groups_pruned_by_statistics, 4);
+  EXPECT_LT(stats.pages_read, stats.pages_total);
+  // Exactly the matching rows survive an exact filter of what the pruned scan returned.
+  RecordBatch expected = batch.Take(Matching(batch, preds));
+  RecordBatch filtered = got.Take(Matching(got, preds));
+  EXPECT_GT(expected.num_rows(), 0u);
+  EXPECT_TRUE(filtered.Equals(expected));
+  EXPECT_LT(got.num_rows(), batch.num_rows() / 5);
+}
+
+TEST(PruningTest, BloomFilterPrunesWhatStatisticsCannot) {
+  WriterOptions options;
+  options.row_group_rows = 1'000;
+  options.bloom_filter_columns = {"job"};
+  RecordBatch batch = MetricsBatch(4'000, 12);
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
+  MemoryByteSource source(file);
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  // "nonexistent" sorts between "node" and "é中", so min/max statistics cannot exclude it.
+  ScanStats stats;
+  CS_ASSERT_OK_AND_ASSIGN(
+      RecordBatch got,
+      reader->Scan({"job"}, {{.column = "job", .any_of = {std::string("nonexistent")}}}, &stats));
+  EXPECT_EQ(got.num_rows(), 0u);
+  EXPECT_EQ(stats.row_groups_pruned_by_bloom_filter, 4);
+  ScanStats hit;
+  CS_ASSERT_OK_AND_ASSIGN(
+      got, reader->Scan({"job"}, {{.column = "job", .any_of = {std::string("node")}}}, &hit));
+  EXPECT_EQ(hit.row_groups_pruned_by_bloom_filter, 0);
+  EXPECT_GT(got.num_rows(), 0u);
+}
+
+TEST(PruningTest, RandomPredicatesNeverLoseRows) {
+  std::mt19937_64 rng(5);
+  RecordBatch batch = MetricsBatch(12'000, 13);
+  WriterOptions options;
+  options.row_group_rows = 2'500;
+  options.page_rows = 300;
+  options.bloom_filter_columns = {"job", "metric_name"};
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
+  MemoryByteSource source(file);
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  const int64_t t0 = 1'700'000'000'000'000'000;
+  for (int i = 0; i < 200; ++i) {
+    std::vector<ColumnPredicate> preds;
+    if (rng() % 2) {
+      const int64_t a = t0 + static_cast<int64_t>(rng() % 60) * 15'000'000'000;
+      preds.push_back({.column = "timestamp",
+                       .min = a,
+                       .max = a + static_cast<int64_t>(rng() % 20) * 15'000'000'000});
+    }
+    if (rng() % 2) {
+      preds.push_back(
+          {.column = "metric_name",
+           .any_of = {std::string("node_cpu_seconds_total_") + std::to_string(rng() % 4)}});
+    }
+    if (rng() % 3 == 0) {
+      preds.push_back({.column = "job", .any_of = {std::string(rng() % 2 ? "node" : "absent")}});
+    }
+    if (rng() % 3 == 0) preds.push_back({.column = "value", .min = 100.0, .max = 150.0});
+    ScanStats stats;
+    CS_ASSERT_OK_AND_ASSIGN(RecordBatch got, reader->Scan({}, preds, &stats));
+    RecordBatch expected = batch.Take(Matching(batch, preds));
+    ASSERT_TRUE(got.Take(Matching(got, preds)).Equals(expected)) << "iteration " << i;
+  }
 }
 
 }  // namespace
