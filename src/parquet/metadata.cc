@@ -389,6 +389,7 @@ absl::Status ReadValue(CompactReader& r, int64_t* out) {
 }
 absl::Status ReadValue(CompactReader& r, std::string* out) {
   CS_ASSIGN_OR_RETURN(const std::string_view value, r.ReadBinary());
+  CS_RETURN_IF_ERROR(r.ChargeAllocation(value.size()));
   out->assign(value);
   return absl::OkStatus();
 }
@@ -412,12 +413,17 @@ absl::Status ReadValue(CompactReader& r, std::vector<T>* out) {
                                             ", at byte offset ", r.offset()));
   }
   out->clear();
-  // header.size is at most the bytes left, so reserving is safe for small elements. Structs are
-  // not reserved: a few bytes each on the wire, hundreds in memory.
+  // header.size is at most the bytes left, so scalars (at most 8 bytes each) are reserved up
+  // front. Strings and structs are charged one by one as they are read: a corrupt size then
+  // fails at the end of the input, having allocated no more than the input justifies.
   if constexpr (std::is_scalar_v<T>) {
+    CS_RETURN_IF_ERROR(r.ChargeAllocation(size_t{header.size} * sizeof(T)));
     out->reserve(header.size);
   }
   for (uint32_t i = 0; i < header.size; ++i) {
+    if constexpr (!std::is_scalar_v<T>) {
+      CS_RETURN_IF_ERROR(r.ChargeAllocation(sizeof(T)));
+    }
     T value{};
     if (absl::Status status = ReadValue(r, &value); !status.ok()) {
       return Annotate(status, base::StrCat("[", i, "]"));

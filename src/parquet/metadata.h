@@ -24,6 +24,9 @@
 //   for malformed bytes, a missing required field ("ColumnMetaData.codec is required"), a known
 //   field with the wrong wire type, or a union with no member or several. Messages name the path
 //   of structs and fields and the byte offset within the decoder's input.
+// - Decoders allocate at most about 64 bytes per input byte (thrift::CompactReader's allocation
+//   budget); input that would decode into more is DataLoss. Real metadata needs 5 to 30.
+//   Readers should still cap the footer length they accept before reading it.
 // - Decoders check the encoding only: values are not validated (sizes may be negative, offsets
 //   may point anywhere). Readers must check what they use.
 // - Encoders do not fail. They write what the struct holds; producing a valid file is the

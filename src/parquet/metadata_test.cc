@@ -779,6 +779,27 @@ TEST(MetadataTest, HugeListSizesFailFast) {
   EXPECT_THAT(DecodeColumnIndex(counts), StatusIs(absl::StatusCode::kDataLoss));
 }
 
+TEST(MetadataTest, SmallInputCannotDecodeIntoHugeObjects) {
+  // A row group with 200,000 empty column chunks: one byte each on the wire, hundreds of bytes
+  // each in memory.
+  std::string bytes = Bytes({0x15, 0x02, 0x19, 0x0C, 0x16, 0x00, 0x19, 0x1C, 0x19, 0xFC});
+  thrift::AppendVarint(200'000, &bytes);
+  bytes.append(200'000, '\0');
+  bytes += Bytes({0x16, 0x00, 0x16, 0x00, 0x00, 0x00});
+  auto f = DecodeFileMetaData(bytes);
+  EXPECT_THAT(f, StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(f.status().message(), HasSubstr("allocation budget"));
+
+  // 1,000 of them fit the budget's fixed allowance.
+  std::string small = Bytes({0x15, 0x02, 0x19, 0x0C, 0x16, 0x00, 0x19, 0x1C, 0x19, 0xFC});
+  thrift::AppendVarint(1'000, &small);
+  small.append(1'000, '\0');
+  small += Bytes({0x16, 0x00, 0x16, 0x00, 0x00, 0x00});
+  auto ok = DecodeFileMetaData(small);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->row_groups[0].columns.size(), 1'000u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Robustness: corrupt input never crashes (run under ASan and UBSan) and never passes silently
 // when truncated.

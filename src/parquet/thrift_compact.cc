@@ -414,6 +414,16 @@ absl::StatusOr<MapHeader> CompactReader::ReadMapHeader() {
   return header;
 }
 
+absl::Status CompactReader::ChargeAllocation(size_t bytes) {
+  const size_t budget = kAllocationBaseBytes + kAllocationBytesPerInputByte * in_.size();
+  if (bytes > budget - allocated_) {
+    return Error(pos_, base::StrCat("decoded objects would exceed the allocation budget of ",
+                                    budget, " bytes for ", in_.size(), " input bytes"));
+  }
+  allocated_ += bytes;
+  return absl::OkStatus();
+}
+
 absl::Status CompactReader::Skip(ValueType type) {
   return SkipAtDepth(type, static_cast<int>(field_id_stack_.size()));
 }

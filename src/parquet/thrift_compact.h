@@ -222,6 +222,17 @@ class CompactReader {
   // Skips the payload of the field whose header was just read (nothing for a bool field).
   [[nodiscard]] absl::Status SkipField(const FieldHeader& field);
 
+  // Allocation accounting for decoders that build objects from the input. Every element a list
+  // may claim is backed by at least one input byte, but an empty struct is one byte on the wire
+  // and may be hundreds in memory; decoders report what they allocate (element counts times
+  // object sizes, string lengths) so a small corrupt input cannot become gigabytes of objects.
+  // Returns DataLoss once the total passes the budget: kAllocationBytesPerInputByte per input
+  // byte plus kAllocationBaseBytes. Real Parquet metadata stays far below it (about 5 to 30
+  // bytes of objects per input byte).
+  static constexpr size_t kAllocationBytesPerInputByte = 64;
+  static constexpr size_t kAllocationBaseBytes = size_t{1} << 20;
+  [[nodiscard]] absl::Status ChargeAllocation(size_t bytes);
+
   // Bytes consumed so far, and left.
   size_t offset() const { return pos_; }                  // NOLINT(readability-identifier-naming)
   size_t remaining() const { return in_.size() - pos_; }  // NOLINT(readability-identifier-naming)
@@ -235,6 +246,7 @@ class CompactReader {
 
   std::string_view in_;
   size_t pos_ = 0;
+  size_t allocated_ = 0;
   int16_t last_field_id_ = 0;
   std::vector<int16_t> field_id_stack_;
 };
