@@ -158,6 +158,7 @@ class ChunkDecoder {
   DictionaryValues dictionary_;
   DenseValues dense_;
   std::vector<uint8_t> validity_;  // per row, only when nullable_
+  size_t nulls_ = 0;
   int64_t rows_ = 0;
 };
 
@@ -401,11 +402,16 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
       status = DecodeRleBitPacked(levels, 1, defs);
     }
     if (!status.ok()) return Fail(std::string(status.message()));
+    const size_t start = validity_.size();
+    validity_.resize(start + defs.size());
+    uint8_t* out = validity_.data() + start;
     non_null = 0;
-    for (uint32_t d : defs) {
-      validity_.push_back(d == 1 ? 1 : 0);
-      non_null += d == 1 ? 1 : 0;
+    for (size_t i = 0; i < defs.size(); ++i) {
+      const uint8_t valid = defs[i] == 1;
+      out[i] = valid;
+      non_null += valid;
     }
+    nulls_ += defs.size() - non_null;
   }
   rows_ += num_values;
   return DecodeValues(encoding, values, non_null);
@@ -432,15 +438,14 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
       dense_count = dense_.ints.size();
       break;
   }
-  const size_t expected =
-      nullable_ ? static_cast<size_t>(std::count(validity_.begin(), validity_.end(), 1)) : n;
+  const size_t expected = n - nulls_;
   if (dense_count != expected) {
     return Fail(absl::StrFormat("decoded %d values for %d non-null rows", dense_count, expected));
   }
   // Spread dense values over the rows; null rows get a default.
   auto spread = [&](auto& dense, auto fill) {
     using V = std::decay_t<decltype(dense)>;
-    if (!nullable_) return std::move(dense);
+    if (nulls_ == 0) return std::move(dense);
     V out;
     out.reserve(n);
     size_t k = 0;
@@ -472,10 +477,16 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
       break;
     }
     case model::TypeId::kString: {
-      if (dense_.strings_as_codes && dictionary_.present) {
+      // An all-null chunk has an empty dictionary; its null rows cannot hold a valid code.
+      if (dense_.strings_as_codes && dictionary_.present && dictionary_.size > 0) {
         column = model::Column::FromDictionary(std::move(dictionary_.strings),
                                                spread(dense_.codes, uint32_t{0}));
-      } else if (!nullable_) {
+      } else if (dense_.strings_as_codes) {
+        // No dictionary values were referenced (every row is null): plain empty strings.
+        model::StringVector empty;
+        for (size_t r = 0; r < n; ++r) empty.Append("");
+        column = model::Column::FromStrings(std::move(empty));
+      } else if (nulls_ == 0) {
         column = model::Column::FromStrings(std::move(dense_.strings));
       } else {
         model::StringVector out;
@@ -486,7 +497,7 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
       break;
     }
   }
-  if (nullable_ && std::count(validity_.begin(), validity_.end(), 0) > 0) {
+  if (nulls_ > 0) {
     column.SetValidity(std::move(validity_));
   }
   return column;
@@ -495,6 +506,23 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
 absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64_t num_rows) {
   dense_.strings_as_codes =
       mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray;
+  // Size the outputs once: growing them page by page costs copies and page faults.
+  const size_t rows = static_cast<size_t>(std::min<int64_t>(num_rows, chunk.size() * 8 + 1024));
+  switch (mapping_.type) {
+    case model::TypeId::kBool:
+      dense_.bools.reserve(rows);
+      break;
+    case model::TypeId::kDouble:
+      dense_.doubles.reserve(rows);
+      break;
+    case model::TypeId::kString:
+      dense_.codes.reserve(rows);
+      break;
+    default:
+      dense_.ints.reserve(rows);
+      break;
+  }
+  if (nullable_) validity_.reserve(rows);
   size_t pos = 0;
   while (rows_ < num_rows) {
     if (pos >= chunk.size()) {

@@ -459,14 +459,17 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
     const size_t rows = end - begin;
     const bool want_dict =
         requested == ColumnEncoding::kDictionary ||
-        (requested == ColumnEncoding::kAuto && field.type != model::TypeId::kBool &&
-         field.type != model::TypeId::kTimestampNs);
+        (requested == ColumnEncoding::kAuto && field.type != model::TypeId::kBool);
     if (want_dict) {
       switch (field.type) {
         case model::TypeId::kString:
           dict = BuildStringDictionary(col, begin, end, options_.dictionary_page_limit);
           break;
         case model::TypeId::kInt64:
+          dict = BuildFixedDictionary<int64_t>(col.int64s(), col, begin, end,
+                                               options_.dictionary_page_limit);
+          break;
+        case model::TypeId::kTimestampNs:
           dict = BuildFixedDictionary<int64_t>(col.int64s(), col, begin, end,
                                                options_.dictionary_page_limit);
           break;

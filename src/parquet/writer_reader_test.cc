@@ -225,6 +225,24 @@ TEST(WriterReaderTest, CorruptAndTruncatedFilesGiveErrorsNotCrashes) {
   EXPECT_GT(errors, 100);
 }
 
+TEST(WriterReaderTest, AllNullStringChunkInOneRowGroup) {
+  // Row group 0 of "job" is entirely null, so its dictionary page is empty.
+  StringVector jobs;
+  std::vector<uint8_t> valid;
+  for (int i = 0; i < 20; ++i) {
+    jobs.Append(i < 10 ? "" : "api");
+    valid.push_back(i < 10 ? 0 : 1);
+  }
+  Column job = Column::FromStrings(jobs);
+  job.SetValidity(valid);
+  RecordBatch batch(Schema({{"job", TypeId::kString, true}}), {job});
+  WriterOptions options;
+  options.row_group_rows = 10;
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, RoundTrip(batch, options));
+  CS_EXPECT_OK(back.Validate());
+  EXPECT_TRUE(back.Equals(batch));
+}
+
 TEST(WriterReaderTest, RejectsMismatchedBatch) {
   ParquetWriter writer(model::MetricsSchema({}), {});
   EXPECT_THAT(writer.Write(MetricsBatch(3, 1)),
