@@ -11,35 +11,16 @@
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "parquet/testing/bytes.h"
 
 namespace cardinalsin::parquet::thrift {
 namespace {
 
+using ::cardinalsin::parquet::testing::Bytes;
+using ::cardinalsin::parquet::testing::ExactCopy;
+
 using ::cardinalsin::base::testing::StatusIs;
 using ::testing::HasSubstr;
-
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) {
-    out.push_back(static_cast<char>(b));
-  }
-  return out;
-}
-
-// A heap copy without spare capacity, so ASan flags any read past its end (a std::string
-// always has a terminating NUL after its last byte).
-class ExactCopy {
- public:
-  explicit ExactCopy(std::string_view bytes) : data_(new char[bytes.size()]), size_(bytes.size()) {
-    std::memcpy(data_.get(), bytes.data(), bytes.size());
-  }
-  // NOLINTNEXTLINE(readability-identifier-naming)
-  std::string_view view() const { return std::string_view(data_.get(), size_); }
-
- private:
-  std::unique_ptr<char[]> data_;
-  size_t size_;
-};
 
 std::string Varint(uint64_t v) {
   std::string out;
