@@ -16,6 +16,9 @@ namespace {
 constexpr uint64_t kFooterProbeBytes = 64 * 1024;
 constexpr int64_t kNanosPerDay = 86'400'000'000'000;
 constexpr int64_t kJulianUnixEpochDay = 2'440'588;
+// No writer we know puts more than about a million values in one page; the cap bounds what a
+// corrupt page header can make us allocate (16M int64 values = 128 MiB).
+constexpr int32_t kMaxPageValues = 1 << 24;
 
 absl::Status Corrupt(const ByteSource& source, std::string_view what) {
   return absl::DataLossError(absl::StrFormat("%s: corrupt Parquet file: %s", source.name(), what));
@@ -140,6 +143,13 @@ class ChunkDecoder {
  private:
   absl::Status Fail(std::string_view what) const {
     return Corrupt(source_, absl::StrFormat("column '%s': %s", column_, what));
+  }
+  // A valid timestamp that nanoseconds since 1970 in int64 cannot hold (before 1677 or after
+  // 2262, such as DuckDB's 'infinity' or a year-9999 sentinel).
+  absl::Status OutOfRange(std::string_view what) const {
+    return absl::OutOfRangeError(absl::StrFormat(
+        "%s: column '%s': %s is outside the range of nanosecond timestamps (years 1677 to 2262)",
+        source_.name(), column_, what));
   }
   absl::Status ReadDictionary(const PageHeader& header, std::string_view page);
   absl::Status ReadDataPage(const PageHeader& header, std::string_view page);
@@ -292,7 +302,13 @@ absl::Status ChunkDecoder::DecodeFixed(Encoding encoding, std::string_view in, s
         int32_t julian_day;
         std::memcpy(&nanos_of_day, in.data() + i * 12, 8);
         std::memcpy(&julian_day, in.data() + i * 12 + 8, 4);
-        dense_.ints.push_back((julian_day - kJulianUnixEpochDay) * kNanosPerDay + nanos_of_day);
+        int64_t nanos;
+        if (__builtin_mul_overflow(int64_t{julian_day} - kJulianUnixEpochDay, kNanosPerDay,
+                                   &nanos) ||
+            __builtin_add_overflow(nanos, nanos_of_day, &nanos)) {
+          return OutOfRange(absl::StrFormat("INT96 timestamp on Julian day %d", julian_day));
+        }
+        dense_.ints.push_back(nanos);
       }
       break;
     }
@@ -388,7 +404,10 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
     }
   }
   if (num_values < 0) return Fail("negative value count");
-  if (rows_ + num_values > (int64_t{1} << 40)) return Fail("implausible value count");
+  if (num_values > kMaxPageValues) {
+    return Fail(absl::StrFormat("page claims %d values, more than the %d this reader accepts",
+                                num_values, kMaxPageValues));
+  }
 
   size_t non_null = static_cast<size_t>(num_values);
   if (nullable_) {
@@ -471,7 +490,13 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
     case model::TypeId::kTimestampNs: {
       std::vector<int64_t> ints = spread(dense_.ints, int64_t{0});
       if (mapping_.timestamp_scale != 1) {
-        for (int64_t& v : ints) v *= mapping_.timestamp_scale;
+        for (int64_t& v : ints) {
+          int64_t scaled;
+          if (__builtin_mul_overflow(v, mapping_.timestamp_scale, &scaled)) {
+            return OutOfRange(absl::StrFormat("timestamp %d (in the file's unit)", v));
+          }
+          v = scaled;
+        }
       }
       column = model::Column::FromInt64(model::TypeId::kTimestampNs, std::move(ints));
       break;
