@@ -9,6 +9,7 @@
 #   5. S3 conformance against Ceph RGW        test/harness/rgw.sh + ctest -L rgw
 #   6. end-to-end tests with real clients     pytest test/e2e (CARDINALSIN_BIN = debug binary),
 #                                             with the same RGW still up (CS_TEST_S3_* set)
+#   7. fuzzers, briefly                       scripts/fuzz.sh $FUZZ_SECONDS (default 20 per target)
 #
 # Usage: scripts/test.sh        (TEST_SKIP_RGW=1 skips step 5 on a machine without Ceph; CI never
 #                                sets it)
@@ -92,6 +93,17 @@ rm -f "$junit"
 passed=$((passed + e2e_total - e2e_bad - e2e_skipped))
 failed=$((failed + e2e_bad))
 if [[ $rc -ne 0 || $e2e_total -eq 0 ]]; then suites_failed+=(e2e); fi
+
+log "fuzzers (${FUZZ_SECONDS:-20} s per target)"
+if fuzz_out=$(scripts/fuzz.sh "${FUZZ_SECONDS:-20}" 2>&1); then
+  fuzz_targets=$(grep -c ': ok, ' <<<"$fuzz_out" || true)
+  passed=$((passed + fuzz_targets))
+  [[ $fuzz_targets -gt 0 ]] || suites_failed+=(fuzz)
+else
+  failed=$((failed + 1))
+  suites_failed+=(fuzz)
+fi
+echo "$fuzz_out" | tail -n 20
 
 echo
 if ((${#suites_failed[@]} > 0)); then

@@ -1052,9 +1052,9 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
                           static_cast<uint64_t>(oi.page_locations[0].offset - chunk_start)});
       }
       for (size_t i = 0; i < oi.page_locations.size(); ++i) {
-        auto [b, e] = page_rows(oi, i);
+        const std::pair<int64_t, int64_t> rows = page_rows(oi, i);
         const bool overlaps = std::any_of(selected.begin(), selected.end(), [&](const auto& r) {
-          return r.first < e && b < r.second;
+          return r.first < rows.second && rows.first < r.second;
         });
         if (!overlaps) continue;
         plan.pages.push_back(i);
