@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "base/testing/status_matchers.h"
+#include "io/in_memory_object_store.h"
 #include "parquet/reader.h"
 #include "parquet/writer.h"
 
@@ -405,6 +406,36 @@ TEST(PruningTest, RandomPredicatesNeverLoseRows) {
     RecordBatch expected = batch.Take(Matching(batch, preds));
     ASSERT_TRUE(got.Take(Matching(got, preds)).Equals(expected)) << "iteration " << i;
   }
+}
+
+}  // namespace
+}  // namespace cardinalsin::parquet
+
+namespace cardinalsin::parquet {
+namespace {
+
+// Reads a chunk straight from an object store: one ranged GET for the footer, then one coalesced
+// ranged GET for the projected columns of a row group (never the whole object).
+TEST(ObjectByteSourceTest, ReadsChunksWithFewRangedGets) {
+  io::InMemoryObjectStore store;
+  WriterOptions options;
+  options.row_group_rows = 2'000;
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(MetricsBatch(6'000, 21), options));
+  CS_ASSERT_OK(store.Put("t/data/chunk.parquet", file).status());
+  ObjectByteSource source(store, "t/data/chunk.parquet", file.size());
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  EXPECT_EQ(source.read_calls(), 1u);
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch part, reader->ReadRowGroup(1, {"timestamp", "value"}));
+  EXPECT_EQ(part.num_rows(), 2'000u);
+  EXPECT_EQ(source.read_calls(), 2u);
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch all, reader->ReadAll());
+  EXPECT_TRUE(all.Equals(MetricsBatch(6'000, 21)));
+
+  // A source that claims more bytes than the object holds reports data loss, naming the key.
+  ObjectByteSource wrong(store, "t/data/chunk.parquet", file.size() + 100);
+  absl::Status status = ParquetReader::Open(wrong).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("t/data/chunk.parquet"), std::string::npos) << status;
 }
 
 }  // namespace
