@@ -19,6 +19,9 @@ constexpr int64_t kJulianUnixEpochDay = 2'440'588;
 // No writer we know puts more than about a million values in one page; the cap bounds what a
 // corrupt page header can make us allocate (16M int64 values = 128 MiB).
 constexpr int32_t kMaxPageValues = 1 << 24;
+// Row groups larger than this are refused: writers default to 1M rows (pyarrow, CardinalSin) or
+// fewer (DuckDB), and a few kilobytes of all-null pages could otherwise claim billions of rows.
+constexpr int64_t kMaxRowGroupRows = int64_t{1} << 26;
 
 absl::Status Corrupt(const ByteSource& source, std::string_view what) {
   return absl::DataLossError(absl::StrFormat("%s: corrupt Parquet file: %s", source.name(), what));
@@ -184,6 +187,10 @@ absl::Status ChunkDecoder::ReadDictionary(const PageHeader& header, std::string_
   if (dictionary_.present) return Fail("second dictionary page");
   const int32_t n = header.dictionary_page_header->num_values;
   if (n < 0 || header.uncompressed_page_size < 0) return Fail("negative dictionary size");
+  if (n > kMaxPageValues) {
+    return Fail(absl::StrFormat("dictionary page claims %d values, more than the %d accepted", n,
+                                kMaxPageValues));
+  }
   CS_ASSIGN_OR_RETURN(std::string raw, Decompress(page, header.uncompressed_page_size));
   // Dictionary values are PLAIN-encoded; decode them with the same machinery as data pages.
   DenseValues saved = std::move(dense_);
@@ -640,6 +647,11 @@ absl::StatusOr<std::unique_ptr<ParquetReader>> ParquetReader::Open(ByteSource& s
                                              rg.columns.size(), leaves));
     }
     if (rg.num_rows < 0) return Corrupt(source, "negative row count in a row group");
+    if (rg.num_rows > kMaxRowGroupRows) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "%s: a row group of %d rows exceeds the %d rows this reader accepts per row group",
+          source.name(), rg.num_rows, kMaxRowGroupRows));
+    }
     total_rows += rg.num_rows;
     for (const ColumnChunk& chunk : rg.columns) {
       if (!chunk.meta_data) return Corrupt(source, "column chunk without metadata");

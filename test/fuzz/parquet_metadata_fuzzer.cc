@@ -37,8 +37,7 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
-[[noreturn]] void Violation(const char* what, const std::string& detail,
-                            std::string_view encoded) {
+[[noreturn]] void Violation(const char* what, const std::string& detail, std::string_view encoded) {
   std::fprintf(stderr, "parquet_metadata_fuzzer: %s: %s\n  re-encoded (%zu bytes): %s\n", what,
                detail.c_str(), encoded.size(), Hex(encoded).c_str());
   std::abort();
@@ -49,8 +48,8 @@ template <typename T, typename EncodeFn, typename DecodeFn>
 void RoundTripWhole(const char* what, const T& decoded, EncodeFn encode, DecodeFn decode) {
   const std::string encoded = encode(decoded);
   absl::StatusOr<T> again = decode(encoded);
-  if (!again.ok()) Violation(what, "re-encoding does not decode: " + again.status().ToString(),
-                             encoded);
+  if (!again.ok())
+    Violation(what, "re-encoding does not decode: " + again.status().ToString(), encoded);
   if (!(*again == decoded)) Violation(what, "re-encoding decodes to a different struct", encoded);
 }
 
@@ -70,8 +69,8 @@ void RoundTripPrefix(const char* what, const T& decoded, size_t header_size, siz
   encoded += "trailing page bytes";  // must not be read as part of the header
   size_t again_size = 0;
   absl::StatusOr<T> again = decode(encoded, &again_size);
-  if (!again.ok()) Violation(what, "re-encoding does not decode: " + again.status().ToString(),
-                             encoded);
+  if (!again.ok())
+    Violation(what, "re-encoding does not decode: " + again.status().ToString(), encoded);
   if (!(*again == decoded)) Violation(what, "re-encoding decodes to a different struct", encoded);
   if (again_size != encoded_size) {
     Violation(what,
@@ -112,7 +111,6 @@ void FuzzOne(std::string_view bytes) {
 }  // namespace cardinalsin::parquet
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  cardinalsin::parquet::FuzzOne(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  cardinalsin::parquet::FuzzOne(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

@@ -6,6 +6,10 @@
 // runs with predicates on the first and last columns, so statistics, bloom filters and the page
 // index are decoded and used for pruning too.
 //
+// Mutation is both byte-level (libFuzzer's own) and structure-aware (parquet_mutator.h: one field
+// of the footer, a page header, a page index or a bloom filter header changed, and the file
+// re-framed around it), so that corrupt values get past the framing checks to the decoders.
+//
 // Errors are expected and fine (reader.h promises DataLossError, never a crash). Bugs are crashes,
 // ASan / UBSan reports, leaks, timeouts, out-of-memory, and a successful read whose batch breaks
 // the model's invariants (RecordBatch::Validate(), or ReadAll() not returning the footer's row
@@ -18,6 +22,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,13 +31,13 @@
 #include "model/record_batch.h"
 #include "parquet/byte_source.h"
 #include "parquet/reader.h"
+#include "parquet_mutator.h"
 
 namespace cardinalsin::parquet {
 namespace {
 
 [[noreturn]] void Violation(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "parquet_reader_fuzzer: invariant violated: %s: %s\n", what,
-               detail.c_str());
+  std::fprintf(stderr, "parquet_reader_fuzzer: invariant violated: %s: %s\n", what, detail.c_str());
   std::abort();
 }
 
@@ -79,8 +85,7 @@ void FuzzOne(std::string_view bytes) {
 
   absl::StatusOr<model::RecordBatch> all = r.ReadAll();
   CheckBatch(all, "ReadAll()");
-  if (all.ok() && r.schema().size() > 0 &&
-      all->num_rows() != static_cast<size_t>(r.num_rows())) {
+  if (all.ok() && r.schema().size() > 0 && all->num_rows() != static_cast<size_t>(r.num_rows())) {
     Violation("ReadAll()", "returned " + std::to_string(all->num_rows()) +
                                " rows, the footer says " + std::to_string(r.num_rows()));
   }
@@ -103,8 +108,8 @@ void FuzzOne(std::string_view bytes) {
   const size_t rows = all.ok() ? all->num_rows() : 0;
   const ColumnPredicate::Value eq =
       ValueOf(all.ok() ? &all->column(0) : nullptr, r.schema().field(0).type, 0);
-  const ColumnPredicate::Value bound = ValueOf(all.ok() ? &all->column(last) : nullptr,
-                                               r.schema().field(last).type, rows - 1);
+  const ColumnPredicate::Value bound =
+      ValueOf(all.ok() ? &all->column(last) : nullptr, r.schema().field(last).type, rows - 1);
   std::vector<ColumnPredicate> predicates = {
       {.column = r.schema().field(0).name, .min = eq, .max = eq, .any_of = {eq}},
       {.column = r.schema().field(last).name, .min = bound},
@@ -118,8 +123,25 @@ void FuzzOne(std::string_view bytes) {
 }  // namespace
 }  // namespace cardinalsin::parquet
 
+extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
+
+// Half the time a structural mutation when the input has a decodable footer; otherwise (and for
+// inputs without one) libFuzzer's byte-level mutations.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned int seed) {
+  cardinalsin::parquet_fuzz::Rng rng(seed);
+  if (rng() % 2 == 0) {
+    std::optional<std::string> mutated = cardinalsin::parquet_fuzz::MutateParquet(
+        std::string_view(reinterpret_cast<const char*>(data), size), rng);
+    if (mutated && mutated->size() <= max_size) {
+      std::memcpy(data, mutated->data(), mutated->size());
+      return mutated->size();
+    }
+  }
+  return LLVMFuzzerMutate(data, size, max_size);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  cardinalsin::parquet::FuzzOne(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  cardinalsin::parquet::FuzzOne(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }
