@@ -22,6 +22,9 @@ constexpr int32_t kMaxPageValues = 1 << 24;
 // Row groups larger than this are refused: writers default to 1M rows (pyarrow, CardinalSin) or
 // fewer (DuckDB), and a few kilobytes of all-null pages could otherwise claim billions of rows.
 constexpr int64_t kMaxRowGroupRows = int64_t{1} << 26;
+// Pages are about 1 MiB; a declared uncompressed size beyond this is corrupt or hostile, and
+// would make the decompressor allocate it.
+constexpr int32_t kMaxPageBytes = 1 << 28;
 
 absl::Status Corrupt(const ByteSource& source, std::string_view what) {
   return absl::DataLossError(absl::StrFormat("%s: corrupt Parquet file: %s", source.name(), what));
@@ -176,6 +179,10 @@ class ChunkDecoder {
 };
 
 absl::StatusOr<std::string> ChunkDecoder::Decompress(std::string_view in, size_t size) const {
+  if (size > static_cast<size_t>(kMaxPageBytes)) {
+    return Fail(absl::StrFormat("page declares %d uncompressed bytes, more than the %d accepted",
+                                size, kMaxPageBytes));
+  }
   std::string out;
   absl::Status status = codec::Decompress(compression_, in, size, &out);
   if (!status.ok()) return Fail(std::string(status.message()));
