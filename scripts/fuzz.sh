@@ -10,11 +10,13 @@
 #   FUZZ_WERROR    ON (default) or OFF: -Werror for the fuzz build, as CS_WERROR
 #   FUZZ_JOBS      build parallelism (default 2)
 #
-# Prints one line per target and exits 1 if any target crashed, leaked, timed out or ran out of
-# memory; the line names the input that did it (build/fuzz/crashes/<target>/...). Replay it with
-# build/fuzz/<target> <file>. Each run starts from a fresh copy of its seed corpus
-# (test/fuzz/corpus/<target without _fuzzer>/) in
-# build/fuzz/run/<target>/corpus (left there afterwards, grown); the checked-in corpus never grows.
+# Prints one line per target and exits 1 if any target crashed, leaked, timed out (10 s per input)
+# or ran out of memory (4 GiB resident, or one allocation over 1 GiB, which we treat as a bug for
+# inputs of at most 1 MiB: the reader must bound what corrupt sizes make it allocate). The line
+# names the input that did it (build/fuzz/crashes/<target>/...); replay it with
+# build/fuzz/<target> <file>. Each run starts from a fresh copy of the seed corpus
+# test/fuzz/corpus/<target without _fuzzer>/ in build/fuzz/run/<target>/corpus (left there
+# afterwards, grown); the checked-in corpus never grows.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +31,10 @@ build=build/fuzz
 jobs=${FUZZ_JOBS:-2}
 
 for tool in clang-14 clang++-14 cmake ninja; do
-  command -v "$tool" >/dev/null || { echo "fuzz: $tool not found (scripts/install-deps.sh)" >&2; exit 2; }
+  if ! command -v "$tool" >/dev/null; then
+    echo "fuzz: $tool not found (scripts/install-deps.sh)" >&2
+    exit 2
+  fi
 done
 
 if [[ -n "${FUZZ_TARGETS:-}" ]]; then
@@ -44,8 +49,8 @@ mkdir -p "$build"
 cmake -S test/fuzz -B "$build" -G Ninja \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
-  -DCS_SANITIZE=fuzzer-no-link,address,undefined -DCS_WERROR="${FUZZ_WERROR:-ON}" >"$build/configure.log" 2>&1 ||
-  { cat "$build/configure.log" >&2; exit 2; }
+  -DCS_SANITIZE=fuzzer-no-link,address,undefined -DCS_WERROR="${FUZZ_WERROR:-ON}" \
+  >"$build/configure.log" 2>&1 || { cat "$build/configure.log" >&2; exit 2; }
 cmake --build "$build" -j "$jobs" --target "${targets[@]}" ||
   { echo "fuzz: build failed (FUZZ_WERROR=OFF skips -Werror)" >&2; exit 2; }
 
@@ -67,7 +72,8 @@ for target in "${targets[@]}"; do
   echo "== $target: ${seconds}s over $seed_count seeds"
   status=0
   "$build/$target" "$work/corpus" \
-    -max_total_time="$seconds" -max_len=1048576 -timeout=10 -rss_limit_mb=4096 \
+    -max_total_time="$seconds" -max_len=1048576 -timeout=10 \
+    -rss_limit_mb=4096 -malloc_limit_mb=1024 \
     -print_final_stats=1 -artifact_prefix="$crashes/" >"$work/log" 2>&1 || status=$?
   runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$work/log" | tail -n1)
   last=$(grep -E '^#[0-9]+' "$work/log" | tail -n1 || true)
@@ -75,14 +81,18 @@ for target in "${targets[@]}"; do
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
   corpus=$(sed -nE 's/.* corp: ([0-9]+)\/.*/\1/p' <<<"$last")
   if ((status == 0)); then
-    line="$target: ok, ${seconds}s, ${runs:-?} runs, cov ${cov:-?} ft ${ft:-?}, corpus $seed_count -> ${corpus:-?}"
+    line="$target: ok, ${seconds}s, ${runs:-?} runs, cov ${cov:-?} ft ${ft:-?},"
+    line+=" corpus $seed_count -> ${corpus:-?}"
   else
     failed=1
     artifact=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$work/log" | tail -n1)
-    kind=$(grep -m1 -oE 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)[^(]*|runtime error: .*|invariant violated: .*|parquet_metadata_fuzzer: .*' "$work/log" || true)
+    what='ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)[^(]*'
+    what+='|runtime error: .*|invariant violated: .*|parquet_metadata_fuzzer: .*'
+    kind=$(grep -m1 -oE "$what" "$work/log" || true)
     line="$target: FAILED (exit $status) ${kind:-see log}; input: ${artifact:-none}; log: $work/log"
     # The report's first lines, for the console.
-    grep -E 'ERROR:|runtime error:|invariant|SUMMARY:|^    #[0-9]+ ' "$work/log" | head -n 25 >&2 || true
+    grep -E 'ERROR:|runtime error:|invariant|SUMMARY:|^    #[0-9]+ ' "$work/log" |
+      head -n 25 >&2 || true
   fi
   results+=("$line")
 done
