@@ -647,7 +647,7 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
       chunk_stats.Merge(page_stats);
       chunk_nulls += nulls;
     }
-    // Pages with no non-null value need placeholder bounds; a page of nulls is marked as such.
+    // Null-only pages carry empty bounds and are flagged in null_pages, as the format requires.
     column_index.boundary_order =
         ascending ? BoundaryOrder::kAscending
                   : (descending ? BoundaryOrder::kDescending : BoundaryOrder::kUnordered);
