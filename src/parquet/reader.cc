@@ -386,7 +386,7 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
   std::string_view levels;
   std::string values_storage;
   std::string_view values;
-  size_t level_count_from_v1 = 0;
+  bool v1_page = false;  // v1 pages keep length-prefixed levels inside the values
   if (header.type == PageType::kDataPage) {
     if (!header.data_page_header) return Fail("data page without its header");
     num_values = header.data_page_header->num_values;
@@ -394,7 +394,7 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
     if (header.uncompressed_page_size < 0) return Fail("negative page size");
     CS_ASSIGN_OR_RETURN(values_storage, Decompress(page, header.uncompressed_page_size));
     values = values_storage;
-    level_count_from_v1 = 1;
+    v1_page = true;
   } else {
     if (!header.data_page_header_v2) return Fail("data page v2 without its header");
     const DataPageHeaderV2& v2 = *header.data_page_header_v2;
@@ -427,7 +427,7 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
   if (nullable_) {
     std::vector<uint32_t> defs(static_cast<size_t>(num_values));
     absl::Status status;
-    if (level_count_from_v1) {
+    if (v1_page) {
       size_t consumed = 0;
       status = DecodeRleBitPackedWithLength(values, 1, defs, &consumed);
       values.remove_prefix(std::min(consumed, values.size()));
@@ -718,31 +718,7 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
 
 absl::StatusOr<model::RecordBatch> ParquetReader::ReadAll(
     const std::vector<std::string>& columns) const {
-  std::vector<model::RecordBatch> parts;
-  for (int g = 0; g < num_row_groups(); ++g) {
-    CS_ASSIGN_OR_RETURN(model::RecordBatch part, ReadRowGroup(g, columns));
-    parts.push_back(std::move(part));
-  }
-  if (parts.size() == 1) return std::move(parts[0]);
-  // Concatenate (an empty file yields empty columns of the projected schema).
-  std::vector<model::Field> fields;
-  if (columns.empty()) {
-    fields = schema_.fields();
-  } else {
-    for (const std::string& name : columns) {
-      std::optional<size_t> i = schema_.IndexOf(name);
-      if (!i)
-        return absl::NotFoundError(absl::StrFormat("%s: no column '%s'", source_.name(), name));
-      fields.push_back(schema_.field(*i));
-    }
-  }
-  std::vector<model::Column> out;
-  for (size_t c = 0; c < fields.size(); ++c) {
-    std::vector<model::Column> pieces;
-    for (model::RecordBatch& part : parts) pieces.push_back(part.column(c));
-    out.push_back(model::Concat(fields[c].type, pieces));
-  }
-  return model::RecordBatch(model::Schema(std::move(fields)), std::move(out));
+  return Scan(columns, {}, nullptr);
 }
 
 namespace {
@@ -1151,6 +1127,7 @@ absl::StatusOr<model::RecordBatch> ParquetReader::Scan(
     CS_ASSIGN_OR_RETURN(model::RecordBatch part, ReadRowGroup(g, columns, predicates, stats));
     parts.push_back(std::move(part));
   }
+  if (parts.size() == 1) return std::move(parts[0]);
   std::vector<model::Field> out_fields;
   for (size_t f : fields) out_fields.push_back(schema_.field(f));
   std::vector<model::Column> out;

@@ -545,7 +545,7 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
                                                            options_.bloom_filter_fpp));
     }
 
-    const size_t page_count = rows == 0 ? 1 : (rows + page_rows - 1) / page_rows;
+    const size_t page_count = (rows + page_rows - 1) / page_rows;  // rows > 0 here
     for (size_t p = 0; p < page_count; ++p) {
       const size_t pb = begin + p * page_rows;
       const size_t pe = std::min(end, pb + page_rows);
