@@ -1046,11 +1046,16 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
         ranges.push_back({static_cast<uint64_t>(chunk_start),
                           static_cast<uint64_t>(oi.page_locations[0].offset - chunk_start)});
       }
+      size_t next_selected = 0;
       for (size_t i = 0; i < oi.page_locations.size(); ++i) {
         const std::pair<int64_t, int64_t> rows = page_rows(oi, i);
-        const bool overlaps = std::any_of(selected.begin(), selected.end(), [&](const auto& r) {
-          return r.first < rows.second && rows.first < r.second;
-        });
+        // Pages and selected ranges are both sorted by row: advance one cursor (linear, not
+        // pages x ranges; the fuzzer found the quadratic version taking seconds).
+        while (next_selected < selected.size() && selected[next_selected].second <= rows.first) {
+          ++next_selected;
+        }
+        const bool overlaps =
+            next_selected < selected.size() && selected[next_selected].first < rows.second;
         if (!overlaps) continue;
         plan.pages.push_back(i);
         ranges.push_back({static_cast<uint64_t>(oi.page_locations[i].offset),
@@ -1099,9 +1104,12 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
       std::vector<uint32_t> take;
       take.reserve(out_rows);
       int64_t position = 0;
+      size_t first = 0;  // first selected range that can still overlap a covered range
       for (const auto& c : covered) {
-        for (const auto& s : selected) {
-          const int64_t lo = std::max(c.first, s.first), hi = std::min(c.second, s.second);
+        while (first < selected.size() && selected[first].second <= c.first) ++first;
+        for (size_t k = first; k < selected.size() && selected[k].first < c.second; ++k) {
+          const int64_t lo = std::max(c.first, selected[k].first);
+          const int64_t hi = std::min(c.second, selected[k].second);
           for (int64_t row = lo; row < hi; ++row) {
             take.push_back(static_cast<uint32_t>(position + (row - c.first)));
           }
