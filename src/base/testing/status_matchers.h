@@ -38,6 +38,14 @@ MATCHER_P(StatusIs, code, "has the expected status code") {
   return status.code() == code;
 }
 
+// StatusIs(code, HasSubstr("...")): the code and a matcher for the message.
+MATCHER_P2(StatusIs, code, message_matcher, "has the expected status code and message") {
+  const absl::Status& status = ::cardinalsin::base::testing::GetStatus(arg);
+  *result_listener << "status is " << status;
+  return status.code() == code &&
+         ::testing::ExplainMatchResult(message_matcher, std::string(status.message()), result_listener);
+}
+
 }  // namespace cardinalsin::base::testing
 
 namespace cardinalsin::base::testing {

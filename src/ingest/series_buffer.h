@@ -1,0 +1,108 @@
+// File: series_buffer.h
+//
+// One tenant's unflushed samples: what the ingester holds between the WAL append and the chunk
+// commit, serves to query nodes, and turns into a chunk (ARCHITECTURE.md sections 3 and 4).
+//
+//   SeriesBuffer buffer;
+//   buffer.Append(validated_series, wal_seq);
+//   model::RecordBatch rows = buffer.ToRecordBatch();   // sorted, deduplicated, chunk schema
+//
+// Memory: label strings are interned once per buffer (a pod name shared by a thousand series is
+// stored once), each series costs its label references, and each sample 20 bytes.
+//
+// Thread-safety: none; the ingester serialises access.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "ingest/series_validation.h"
+#include "model/record_batch.h"
+
+namespace cardinalsin::ingest {
+
+// Which rows ToRecordBatch returns: all by default.
+struct RowFilter {
+  std::optional<std::string> metric_name;  // exact match
+  int64_t min_time_ns = INT64_MIN;          // inclusive
+  int64_t max_time_ns = INT64_MAX;          // inclusive
+};
+
+class SeriesBuffer {
+ public:
+  SeriesBuffer() = default;
+  SeriesBuffer(const SeriesBuffer&) = delete;
+  SeriesBuffer& operator=(const SeriesBuffer&) = delete;
+
+  // REQUIRES: `series` passed ValidateBatch (sorted labels, `__name__` present, id computed).
+  void Append(const ValidatedSeries& series, uint64_t wal_seq, absl::Time now);
+
+  size_t rows() const { return timestamps_.size(); }
+  size_t num_series() const { return series_.size(); }
+  // Approximate heap bytes held, for the flush and back-pressure limits.
+  size_t bytes() const { return bytes_; }
+  bool empty() const { return timestamps_.empty(); }
+  // WAL sequence range of the appended writes (0 when none carried one).
+  uint64_t min_seq() const { return min_seq_; }
+  uint64_t max_seq() const { return max_seq_; }
+  // When the first row arrived; the flush age counts from here.
+  absl::Time first_append() const { return first_append_; }
+  int64_t min_time_ns() const { return min_time_ns_; }
+  int64_t max_time_ns() const { return max_time_ns_; }
+
+  // The rows matching `filter` in chunk order: sorted by (metric_name, series_id, timestamp), with
+  // duplicate (series, timestamp) samples reduced to the last one appended. The schema is
+  // model::MetricsSchema of the label names present in the selected rows; label columns are
+  // dictionary-encoded and null where a series lacks the label.
+  model::RecordBatch ToRecordBatch(const RowFilter& filter = {}) const;
+
+ private:
+  uint32_t Intern(std::string_view s);
+
+  struct Series {
+    model::SeriesId id;
+    uint32_t metric;       // string id of the metric name
+    uint32_t label_begin;  // into labels_, `__name__` excluded
+    uint32_t label_count;
+  };
+  struct LabelRef {
+    uint32_t name;
+    uint32_t value;
+  };
+
+  // Interned strings: views into arena_ blocks, which never move.
+  std::vector<std::unique_ptr<char[]>> arena_;
+  size_t arena_left_ = 0;
+  char* arena_next_ = nullptr;
+  std::vector<std::string_view> strings_;
+  absl::flat_hash_map<std::string_view, uint32_t> string_ids_;
+
+  std::vector<Series> series_;
+  std::vector<LabelRef> labels_;
+  absl::flat_hash_map<model::SeriesId, uint32_t> series_index_;
+
+  std::vector<uint32_t> row_series_;
+  std::vector<int64_t> timestamps_;
+  std::vector<double> values_;
+
+  size_t bytes_ = 0;
+  uint64_t min_seq_ = 0;
+  uint64_t max_seq_ = 0;
+  absl::Time first_append_;
+  int64_t min_time_ns_ = INT64_MAX;
+  int64_t max_time_ns_ = INT64_MIN;
+};
+
+// Concatenates metrics batches with possibly different label columns into one batch over the
+// union of their label columns (absent labels become nulls). Row order is kept: piece by piece.
+model::RecordBatch ConcatMetricsBatches(std::span<const model::RecordBatch> pieces);
+
+}  // namespace cardinalsin::ingest
