@@ -45,8 +45,7 @@ int Main(int argc, char** argv) {
   ui.http_port = 3000;
 
   AddServerCommand(app, server, &exit_code);
-  AddUnavailable(app, "ingester", "Receive writes: WAL, buffer, flush to Parquet, catalog commits",
-                 kHttpPort | kGrpcPort | kOtlpHttpPort, ingester, &exit_code);
+  AddIngesterCommand(app, ingester, &exit_code);
   AddUnavailable(app, "query", "SQL, PromQL / Prometheus API, streaming and Flight SQL",
                  kHttpPort | kFlightSqlPort, query, &exit_code);
   AddUnavailable(app, "compactor", "Compaction, retention, downsampling and garbage collection",

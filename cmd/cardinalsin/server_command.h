@@ -11,6 +11,8 @@
 namespace cardinalsin::cmd {
 
 // Registers `server` on `app`; its callback runs the server until a signal and sets *exit_code.
+// `cardinalsin server` (every role in one process) and `cardinalsin ingester`.
 void AddServerCommand(CLI::App& app, CommonOptions& options, int* exit_code);
+void AddIngesterCommand(CLI::App& app, CommonOptions& options, int* exit_code);
 
 }  // namespace cardinalsin::cmd
