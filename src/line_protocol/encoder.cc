@@ -40,7 +40,10 @@ std::string Encode(const model::SampleBatch& batch) {
     if (!Representable(batch, s)) continue;
     std::string_view name;
     for (const model::Label& label : batch.labels(s)) {
-      if (label.name == "__name__") name = label.value;
+      if (label.name == "__name__") {
+        name = label.value;
+        break;
+      }
     }
     if (name.empty()) continue;
     std::string_view measurement = name;

@@ -3,7 +3,7 @@
 // Writes a model::SampleBatch as InfluxDB line protocol (nanosecond timestamps), for the load
 // generator and tests. The inverse of parser.h's naming: a series' `__name__` is split at its last
 // '_' into measurement and field (`cpu_usage_idle` -> measurement `cpu_usage`, field `idle`), and
-// the other labels become tags in batch order:
+// the other labels become tags in batch order (only the first `__name__` counts):
 //
 //   cpu_usage_idle{host="a"} 92.5 @ 1700000000000000000
 //     -> "cpu_usage,host=a idle=92.5 1700000000000000000\n"
