@@ -28,8 +28,8 @@ using internal::DataKind;
 using Json = nlohmann::json;
 
 // Deeper documents are rejected while parsing (nlohmann's DOM would otherwise hold any depth).
-// The request itself needs about 12 levels, each array/kvlist attribute level 3 more.
-constexpr int kMaxJsonDepth = 12 + 3 * (internal::kMaxValueDepth + 1);
+// The request itself needs about 13 levels, each array/kvlist attribute level 3 more.
+constexpr int kMaxJsonDepth = 16 + 3 * (internal::kMaxValueDepth + 1);
 
 struct TooDeep {};
 

@@ -47,11 +47,11 @@ void AddStringAttribute(proto::Writer& writer, uint32_t number, std::string_view
 std::string EncodeExportResponse(uint64_t rejected, std::string_view message) {
   std::string out;
   if (rejected == 0) return out;
-  proto::Writer writer(&out);
-  size_t partial = writer.BeginLen(kResponsePartialSuccess);
-  writer.Varint(kPartialRejectedDataPoints, rejected);
-  if (!message.empty()) writer.Bytes(kPartialErrorMessage, message);
-  writer.EndLen(partial);
+  std::string partial;
+  proto::Writer partial_writer(&partial);
+  partial_writer.Varint(kPartialRejectedDataPoints, rejected);
+  if (!message.empty()) partial_writer.Bytes(kPartialErrorMessage, message);
+  proto::Writer(&out).Bytes(kResponsePartialSuccess, partial);
   return out;
 }
 
