@@ -152,7 +152,7 @@ absl::Status IngestStack::Shutdown() {
 
 IngestStack::~IngestStack() {
   absl::Status status = Shutdown();
-  if (!status.ok()) spdlog::error("ingester shutdown: {}", status.message());
+  if (!status.ok()) spdlog::error("ingester shutdown: {}", std::string(status.message()));
 }
 
 }  // namespace cardinalsin::cmd

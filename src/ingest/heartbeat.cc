@@ -28,7 +28,7 @@ absl::Status Heartbeat::Start() {
     while (!cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.interval), [this] { return stop_; })) {
       lock.unlock();
       if (absl::Status status = Beat(); !status.ok()) {
-        spdlog::warn("heartbeat {}: {}", options_.id, status.message());
+        spdlog::warn("heartbeat {}: {}", options_.id, std::string(status.message()));
       }
       lock.lock();
     }
@@ -45,7 +45,7 @@ void Heartbeat::Stop() {
   cv_.notify_all();
   thread_.join();
   absl::Status status = store_->Delete(absl::StrFormat("%s%s.json", kIngesterRegistryPrefix, options_.id));
-  if (!status.ok() && !absl::IsNotFound(status)) spdlog::warn("heartbeat {}: {}", options_.id, status.message());
+  if (!status.ok() && !absl::IsNotFound(status)) spdlog::warn("heartbeat {}: {}", options_.id, std::string(status.message()));
 }
 
 absl::StatusOr<std::vector<IngesterInfo>> ListIngesters(io::ObjectStore* store, absl::Time now,

@@ -72,7 +72,7 @@ int StatusForDecodeError(const absl::Status& status) {
 Response RemoteWrite(Ingester& ingester, const IngestRoutesOptions& options, const Request& request) {
   absl::Status tenant_status;
   std::string tenant = TenantOf(request, options, &tenant_status);
-  if (!tenant_status.ok()) return Response::Text(400, std::string(tenant_status.message()) + "\n");
+  if (!tenant_status.ok()) return Response::Text(400, std::string(std::string(tenant_status.message())) + "\n");
   std::string buffer;
   model::SampleBatch batch;
   remote_write::DecodeStats stats;
@@ -118,16 +118,16 @@ Response OtlpHttp(Ingester& ingester, const IngestRoutesOptions& options, const 
   };
   absl::Status tenant_status;
   std::string tenant = TenantOf(request, options, &tenant_status);
-  if (!tenant_status.ok()) return error_response(400, 3, tenant_status.message());
+  if (!tenant_status.ok()) return error_response(400, 3, std::string(tenant_status.message()));
   model::SampleBatch batch;
   absl::Status decoded =
       json ? otlp::DecodeExportRequestJson(request.body, &batch) : otlp::DecodeExportRequest(request.body, &batch);
-  if (!decoded.ok()) return error_response(400, 3, decoded.message());
+  if (!decoded.ok()) return error_response(400, 3, std::string(decoded.message()));
   WriteOutcome outcome = ingester.Write(tenant, batch);
   if (!outcome.status.ok()) {
     Response refused = RefusedResponse(outcome.status);
     Response response = error_response(refused.status, outcome.status.code() == absl::StatusCode::kResourceExhausted ? 8 : 14,
-                                       outcome.status.message());
+                                       std::string(outcome.status.message()));
     if (auto retry = refused.headers.Get("Retry-After")) response.headers.Set("Retry-After", std::string(*retry));
     return response;
   }
@@ -151,18 +151,18 @@ Response LineProtocol(Ingester& ingester, const IngestRoutesOptions& options, co
   };
   absl::Status tenant_status;
   std::string tenant = TenantOf(request, options, &tenant_status);
-  if (!tenant_status.ok()) return influx_error(400, "invalid", tenant_status.message());
+  if (!tenant_status.ok()) return influx_error(400, "invalid", std::string(tenant_status.message()));
   absl::StatusOr<line_protocol::Precision> precision =
       line_protocol::ParsePrecision(request.Param("precision").value_or(v1 ? "n" : "ns"), v1);
-  if (!precision.ok()) return influx_error(400, "invalid", precision.status().message());
+  if (!precision.ok()) return influx_error(400, "invalid", std::string(precision.status().message()));
   model::SampleBatch batch;
   absl::Status parsed = line_protocol::Parse(request.body, *precision, absl::ToUnixNanos(absl::Now()), &batch);
-  if (!parsed.ok()) return influx_error(400, "invalid", parsed.message());
+  if (!parsed.ok()) return influx_error(400, "invalid", std::string(parsed.message()));
   WriteOutcome outcome = ingester.Write(tenant, batch);
   if (!outcome.status.ok()) {
     Response refused = RefusedResponse(outcome.status);
     Response response = influx_error(refused.status, refused.status == 429 ? "too many requests" : "unavailable",
-                                     outcome.status.message());
+                                     std::string(outcome.status.message()));
     if (auto retry = refused.headers.Get("Retry-After")) response.headers.Set("Retry-After", std::string(*retry));
     return response;
   }

@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Ingester>> Ingester::Open(io::ObjectStore* store,
 
 Ingester::~Ingester() {
   absl::Status status = Stop();
-  if (!status.ok()) spdlog::error("ingester: rows left unflushed at exit (kept in the WAL): {}", status.message());
+  if (!status.ok()) spdlog::error("ingester: rows left unflushed at exit (kept in the WAL): {}", std::string(status.message()));
 }
 
 Ingester::Tenant& Ingester::TenantLocked(std::string_view name) {
@@ -232,7 +232,7 @@ void Ingester::FlushLoop() {
     if (flush_thread_exit_) break;
     lock.unlock();
     absl::Status status = FlushOnce(/*force=*/false);
-    if (!status.ok()) spdlog::warn("ingester {}: flush failed, will retry: {}", node_id_, status.message());
+    if (!status.ok()) spdlog::warn("ingester {}: flush failed, will retry: {}", node_id_, std::string(status.message()));
     lock.lock();
   }
 }
@@ -328,7 +328,7 @@ void Ingester::TruncateWal() {
   }
   if (mark <= wal_->flushed_seq()) return;
   absl::Status status = wal_->MarkFlushed(mark);
-  if (!status.ok()) spdlog::warn("ingester {}: WAL truncation to {} failed: {}", node_id_, mark, status.message());
+  if (!status.ok()) spdlog::warn("ingester {}: WAL truncation to {} failed: {}", node_id_, mark, std::string(status.message()));
 }
 
 absl::Status Ingester::FlushAll() { return FlushOnce(/*force=*/true); }

@@ -217,7 +217,7 @@ TEST_F(IngesterTest, ConcurrentWritersAreCommittedExactlyOnce) {
 TEST(TenantIdTest, Rules) {
   CS_EXPECT_OK(ValidateTenantId("default"));
   CS_EXPECT_OK(ValidateTenantId("team-a.prod_1"));
-  for (std::string bad : {"", "_cluster", ".hidden", "a/b", "a b", std::string(129, 'a'), "ü"}) {
+  for (const std::string& bad : std::vector<std::string>{"", "_cluster", ".hidden", "a/b", "a b", std::string(129, 'a'), "ü"}) {
     EXPECT_THAT(ValidateTenantId(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid tenant id")))
         << bad;
   }
