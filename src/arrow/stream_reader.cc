@@ -468,8 +468,13 @@ absl::StatusOr<model::RecordBatch> StreamReader::DecodeRecordBatch(
       }
       const Dictionary& dict = it->second;
       // Only the entries this batch uses are copied into it, so that a large dictionary shared
-      // by many small batches is not copied whole into each.
-      absl::flat_hash_map<uint64_t, uint32_t> remap;
+      // by many small batches is not copied whole into each. The old-to-new code map is dense
+      // when the dictionary has no more entries than the batch has rows (bounded by the batch),
+      // a hash map otherwise.
+      constexpr uint32_t kUnmapped = std::numeric_limits<uint32_t>::max();
+      const bool dense = dict.values.size() <= n;
+      std::vector<uint32_t> dense_remap(dense ? dict.values.size() : 0, kUnmapped);
+      absl::flat_hash_map<uint64_t, uint32_t> sparse_remap;
       model::StringVector used;
       std::vector<uint32_t> codes(n, 0);
       for (size_t i = 0; i < n; ++i) {
@@ -488,9 +493,14 @@ absl::StatusOr<model::RecordBatch> StreamReader::DecodeRecordBatch(
           validity[i] = 0;  // a row pointing at a null dictionary entry is null
           continue;
         }
-        auto [entry, inserted] = remap.try_emplace(index, static_cast<uint32_t>(remap.size()));
-        if (inserted) used.Append(dict.values.Get(index));
-        codes[i] = entry->second;
+        const auto next = static_cast<uint32_t>(used.size());
+        uint32_t& code =
+            dense ? dense_remap[index] : sparse_remap.try_emplace(index, kUnmapped).first->second;
+        if (code == kUnmapped) {
+          code = next;
+          used.Append(dict.values.Get(index));
+        }
+        codes[i] = code;
       }
       if (used.size() == 0 && n > 0) used.Append({});  // every row is null; code 0 must exist
       column = model::Column::FromDictionary(std::move(used), std::move(codes));

@@ -389,7 +389,9 @@ absl::Status StreamWriter::WriteBatch(const model::RecordBatch& batch) {
             body.AddValues(dictionary_of[c]->codes.data() + begin, end - begin);
           } else if (column.is_dictionary()) {
             // Decoded into `decoded`, which outlives the body as AddUtf8 requires.
-            decoded.emplace_back();
+            size_t bytes = 0;
+            for (size_t r = begin; r < end; ++r) bytes += column.StringAt(r).size();
+            decoded.emplace_back().Reserve(end - begin, bytes);
             for (size_t r = begin; r < end; ++r) decoded.back().Append(column.StringAt(r));
             AddUtf8(decoded.back(), 0, decoded.back().size(), body);
           } else {
