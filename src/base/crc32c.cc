@@ -69,7 +69,7 @@ uint32_t Crc32cExtendPortable(uint32_t crc, const void* data, size_t n) {
 #if defined(__x86_64__)
 
 __attribute__((target("sse4.2"))) uint32_t Crc32cExtendHardware(uint32_t crc, const void* data,
-                                                                 size_t n) {
+                                                                size_t n) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint64_t state = ~crc;
   while (n >= 8) {

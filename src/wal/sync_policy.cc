@@ -34,8 +34,7 @@ absl::StatusOr<uint64_t> ParseU64(std::string_view digits) {
     }
     const auto digit = static_cast<uint64_t>(c - '0');
     if (value > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
-      return absl::InvalidArgumentError(
-          "invalid interval: number too large to fit in target type");
+      return absl::InvalidArgumentError("invalid interval: number too large to fit in target type");
     }
     value = value * 10 + digit;
   }
@@ -51,8 +50,9 @@ absl::StatusOr<SyncPolicy> ParseSyncPolicy(std::string_view text) {
   if (lower == "none") return SyncPolicy{.mode = SyncMode::kNone};
   const std::string_view view(lower);
   if (view.substr(0, kIntervalPrefix.size()) != kIntervalPrefix) {
-    return absl::InvalidArgumentError(base::StrCat(
-        "unknown WAL sync mode: '", lower, "'. Use: every_write, interval_100ms, on_rotation, none"));
+    return absl::InvalidArgumentError(
+        base::StrCat("unknown WAL sync mode: '", lower,
+                     "'. Use: every_write, interval_100ms, on_rotation, none"));
   }
   std::string_view suffix = view.substr(kIntervalPrefix.size());
   uint64_t millis = 0;
@@ -66,8 +66,7 @@ absl::StatusOr<SyncPolicy> ParseSyncPolicy(std::string_view text) {
     auto parsed = ParseU64(suffix);
     if (!parsed.ok()) return parsed.status();
     if (*parsed > std::numeric_limits<uint64_t>::max() / 1000) {
-      return absl::InvalidArgumentError(
-          "invalid interval: number too large to fit in target type");
+      return absl::InvalidArgumentError("invalid interval: number too large to fit in target type");
     }
     millis = *parsed * 1000;
   } else {

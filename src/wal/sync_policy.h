@@ -3,11 +3,11 @@
 // When the WAL makes appended records durable (`WAL_SYNC_MODE`, compatibility contract section
 // 6.4). ParseSyncPolicy accepts the contract's spellings, case-insensitively:
 //
-//   every_write               fdatasync before Wal::Sync returns (group commit)
-//   interval_<N>ms            a background thread syncs every N milliseconds; N = 0 means every_write
-//   interval_<N>s             the same in seconds
-//   on_rotation               sync the old segment before switching to a new one
-//   none                      never sync (the OS writes back when it likes)
+//   every_write      fdatasync before Wal::Sync returns (group commit)
+//   interval_<N>ms   a background thread syncs every N milliseconds; N = 0 means every_write
+//   interval_<N>s    the same in seconds
+//   on_rotation      sync the old segment before switching to a new one
+//   none             never sync (the OS writes back when it likes)
 //
 //   CS_ASSIGN_OR_RETURN(wal::SyncPolicy policy, wal::ParseSyncPolicy("interval_100ms"));
 //   wal::FormatSyncPolicy(policy);  // "interval_100ms"

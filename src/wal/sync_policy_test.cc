@@ -56,10 +56,12 @@ TEST(ParseSyncPolicyTest, InvalidValuesHaveTheContractMessages) {
       {"Every-Write",
        "unknown WAL sync mode: 'every-write'. Use: every_write, interval_100ms, on_rotation, "
        "none"},
-      {" none", "unknown WAL sync mode: ' none'. Use: every_write, interval_100ms, on_rotation, "
-                "none"},
-      {"interval", "unknown WAL sync mode: 'interval'. Use: every_write, interval_100ms, "
-                   "on_rotation, none"},
+      {" none",
+       "unknown WAL sync mode: ' none'. Use: every_write, interval_100ms, on_rotation, "
+       "none"},
+      {"interval",
+       "unknown WAL sync mode: 'interval'. Use: every_write, interval_100ms, "
+       "on_rotation, none"},
       {"interval_", "invalid sync mode: interval_ (use e.g. interval_100ms)"},
       {"interval_100", "invalid sync mode: interval_100 (use e.g. interval_100ms)"},
       {"interval_5m", "invalid sync mode: interval_5m (use e.g. interval_100ms)"},

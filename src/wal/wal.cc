@@ -117,9 +117,10 @@ absl::StatusOr<uint64_t> LoadFlushedSeq(const std::string& path) {
   }
   ::close(fd);
   if (have != 8) {
-    spdlog::warn("WAL: {} holds {} bytes instead of 8; treating flushed_seq as 0 (replaying the "
-                 "whole WAL)",
-                 path, have == sizeof(bytes) ? std::string("more than 8") : std::to_string(have));
+    spdlog::warn(
+        "WAL: {} holds {} bytes instead of 8; treating flushed_seq as 0 (replaying the "
+        "whole WAL)",
+        path, have == sizeof(bytes) ? std::string("more than 8") : std::to_string(have));
     return 0;
   }
   uint64_t seq = 0;
@@ -147,9 +148,8 @@ Wal::Wal(WalOptions options)
 absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(WalOptions options) {
   if (options.dir.empty()) return absl::InvalidArgumentError("WAL directory is not set");
   if (options.sync.mode == SyncMode::kInterval && options.sync.interval <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        base::StrCat("WAL sync interval must be positive, got ",
-                     absl::FormatDuration(options.sync.interval)));
+    return absl::InvalidArgumentError(base::StrCat("WAL sync interval must be positive, got ",
+                                                   absl::FormatDuration(options.sync.interval)));
   }
   std::unique_ptr<Wal> wal(new Wal(std::move(options)));
   {
@@ -178,8 +178,10 @@ absl::Status Wal::OpenLocked() {
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return absl::FailedPreconditionError(
-          base::StrCat("WAL directory ", dir, " is in use: another process (or another open WAL "
-                       "in this process) holds the lock on ", lock_path));
+          base::StrCat("WAL directory ", dir,
+                       " is in use: another process (or another open WAL "
+                       "in this process) holds the lock on ",
+                       lock_path));
     }
     return IoError("cannot lock", lock_path, errno);
   }
@@ -202,9 +204,9 @@ absl::Status Wal::OpenLocked() {
     const auto [it, inserted] = files.emplace(*id, path);
     if (!inserted) {
       ::closedir(listing);
-      return absl::FailedPreconditionError(absl::StrFormat(
-          "WAL directory %s holds two files for segment %d: %s and %s; remove one", dir, *id,
-          it->second, path));
+      return absl::FailedPreconditionError(
+          absl::StrFormat("WAL directory %s holds two files for segment %d: %s and %s; remove one",
+                          dir, *id, it->second, path));
     }
   }
   const int list_error = errno;
@@ -265,7 +267,8 @@ absl::Status Wal::ScanSegments(std::map<uint64_t, std::string> files) {
         const int truncate_error = file_ops_.Truncate(fd, static_cast<off_t>(offset));
         const int sync_error = truncate_error == 0 ? file_ops_.DataSync(fd) : 0;
         ::close(fd);
-        if (truncate_error != 0) return IoError("cannot truncate WAL segment", path, truncate_error);
+        if (truncate_error != 0)
+          return IoError("cannot truncate WAL segment", path, truncate_error);
         if (sync_error != 0) return IoError("fdatasync failed for WAL segment", path, sync_error);
         segment.size = offset;
         segments_.emplace(it->first, segment);
@@ -285,14 +288,15 @@ absl::Status Wal::ScanSegments(std::map<uint64_t, std::string> files) {
       const uint64_t seq = read.seq;
       if (seq == 0 || seq <= prev_seq) {
         return absl::DataLossError(absl::StrFormat(
-            "WAL sequence regression in segment %s at offset %d: record %d follows record %d",
-            path, offset, seq, prev_seq));
+            "WAL sequence regression in segment %s at offset %d: record %d follows record %d", path,
+            offset, seq, prev_seq));
       }
       if (prev_seq == 0) {
         if (seq > flushed_seq_ + 1) {
-          spdlog::warn("WAL: the oldest record (seq {} in {}) is newer than flushed_seq + 1 = {}; "
-                       "records {}..{} are not in the WAL",
-                       seq, path, flushed_seq_ + 1, flushed_seq_ + 1, seq - 1);
+          spdlog::warn(
+              "WAL: the oldest record (seq {} in {}) is newer than flushed_seq + 1 = {}; "
+              "records {}..{} are not in the WAL",
+              seq, path, flushed_seq_ + 1, flushed_seq_ + 1, seq - 1);
         }
       } else if (seq != prev_seq + 1 && seq - 1 > flushed_seq_) {
         // A gap is legitimate only when every missing record was flushed (after a crash that
@@ -321,7 +325,8 @@ absl::Status Wal::OpenCurrentSegment() {
     const std::string path = SegmentPath(1);
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
-      return IsDiskFull(errno) ? DiskFullError() : IoError("cannot create WAL segment", path, errno);
+      return IsDiskFull(errno) ? DiskFullError()
+                               : IoError("cannot create WAL segment", path, errno);
     }
     segments_.emplace(1, Segment{.path = path});
     if (sync) {
@@ -393,18 +398,18 @@ absl::Status Wal::Replay(
     CS_ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> reader,
                         SegmentReader::Open(segment.path, segment.size));
     if (reader->size() < segment.size) {
-      return absl::DataLossError(absl::StrFormat("WAL segment %s shrank from %d to %d bytes since "
-                                                 "the WAL was opened",
-                                                 segment.path, segment.size, reader->size()));
+      return absl::DataLossError(
+          absl::StrFormat("WAL segment %s shrank from %d to %d bytes since "
+                          "the WAL was opened",
+                          segment.path, segment.size, reader->size()));
     }
     uint64_t offset = 0;
     while (offset < segment.size) {
       CS_ASSIGN_OR_RETURN(RecordRead read, reader->ReadAt(offset, &payload));
       if (read.kind != RecordRead::Kind::kRecord) {
-        return absl::DataLossError(
-            absl::StrFormat("WAL segment %s changed since the WAL was opened: %s at offset %d",
-                            segment.path, read.problem.empty() ? "unreadable record" : read.problem,
-                            offset));
+        return absl::DataLossError(absl::StrFormat(
+            "WAL segment %s changed since the WAL was opened: %s at offset %d", segment.path,
+            read.problem.empty() ? "unreadable record" : read.problem, offset));
       }
       if (read.seq > flushed) CS_RETURN_IF_ERROR(fn(read.seq, payload));
       offset = read.end;

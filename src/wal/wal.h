@@ -179,21 +179,21 @@ class Wal {
   std::mutex flush_mu_;
 
   mutable std::mutex mu_;
-  // Every member below is guarded by mu_.
+  // Every member from here to stats_ is guarded by mu_.
   std::map<uint64_t, Segment> segments_;  // by segment id; the last one is the current segment
   std::shared_ptr<SegmentFile> current_;  // the current segment, open for writing
   uint64_t next_seq_ = 1;
   uint64_t flushed_seq_ = 0;
   uint64_t synced_seq_ = 0;
   bool sync_in_progress_ = false;  // a group-commit leader or the interval thread is syncing
-  std::condition_variable sync_done_;  // signalled when a sync finishes
-  absl::Status sticky_error_;          // set by a failed fdatasync; refuses writes from then on
-  bool replay_allowed_ = true;         // false after Replay or the first Write
-  bool stopping_ = false;              // the destructor asks the interval thread to exit
-  std::condition_variable stop_requested_;
+  absl::Status sticky_error_;      // set by a failed fdatasync; refuses writes from then on
+  bool replay_allowed_ = true;     // false after Replay or the first Write
+  bool stopping_ = false;          // the destructor asks the interval thread to exit
   Stats stats_;
 
-  std::thread interval_thread_;  // only for SyncMode::kInterval; started by Open
+  std::condition_variable sync_done_;       // with mu_: a sync finished (or failed)
+  std::condition_variable stop_requested_;  // with mu_: stopping_ became true
+  std::thread interval_thread_;             // only for SyncMode::kInterval; started by Open
 };
 
 }  // namespace cardinalsin::wal

@@ -141,8 +141,7 @@ class FaultFileOps : public FileOps {
   void FailSyncs(int error) { sync_error_ = error; }
   void FailTruncates(int error) { truncate_error_ = error; }
 
-  int PWritev(int fd, const struct iovec* iov, int iovcnt, off_t offset,
-              size_t* written) override {
+  int PWritev(int fd, const struct iovec* iov, int iovcnt, off_t offset, size_t* written) override {
     std::lock_guard lock(mu_);
     if (write_error_ == 0) return FileOps::PWritev(fd, iov, iovcnt, offset, written);
     if (partial_ > 0) {
@@ -245,7 +244,8 @@ TEST(WalTest, PayloadOverOneGibIsRejected) {
   CS_ASSERT_OK_AND_ASSIGN(auto wal, Wal::Open(Options(dir.path())));
   // Untouched anonymous pages: a valid 1 GiB + 1 range that costs no memory.
   const size_t size = size_t{kMaxPayloadBytes} + 1;
-  void* pages = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* pages =
+      ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   ASSERT_NE(pages, MAP_FAILED);
   EXPECT_THAT(wal->Write(std::string_view(static_cast<const char*>(pages), size)),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -437,8 +437,8 @@ TEST(WalTest, LostUnsyncedRecordsBelowFlushedSeqDoNotReuseSequenceNumbers) {
     CS_ASSERT_OK(wal->MarkFlushed(5));
   }
   // A power failure in mode none lost records 4 and 5 from the page cache.
-  fs::resize_file(SegmentPath(dir.path(), 1), 3 * kHeaderSize + Payload(1).size() +
-                                                  Payload(2).size() + Payload(3).size());
+  fs::resize_file(SegmentPath(dir.path(), 1),
+                  3 * kHeaderSize + Payload(1).size() + Payload(2).size() + Payload(3).size());
   {
     CS_ASSERT_OK_AND_ASSIGN(auto wal, Wal::Open(options));
     EXPECT_THAT(ReplayAll(*wal), ElementsAre());

@@ -52,8 +52,8 @@ absl::StatusOr<const char*> SegmentReader::Peek(uint64_t offset, size_t n) {
   const size_t want = static_cast<size_t>(std::min<uint64_t>(kBufferSize, size_ - offset));
   size_t have = 0;
   while (have < want) {
-    const ssize_t r = ::pread(fd_, buffer_.get() + have, want - have,
-                              static_cast<off_t>(offset + have));
+    const ssize_t r =
+        ::pread(fd_, buffer_.get() + have, want - have, static_cast<off_t>(offset + have));
     if (r < 0) {
       if (errno == EINTR) continue;
       buffer_length_ = 0;
@@ -61,9 +61,9 @@ absl::StatusOr<const char*> SegmentReader::Peek(uint64_t offset, size_t n) {
     }
     if (r == 0) {
       buffer_length_ = 0;
-      return absl::InternalError(absl::StrFormat(
-          "WAL segment %s shrank while being read (expected %d bytes, got %d)", path_, size_,
-          offset + have));
+      return absl::InternalError(
+          absl::StrFormat("WAL segment %s shrank while being read (expected %d bytes, got %d)",
+                          path_, size_, offset + have));
     }
     have += static_cast<size_t>(r);
   }
@@ -102,8 +102,8 @@ absl::StatusOr<RecordRead> SegmentReader::ReadAt(uint64_t offset, std::string* p
                                        static_cast<uint8_t>(header_copy[kVersionOffset]));
       return result;
     case HeaderCheck::kNonzeroFlags:
-      result.problem = absl::StrFormat("nonzero flags 0x%02x",
-                                       static_cast<uint8_t>(header_copy[kFlagsOffset]));
+      result.problem =
+          absl::StrFormat("nonzero flags 0x%02x", static_cast<uint8_t>(header_copy[kFlagsOffset]));
       return result;
     case HeaderCheck::kLengthTooLarge:
       result.problem = absl::StrFormat("payload length %d exceeds the limit of %d bytes",
@@ -111,8 +111,8 @@ absl::StatusOr<RecordRead> SegmentReader::ReadAt(uint64_t offset, std::string* p
       return result;
   }
   if (remaining - kHeaderSize < header.length) {
-    result.problem = absl::StrFormat("truncated payload (%d of %d bytes)",
-                                     remaining - kHeaderSize, header.length);
+    result.problem = absl::StrFormat("truncated payload (%d of %d bytes)", remaining - kHeaderSize,
+                                     header.length);
     return result;
   }
   // The length is now bounded by the file size, so resizing the payload buffer is safe.
@@ -155,8 +155,8 @@ absl::StatusOr<std::optional<uint64_t>> SegmentReader::FindValidRecord(uint64_t 
       position += window - (kMagic.size() - 1);
       continue;
     }
-    const uint64_t candidate = position + static_cast<uint64_t>(
-                                              static_cast<const char*>(hit) - *bytes);
+    const uint64_t candidate =
+        position + static_cast<uint64_t>(static_cast<const char*>(hit) - *bytes);
     if (candidate + kHeaderSize > size_) return std::nullopt;
     auto read = ReadAt(candidate, nullptr);
     if (!read.ok()) return read.status();

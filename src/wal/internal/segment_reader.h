@@ -28,9 +28,9 @@ struct RecordRead {
     kOriginalVersion,  // a version-1 header (the Rust original's layout)
   };
   Kind kind = Kind::kEnd;
-  uint64_t seq = 0;      // kRecord (and kOriginalVersion): the stored sequence number
-  uint64_t end = 0;      // kRecord: offset just past the record
-  std::string problem;   // kBad: what is wrong, e.g. "CRC mismatch (stored 0x..., computed 0x...)"
+  uint64_t seq = 0;     // kRecord (and kOriginalVersion): the stored sequence number
+  uint64_t end = 0;     // kRecord: offset just past the record
+  std::string problem;  // kBad: what is wrong, e.g. "CRC mismatch (stored 0x..., computed 0x...)"
 };
 
 class SegmentReader {
