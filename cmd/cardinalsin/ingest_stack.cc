@@ -6,6 +6,7 @@
 #include "base/duration.h"
 #include "base/flags.h"
 #include "base/status_macros.h"
+#include "ingest/chunk_builder.h"
 #include "ingest/http_routes.h"
 #include "ingest/otlp_grpc.h"
 #include "server/health.h"

@@ -51,7 +51,9 @@ TEST(WalPayloadTest, TruncationNeverCrashesOrInventsData) {
     std::string_view tenant;
     std::vector<ValidatedSeries> decoded;
     absl::Status status = DecodeWalPayload(std::string_view(payload).substr(0, cut), &tenant, &decoded);
-    if (status.ok()) EXPECT_TRUE(decoded.empty()) << cut;
+    if (status.ok()) {
+      EXPECT_TRUE(decoded.empty()) << cut;
+    }
   }
 }
 
