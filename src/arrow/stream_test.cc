@@ -360,7 +360,6 @@ TEST(StreamReaderTest, TruncationAtEveryByte) {
 TEST(StreamReaderTest, FlippedBytesNeverCrash) {
   const RecordBatch full = AllTypesBatch();
   CS_ASSERT_OK_AND_ASSIGN(std::string stream, WriteStream(full.schema(), {&full, 1}));
-  std::mt19937 rng(3);
   int failures = 0;
   for (size_t i = 0; i < stream.size(); ++i) {
     for (uint8_t mask : {0x01, 0x80, 0xFF}) {
@@ -410,6 +409,198 @@ TEST(StreamReaderTest, MalformedInputs) {
     EXPECT_THAT(status, StatusIs(c.code)) << c.name;
     EXPECT_THAT(std::string(status.message()), HasSubstr(c.message)) << c.name;
   }
+}
+
+namespace fb = internal::fb;
+
+// One framed message: continuation, size, the finished flatbuffer padded to 8, then `body`.
+std::string Frame(const flatbuffers::FlatBufferBuilder& fbb, std::string_view body) {
+  std::string metadata(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  metadata.resize((metadata.size() + 7) / 8 * 8, '\0');
+  return Le32(0xFFFFFFFF) + Le32(static_cast<uint32_t>(metadata.size())) + metadata +
+         std::string(body);
+}
+
+struct HandBatch {
+  int64_t length = 0;
+  std::vector<fb::FieldNode> nodes;
+  std::vector<fb::Buffer> buffers;
+  std::string body;
+  bool compressed = false;
+  std::optional<int64_t> dictionary_id;  // set: a DictionaryBatch with this id
+  bool delta = false;
+};
+
+std::string Encode(const HandBatch& b) {
+  flatbuffers::FlatBufferBuilder fbb;
+  flatbuffers::Offset<fb::BodyCompression> compression;
+  if (b.compressed) compression = fb::CreateBodyCompression(fbb, fb::CompressionType::ZSTD);
+  auto batch = fb::CreateRecordBatch(fbb, b.length, fbb.CreateVectorOfStructs(b.nodes),
+                                     fbb.CreateVectorOfStructs(b.buffers), compression);
+  const auto body_length = static_cast<int64_t>(b.body.size());
+  if (b.dictionary_id.has_value()) {
+    auto dict = fb::CreateDictionaryBatch(fbb, *b.dictionary_id, batch, b.delta);
+    fbb.Finish(fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::DictionaryBatch,
+                                 dict.Union(), body_length));
+  } else {
+    fbb.Finish(fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::RecordBatch,
+                                 batch.Union(), body_length));
+  }
+  return Frame(fbb, b.body);
+}
+
+template <typename T>
+std::string Bytes(std::initializer_list<T> values) {
+  std::string out;
+  for (T v : values) out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  return out;
+}
+
+// The schema message our writer produces for `schema`.
+std::string SchemaMessage(const Schema& schema, WriterOptions options = {}) {
+  std::string out;
+  StreamWriter writer(&out, options);
+  EXPECT_TRUE(writer.Begin(schema).ok());
+  return out;
+}
+
+struct HandCase {
+  const char* name;
+  std::vector<HandBatch> messages;
+  absl::StatusCode code;
+  const char* message;
+};
+
+TEST(StreamReaderTest, MalformedMessagesTable) {
+  const Schema ints({{"x", TypeId::kInt64, true}});
+  const Schema strings({{"s", TypeId::kString, true}});
+  const std::string eight = Bytes<int64_t>({1});
+  const std::string four = Bytes<int64_t>({1, 2, 3, 4});
+  using B = fb::Buffer;
+  using N = fb::FieldNode;
+  const HandCase int_cases[] = {
+      {"buffer_past_body",
+       {{1, {N(1, 0)}, {B(0, 0), B(0, 16)}, eight}},
+       absl::StatusCode::kDataLoss,
+       "outside the 8-byte body"},
+      {"negative_buffer_offset",
+       {{1, {N(1, 0)}, {B(-8, 0), B(0, 8)}, eight}},
+       absl::StatusCode::kDataLoss,
+       "outside the"},
+      {"node_length_differs",
+       {{4, {N(3, 0)}, {B(0, 0), B(0, 32)}, four}},
+       absl::StatusCode::kDataLoss,
+       "has 3 rows, the batch 4"},
+      {"null_count_above_length",
+       {{1, {N(1, 2)}, {B(0, 0), B(0, 8)}, eight}},
+       absl::StatusCode::kDataLoss,
+       "null count 2 outside"},
+      {"null_count_disagrees_with_bitmap",
+       {{4, {N(4, 1)}, {B(0, 8), B(8, 32)}, Bytes<int64_t>({0x0F}) + four}},
+       absl::StatusCode::kDataLoss,
+       "its bitmap has 0 nulls"},
+      {"missing_bitmap",
+       {{4, {N(4, 1)}, {B(0, 0), B(0, 32)}, four}},
+       absl::StatusCode::kDataLoss,
+       "validity bitmap has 0 bytes"},
+      {"short_values",
+       {{4, {N(4, 0)}, {B(0, 0), B(0, 24)}, four}},
+       absl::StatusCode::kDataLoss,
+       "values buffer has 24 bytes for 4"},
+      {"no_nodes",
+       {{1, {}, {B(0, 0), B(0, 8)}, eight}},
+       absl::StatusCode::kDataLoss,
+       "no field node"},
+      {"too_few_buffers",
+       {{1, {N(1, 0)}, {B(0, 0)}, eight}},
+       absl::StatusCode::kDataLoss,
+       "too few buffers"},
+      {"extra_buffers",
+       {{1, {N(1, 0)}, {B(0, 0), B(0, 8), B(0, 8)}, eight}},
+       absl::StatusCode::kDataLoss,
+       "3 buffers"},
+      {"negative_length",
+       {{-1, {N(-1, 0)}, {B(0, 0), B(0, 8)}, eight}},
+       absl::StatusCode::kDataLoss,
+       "negative record batch length"},
+      {"compressed",
+       {{1, {N(1, 0)}, {B(0, 0), B(0, 8)}, eight, true}},
+       absl::StatusCode::kInvalidArgument,
+       "compressed with ZSTD"},
+      {"dictionary_for_no_field",
+       {{1, {N(1, 0)}, {B(0, 0), B(0, 8)}, eight, false, 7}},
+       absl::StatusCode::kDataLoss,
+       "dictionary id 7 belongs to no field"},
+  };
+  // Dictionary-mode string field (dictionary id 0): values "ab", "c".
+  const std::string dict_body = Bytes<int32_t>({0, 2, 3, 0}) + "abc" + std::string(5, '\0');
+  const HandBatch dictionary{2, {N(2, 0)}, {B(0, 0), B(0, 12), B(16, 3)}, dict_body, false, 0};
+  const HandCase dictionary_cases[] = {
+      {"index_out_of_range",
+       {dictionary, {2, {N(2, 0)}, {B(0, 0), B(0, 8)}, Bytes<int32_t>({1, 2})}},
+       absl::StatusCode::kDataLoss,
+       "dictionary index 2 outside the 2-entry dictionary"},
+      {"negative_index",
+       {dictionary, {1, {N(1, 0)}, {B(0, 0), B(0, 4)}, Bytes<int32_t>({-1, 0})}},
+       absl::StatusCode::kDataLoss,
+       "outside the 2-entry dictionary"},
+      {"delta_before_dictionary",
+       {{2, {N(2, 0)}, {B(0, 0), B(0, 12), B(16, 3)}, dict_body, false, 0, true}},
+       absl::StatusCode::kDataLoss,
+       "never sent"},
+      {"dictionary_offsets_past_data",
+       {{2, {N(2, 0)}, {B(0, 0), B(0, 12), B(16, 2)}, dict_body, false, 0}},
+       absl::StatusCode::kDataLoss,
+       "offsets [0, 3] outside the 2-byte data buffer"},
+  };
+  // Plain string field.
+  const HandCase plain_cases[] = {
+      {"offsets_decrease",
+       {{2, {N(2, 0)}, {B(0, 0), B(0, 12), B(16, 3)}, Bytes<int32_t>({0, 3, 2, 0}) + "abc"}},
+       absl::StatusCode::kDataLoss,
+       "offsets decrease"},
+      {"short_offsets",
+       {{2, {N(2, 0)}, {B(0, 0), B(0, 8), B(16, 3)}, Bytes<int32_t>({0, 1, 3, 0}) + "abc"}},
+       absl::StatusCode::kDataLoss,
+       "offsets buffer has 8 bytes for 2 rows"},
+  };
+  auto run = [](const std::string& schema_message, const HandCase& c) {
+    std::string stream = schema_message;
+    for (const HandBatch& m : c.messages) stream += Encode(m);
+    stream += Le32(0xFFFFFFFF) + Le32(0);
+    const absl::Status status = ReadToEnd(stream);
+    EXPECT_THAT(status, StatusIs(c.code)) << c.name;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(c.message)) << c.name;
+  };
+  for (const HandCase& c : int_cases) run(SchemaMessage(ints), c);
+  for (const HandCase& c : dictionary_cases) run(SchemaMessage(strings), c);
+  for (const HandCase& c : plain_cases) {
+    run(SchemaMessage(strings, {.strings = WriterOptions::Strings::kPlain}), c);
+  }
+
+  // The hand-built frames are right: a well-formed batch of each kind reads.
+  std::string good =
+      SchemaMessage(strings) + Encode(dictionary) +
+      Encode({2, {N(2, 1)}, {B(0, 1), B(8, 8)}, Bytes<int64_t>({0x01, 0x0000000100000001})});
+  CS_ASSERT_OK(ReadToEnd(good));
+  CS_ASSERT_OK_AND_ASSIGN(StreamReader reader, StreamReader::Open(good));
+  CS_ASSERT_OK_AND_ASSIGN(std::optional<RecordBatch> batch, reader.Next());
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->column(0).StringAt(0), "c");
+  EXPECT_FALSE(batch->column(0).IsValid(1));
+}
+
+TEST(StreamReaderTest, ErrorsAreSticky) {
+  const RecordBatch full = AllTypesBatch();
+  CS_ASSERT_OK_AND_ASSIGN(std::string stream, WriteStream(full.schema(), {&full, 1}));
+  const auto messages = MessageBoundaries(stream);
+  // Cut inside the record batch's body: the error stays, however often Next() is called.
+  const auto [offset, size] = messages[messages.size() - 2];
+  std::string broken = stream.substr(0, offset + size - 8);
+  CS_ASSERT_OK_AND_ASSIGN(StreamReader reader, StreamReader::Open(broken));
+  const absl::StatusOr<std::optional<RecordBatch>> first = reader.Next();
+  EXPECT_THAT(first, StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(reader.Next(), StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST(StreamReaderTest, PreContinuationFramingIsRead) {
