@@ -12,6 +12,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
@@ -362,6 +363,56 @@ TEST(WalTest, FlippedBitIsATornTailOnlyAtTheEnd) {
         EXPECT_EQ(ReadFile(path), bytes) << "a refused WAL must not be modified";
       }
     }
+  }
+}
+
+// Random damage (overwritten bytes, cuts, appended garbage including headers that declare huge
+// lengths) must never crash Open or make Replay skip a record: either Open refuses with DataLoss
+// or FailedPrecondition, or Replay returns a prefix of what was written.
+TEST(WalTest, RandomDamageYieldsAPrefixOrARefusal) {
+  TempDir scratch;
+  std::mt19937_64 rng(7);
+  for (int iteration = 0; iteration < 150; ++iteration) {
+    SCOPED_TRACE(iteration);
+    const std::string dir = absl::StrFormat("%s/it%d", scratch.path(), iteration);
+    const WalOptions options = Options(dir, SyncMode::kNone, 400);
+    const uint64_t n = 1 + rng() % 20;
+    WriteRecords(options, n);
+    const std::vector<std::string> names = SegmentNames(dir);
+    const std::string path = dir + "/" + names[rng() % names.size()];
+    std::string bytes = ReadFile(path);
+    switch (rng() % 4) {
+      case 0:  // overwrite a few bytes
+        for (int k = 0; k < 1 + static_cast<int>(rng() % 4) && !bytes.empty(); ++k) {
+          bytes[rng() % bytes.size()] = static_cast<char>(rng());
+        }
+        break;
+      case 1:  // cut
+        bytes.resize(bytes.empty() ? 0 : rng() % bytes.size());
+        break;
+      case 2: {  // a plausible header declaring a huge payload
+        std::string header = EncodeRecord(1000, "");
+        header[kLengthOffset + 3] = static_cast<char>(0x30 + rng() % 0x20);
+        bytes.insert(bytes.empty() ? 0 : rng() % bytes.size(), header);
+        break;
+      }
+      default:  // random garbage
+        for (int k = 0; k < 1 + static_cast<int>(rng() % 64); ++k) {
+          bytes.push_back(static_cast<char>(rng()));
+        }
+        break;
+    }
+    WriteFile(path, bytes);
+    auto wal = Wal::Open(options);
+    if (!wal.ok()) {
+      EXPECT_TRUE(wal.status().code() == absl::StatusCode::kDataLoss ||
+                  wal.status().code() == absl::StatusCode::kFailedPrecondition)
+          << wal.status();
+      continue;
+    }
+    const Records replayed = ReplayAll(**wal);
+    ASSERT_LE(replayed.size(), n);
+    EXPECT_EQ(replayed, Expected(1, replayed.size()));
   }
 }
 
