@@ -74,6 +74,9 @@ absl::Status RunPut(io::ObjectStore& store, const StoreArgs& args) {
 
 }  // namespace
 
+// `admin catalog ...`, in admin_catalog.cc.
+void AddAdminCatalogCommand(CLI::App& admin, CommonOptions& options, int* exit_code);
+
 void AddAdminCommand(CLI::App& app, CommonOptions& options, int* exit_code) {
   CLI::App* admin = app.add_subcommand("admin", "Operator tools (object store inspection)");
   admin->require_subcommand(1);
@@ -128,6 +131,8 @@ void AddAdminCommand(CLI::App& app, CommonOptions& options, int* exit_code) {
   rm->callback(run([args](io::ObjectStore& s) { return s.Delete(args->key); }));
 
   for (CLI::App* sub : {ls, head, cat, put, rm}) sub->fallthrough();
+
+  AddAdminCatalogCommand(*admin, options, exit_code);
 }
 
 }  // namespace cardinalsin::cmd
