@@ -22,6 +22,8 @@ Labels are sorted by name, `__name__` is the leading name; values use Prometheus
 (\\, \", \n). Sample values are written as the shortest fixed-notation decimal, NaN, StaleNaN
 (bits 0x7ff0000000000002) or +Inf. Sample lines compare as a multiset (order-free).
 
+The .pb and .json files are also the seed corpus of otlp_fuzzer (test/fuzz/corpus/otlp/).
+
 Run from the repository root:  .venv/bin/python test/tools/make_otlp_fixtures.py
 """
 
@@ -34,7 +36,9 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "otlp", "testdata")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+OUT = os.path.join(ROOT, "src", "otlp", "testdata")
+CORPUS = os.path.join(ROOT, "test", "fuzz", "corpus", "otlp")  # seeds for otlp_fuzzer
 T = 1_700_000_000_000_000_000
 CUMULATIVE = metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
 DELTA = metrics_pb2.AGGREGATION_TEMPORALITY_DELTA
@@ -109,10 +113,12 @@ def sum_metric(name, unit, points, monotonic, temporality=CUMULATIVE, descriptio
 
 def write(name, req, expected, snake=False):
     os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, name + ".pb"), "wb") as f:
-        f.write(req.SerializeToString(deterministic=True))
-    with open(os.path.join(OUT, name + ".json"), "w") as f:
-        f.write(json_format.MessageToJson(req, indent=1) + "\n")
+    os.makedirs(CORPUS, exist_ok=True)
+    for directory in (OUT, CORPUS):
+        with open(os.path.join(directory, name + ".pb"), "wb") as f:
+            f.write(req.SerializeToString(deterministic=True))
+        with open(os.path.join(directory, name + ".json"), "w") as f:
+            f.write(json_format.MessageToJson(req, indent=1) + "\n")
     if snake:
         with open(os.path.join(OUT, name + "_snake.json"), "w") as f:
             f.write(json_format.MessageToJson(req, preserving_proto_field_name=True,

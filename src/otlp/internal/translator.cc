@@ -21,8 +21,6 @@ const double kStaleNaN = std::bit_cast<double>(kStaleNaNBits);
 // Untrusted names go into error messages shortened.
 std::string_view Shorten(std::string_view s) { return s.substr(0, kMaxNameInMessage); }
 
-bool LabelLess(const model::Label& a, const model::Label& b) { return a.name < b.name; }
-
 }  // namespace
 
 double ExponentialBoundary(int64_t index, int64_t scale) {
@@ -66,10 +64,13 @@ bool Translator::TranslateAttributes(std::span<const Attribute> attributes, std:
       *error = base::StrCat("attribute key \"", Shorten(attribute.key), "\" does not translate to a label name");
       return false;
     }
-    keyed_scratch_.push_back({name, attribute.value, attribute.key});
+    keyed_scratch_.push_back({name, attribute.value, attribute.key, keyed_scratch_.size()});
   }
-  std::stable_sort(keyed_scratch_.begin(), keyed_scratch_.end(), [](const KeyedLabel& a, const KeyedLabel& b) {
-    return a.name != b.name ? a.name < b.name : a.key < b.key;
+  // (std::stable_sort would allocate a buffer on every call.)
+  std::sort(keyed_scratch_.begin(), keyed_scratch_.end(), [](const KeyedLabel& a, const KeyedLabel& b) {
+    if (a.name != b.name) return a.name < b.name;
+    if (a.key != b.key) return a.key < b.key;
+    return a.position < b.position;
   });
   // A key repeated verbatim keeps its last value, as a protobuf map would.
   auto same_key = [](const KeyedLabel& a, const KeyedLabel& b) { return a.key == b.key; };
@@ -98,9 +99,8 @@ bool Translator::TranslateAttributes(std::span<const Attribute> attributes, std:
 
 void Translator::SetResource(std::span<const Attribute> attributes) {
   resource_error_.clear();
-  has_job_ = has_instance_ = false;
-  std::string_view service_name, service_namespace;
-  bool has_name = false, has_namespace = false;
+  std::string_view service_name, service_namespace, instance;
+  bool has_name = false, has_namespace = false, has_instance = false;
   for (const Attribute& attribute : attributes) {
     if (attribute.key == "service.name") {
       service_name = attribute.value;
@@ -109,13 +109,17 @@ void Translator::SetResource(std::span<const Attribute> attributes) {
       service_namespace = attribute.value;
       has_namespace = true;
     } else if (attribute.key == "service.instance.id") {
-      instance_ = attribute.value;
-      has_instance_ = true;
+      instance = attribute.value;
+      has_instance = true;
     }
   }
+  // Sorted by name: "instance" < "job".
+  resource_overrides_.clear();
+  if (has_instance) resource_overrides_.push_back({kInstanceLabel, instance});
   if (has_name) {
-    has_job_ = true;
-    job_ = has_namespace ? out_->Own(base::StrCat(service_namespace, "/", service_name)) : service_name;
+    resource_overrides_.push_back(
+        {kJobLabel,
+         has_namespace ? out_->Own(base::StrCat(service_namespace, "/", service_name)) : service_name});
   }
   std::string error;
   if (!TranslateAttributes(attributes, &resource_labels_, &error)) {
@@ -226,39 +230,34 @@ bool Translator::PreparePoint(std::span<const Attribute> attributes, uint64_t ti
   timestamp_ns_ = static_cast<int64_t>(time_unix_nano);
 
   std::string error;
-  // Reuse the scratch allocation: TranslateAttributes fills `labels_` with the point's labels,
-  // which are then merged with the resource's in place.
-  if (!TranslateAttributes(attributes, &labels_, &error)) {
+  if (!TranslateAttributes(attributes, &point_labels_, &error)) {
     RejectPoint(error);
     return false;
   }
-  // Merge: the point's attribute wins over the resource's of the same name.
-  size_t point_count = labels_.size();
-  for (const model::Label& label : resource_labels_) {
-    if (!std::binary_search(labels_.begin(), labels_.begin() + static_cast<ptrdiff_t>(point_count), label,
-                            LabelLess)) {
-      labels_.push_back(label);
+  // One pass over three sorted lists: `job` and `instance` derived from the resource override
+  // point attributes of those names, which override resource attributes. The metric name always
+  // comes from the metric, so an attribute that translates to `__name__` is dropped.
+  labels_.clear();
+  const std::vector<model::Label>* lists[3] = {&resource_overrides_, &point_labels_, &resource_labels_};
+  size_t next[3] = {0, 0, 0};
+  while (true) {
+    const model::Label* smallest = nullptr;
+    for (int i = 0; i < 3; ++i) {
+      if (next[i] == lists[i]->size()) continue;
+      const model::Label& candidate = (*lists[i])[next[i]];
+      if (smallest == nullptr || candidate.name < smallest->name) smallest = &candidate;
     }
-  }
-  if (labels_.size() != point_count) {
-    std::inplace_merge(labels_.begin(), labels_.begin() + static_cast<ptrdiff_t>(point_count), labels_.end(),
-                       LabelLess);
-  }
-  // `job` and `instance` come from the resource and override attributes of those names; the
-  // metric name always comes from the metric.
-  auto set = [this](std::string_view name, std::string_view value) {
-    auto it = std::lower_bound(labels_.begin(), labels_.end(), model::Label{name, {}}, LabelLess);
-    if (it != labels_.end() && it->name == name) {
-      it->value = value;
-    } else {
-      labels_.insert(it, {name, value});
+    if (smallest == nullptr) break;
+    std::string_view name = smallest->name;
+    const model::Label* winner = nullptr;
+    for (int i = 0; i < 3; ++i) {
+      if (next[i] < lists[i]->size() && (*lists[i])[next[i]].name == name) {
+        if (winner == nullptr) winner = &(*lists[i])[next[i]];
+        ++next[i];
+      }
     }
-  };
-  if (has_job_) set(kJobLabel, job_);
-  if (has_instance_) set(kInstanceLabel, instance_);
-  auto name_it = std::lower_bound(labels_.begin(), labels_.end(), model::Label{model::kMetricNameLabel, {}},
-                                  LabelLess);
-  if (name_it != labels_.end() && name_it->name == model::kMetricNameLabel) labels_.erase(name_it);
+    if (name != model::kMetricNameLabel) labels_.push_back(*winner);
+  }
   return true;
 }
 

@@ -138,6 +138,7 @@ class Translator {
     std::string_view name;  // translated
     std::string_view value;
     std::string_view key;  // original attribute key, orders values joined on a name collision
+    size_t position;       // in the request, so that the last of a repeated key wins
   };
 
   // The translated label name of an attribute key, owned by the batch when it differs from the
@@ -163,11 +164,8 @@ class Translator {
 
   // Resource.
   std::vector<model::Label> resource_labels_;  // sorted by name, unique
-  std::string resource_error_;                 // non-empty: every point under this resource is rejected
-  std::string_view job_;
-  std::string_view instance_;
-  bool has_job_ = false;
-  bool has_instance_ = false;
+  std::vector<model::Label> resource_overrides_;  // `instance` and `job` when the resource has them
+  std::string resource_error_;                   // non-empty: every point under this resource is rejected
 
   // Metric.
   std::string_view metric_display_name_;  // the OTLP name, for messages
@@ -180,7 +178,8 @@ class Translator {
 
   // Per point.
   int64_t timestamp_ns_ = 0;
-  std::vector<model::Label> labels_;  // the point's labels, sorted, without __name__
+  std::vector<model::Label> labels_;        // the point's labels, sorted, without __name__
+  std::vector<model::Label> point_labels_;  // its attributes alone
   std::vector<KeyedLabel> keyed_scratch_;
   std::vector<std::pair<double, uint64_t>> buckets_scratch_;  // (upper bound, cumulative count)
   // Number points with the labels of the previous one extend its series.
