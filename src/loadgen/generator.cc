@@ -165,6 +165,12 @@ absl::StatusOr<GeneratorResult> RunGenerator(const GeneratorOptions& options,
     } while (!run.senders_done.WaitForNotificationWithTimeout(options.report_interval));
   }
   for (std::thread& sender : senders) sender.join();
+  // The last paced batch stands for the interval up to the deadline; ending the run there makes
+  // "Actual rate" the rate that was held over the whole duration.
+  if (!options.burst && options.samples_per_second > 0) {
+    const absl::Duration rest = run.deadline - clock.MonotonicNow();
+    if (rest > absl::ZeroDuration()) clock.SleepFor(rest);
+  }
 
   GeneratorResult result{.stats = run.stats.Snapshot(),
                          .elapsed = clock.MonotonicNow() - run.start};

@@ -10,8 +10,10 @@
 //
 // Steady mode: `threads` senders share one Pacer at `samples-per-second` (0 = as fast as
 // possible); each reserves a batch, waits for its slot, builds and sends it, and stops at the
-// first slot at or past the deadline. The calling thread prints `[Stats]` lines every
-// `report_interval` (the first at t=0) until the senders finish.
+// first slot at or past the deadline; the run then ends at the deadline (the last batch stands
+// for the interval up to it), so "Actual rate" is the rate held over the duration. The calling
+// thread prints `[Stats]` lines every `report_interval` (the first at t=0) until the senders
+// finish.
 // Burst mode: the senders share a pool of rate x whole-seconds samples and send it as fast as
 // they can, in batches of `batch-size` (the last may be smaller).
 //
