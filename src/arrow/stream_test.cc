@@ -284,9 +284,20 @@ TEST(StreamWriterTest, SplitsBatchesWhoseUtf8BytesExceedTheLimit) {
   EXPECT_TRUE(model::Concat(TypeId::kString, strings).Equals(batch.column(0)));
   EXPECT_TRUE(model::Concat(TypeId::kInt64, ints).Equals(batch.column(1)));
 
+  // A value over the limit rejects the batch, writes nothing, and leaves the writer usable.
   options.max_utf8_bytes_per_batch = 8;  // one value holds 9 bytes
-  EXPECT_THAT(WriteStream(schema, {&batch, 1}, options).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  std::string out;
+  StreamWriter writer(&out, options);
+  CS_ASSERT_OK(writer.Begin(schema));
+  const size_t schema_bytes = out.size();
+  EXPECT_THAT(writer.Write(batch), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(out.size(), schema_bytes);
+  const RecordBatch small = batch.Take(std::vector<uint32_t>{1, 2, 3});
+  CS_ASSERT_OK(writer.Write(small));
+  CS_ASSERT_OK(writer.Finish());
+  back = ReadAll(out);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_TRUE(back[0].Equals(small));
 }
 
 TEST(StreamWriterTest, RejectsMisuse) {

@@ -226,7 +226,7 @@ absl::Status StreamWriter::Track(absl::Status status) {
 
 absl::Status StreamWriter::Begin(const model::Schema& schema) {
   if (state_ != State::kNew) {
-    return absl::FailedPreconditionError("arrow writer: Begin() called twice");
+    return absl::FailedPreconditionError("arrow writer: Begin() may be called only once");
   }
   if (schema.size() == 0) {
     return Track(absl::InvalidArgumentError("arrow writer: a schema needs at least one field"));
@@ -291,7 +291,7 @@ absl::Status StreamWriter::Write(const model::RecordBatch& batch) {
   if (absl::Status valid = batch.Validate(); !valid.ok()) {
     return absl::InvalidArgumentError(base::StrCat("arrow writer: ", valid.message()));
   }
-  return Track(WriteBatch(batch));
+  return WriteBatch(batch);
 }
 
 absl::Status StreamWriter::SendDictionary(size_t field_index,
@@ -305,14 +305,6 @@ absl::Status StreamWriter::SendDictionary(size_t field_index,
       first = state.sent->size();
       delta = true;
     }
-  }
-  const uint64_t value_bytes = dictionary.offsets().back() - dictionary.offsets()[first];
-  if (value_bytes > static_cast<uint64_t>(kMaxUtf8Bytes) ||
-      dictionary.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "arrow writer: the dictionary of field '%s' holds %d values in %d bytes; a utf8 "
-        "dictionary holds at most %d bytes",
-        schema_.field(field_index).name, dictionary.size() - first, value_bytes, kMaxUtf8Bytes));
   }
   const size_t count = dictionary.size() - first;
   Body body;
@@ -355,11 +347,26 @@ absl::Status StreamWriter::WriteBatch(const model::RecordBatch& batch) {
       encoded[c] = EncodePlain(column.strings());
       dictionary_of[c] = &encoded[c];
     }
-    CS_RETURN_IF_ERROR(SendDictionary(c, dictionary_of[c]->dictionary));
+    // The reader concatenates deltas into one utf8 array: the whole dictionary must fit one.
+    const model::StringVector& dictionary = dictionary_of[c]->dictionary;
+    if (dictionary.bytes().size() > static_cast<uint64_t>(kMaxUtf8Bytes) ||
+        dictionary.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "arrow writer: the dictionary of field '%s' holds %d values in %d bytes; a utf8 "
+          "dictionary holds at most %d bytes",
+          schema_.field(c).name, dictionary.size(), dictionary.bytes().size(), kMaxUtf8Bytes));
+    }
   }
-
   CS_ASSIGN_OR_RETURN(auto ranges,
                       SplitRows(batch, utf8_columns, options_.max_utf8_bytes_per_batch));
+
+  // Nothing was written so far: the errors above leave the stream as it was. From here on only
+  // the sink can fail, and a failure leaves the stream cut short, so it fails the writer.
+  for (size_t c = 0; c < batch.num_columns(); ++c) {
+    if (dictionary_of[c] != nullptr) {
+      CS_RETURN_IF_ERROR(Track(SendDictionary(c, dictionary_of[c]->dictionary)));
+    }
+  }
   for (const auto& [begin, end] : ranges) {
     Body body;
     std::deque<model::StringVector> decoded;  // dictionary columns written as utf8
@@ -405,7 +412,8 @@ absl::Status StreamWriter::WriteBatch(const model::RecordBatch& batch) {
                                         fbb.CreateVectorOfStructs(nodes),
                                         fbb.CreateVectorOfStructs(body.buffers()));
     FinishMessage(fbb, fb::MessageHeader::RecordBatch, header.Union(), body.length());
-    CS_RETURN_IF_ERROR(EmitMessage(fbb, &body, [this](std::string_view b) { return Emit(b); }));
+    CS_RETURN_IF_ERROR(
+        Track(EmitMessage(fbb, &body, [this](std::string_view b) { return Emit(b); })));
   }
   return absl::OkStatus();
 }

@@ -73,17 +73,22 @@ class StreamWriter {
   StreamWriter& operator=(StreamWriter&&) = default;
 
   // Writes the Schema message. Returns InvalidArgument for a schema without fields.
-  // REQUIRES: called once, first.
+  //
+  // Call order: Begin() once, Write() any number of times, Finish() once. A call out of that
+  // order returns FailedPrecondition, as does any call after a failed Begin() or a sink failure
+  // (the stream may then be cut short, and the writer will not extend it).
   [[nodiscard]] absl::Status Begin(const model::Schema& schema);
 
   // Writes the dictionaries `batch` needs (when they changed) and the batch itself, possibly as
-  // several record batches (WriterOptions::max_utf8_bytes_per_batch). Returns InvalidArgument if
-  // the batch does not pass RecordBatch::Validate() or a value cannot be represented (a single
-  // string over kMaxUtf8Bytes bytes). A batch of zero rows is written as a zero-length batch.
-  // REQUIRES: Begin() succeeded, Finish() not called, batch.schema() == the schema given to Begin.
+  // several record batches (WriterOptions::max_utf8_bytes_per_batch). Returns InvalidArgument,
+  // writing nothing and leaving the writer usable, when batch.schema() differs from the schema
+  // given to Begin(), the batch fails RecordBatch::Validate(), or a value cannot be represented (a
+  // single string over the utf8 limit, a dictionary over kMaxUtf8Bytes bytes); returns the sink's
+  // error when it fails, which fails the writer. A batch of zero rows is written as a zero-length
+  // record batch. `batch` is only read during the call.
   [[nodiscard]] absl::Status Write(const model::RecordBatch& batch);
 
-  // Writes the end-of-stream marker. REQUIRES: Begin() succeeded; called once.
+  // Writes the end-of-stream marker.
   [[nodiscard]] absl::Status Finish();
 
   // Bytes handed to the sink so far.
