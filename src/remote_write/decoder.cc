@@ -1,6 +1,8 @@
 #include "remote_write/decoder.h"
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -74,8 +76,47 @@ std::string SeriesPath(size_t series, std::string_view field, size_t index) {
   return base::StrCat("timeseries[", series, "].", field, "[", index, "]");
 }
 
+// Fast paths for the encodings every mainstream sender produces (fields in number order, short
+// lengths). They accept exactly what the general decoders would decode to the same result, and
+// decline everything else, which then takes the general path.
+
+// Label: 0x0a <len < 128> name 0x12 <len < 128> value.
+bool DecodeLabelFast(std::string_view bytes, model::Label* label) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t size = bytes.size();
+  if (size < 4 || p[0] != 0x0a || p[1] >= 0x80) return false;
+  const size_t name_size = p[1];
+  if (name_size + 4 > size) return false;
+  const uint8_t* q = p + 2 + name_size;
+  if (q[0] != 0x12 || q[1] >= 0x80 || name_size + 4 + q[1] != size) return false;
+  label->name = bytes.substr(2, name_size);
+  label->value = bytes.substr(name_size + 4);
+  return true;
+}
+
+// Sample: 0x09 <8 bytes> 0x10 <varint>.
+bool DecodeSampleFast(std::string_view bytes, int64_t* timestamp_ms, double* value) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t size = bytes.size();
+  if (size < 11 || size > 20 || p[0] != 0x09 || p[9] != 0x10) return false;
+  uint64_t ts = 0;
+  for (size_t i = 10, shift = 0; i < size; ++i, shift += 7) {
+    ts |= static_cast<uint64_t>(p[i] & 0x7f) << shift;
+    if ((p[i] & 0x80) == 0) {
+      if (i + 1 != size) return false;
+      uint64_t bits;
+      std::memcpy(&bits, p + 1, 8);
+      *value = std::bit_cast<double>(bits);
+      *timestamp_ms = static_cast<int64_t>(ts);
+      return true;
+    }
+  }
+  return false;
+}
+
 // Sample (both versions): value 1 (double), timestamp 2 (int64 ms).
 absl::Status DecodeSample(std::string_view bytes, int64_t* timestamp_ms, double* value) {
+  if (DecodeSampleFast(bytes, timestamp_ms, value)) return absl::OkStatus();
   *timestamp_ms = 0;
   *value = 0;
   proto::Reader reader(bytes);
@@ -94,6 +135,7 @@ absl::Status DecodeSample(std::string_view bytes, int64_t* timestamp_ms, double*
 
 // Label (1.0): name 1, value 2.
 absl::Status DecodeLabel(std::string_view bytes, model::Label* label) {
+  if (DecodeLabelFast(bytes, label)) return absl::OkStatus();
   *label = {};
   proto::Reader reader(bytes);
   while (!reader.done()) {

@@ -516,5 +516,60 @@ TEST(PrometheusGolden, Metadata) {
   EXPECT_EQ(EncodeV1(batch), buffer);
 }
 
+
+// Wraps one Label and one Sample message into a 1.0 request.
+std::string V1Request(std::string_view label, std::string_view sample) {
+  std::string series;
+  proto::Writer(&series).Bytes(1, label);
+  proto::Writer(&series).Bytes(2, sample);
+  std::string request;
+  proto::Writer(&request).Bytes(1, series);
+  return request;
+}
+
+// The decoder has fast paths for the usual field order and short lengths; every other encoding
+// must decode the same way protobuf defines it (fields in any order, the last one wins).
+TEST(DecodeV1, LabelAndSampleEncodings) {
+  const std::string one = "\x09\x00\x00\x00\x00\x00\x00\xf0\x3f"s;  // value 1.0
+  const std::string long_name(200, 'n');
+  struct Case {
+    std::string name;
+    std::string label;
+    std::string sample;
+    model::Label want_label;
+    int64_t want_ms;
+  };
+  const std::vector<Case> cases = {
+      {"usual order", "\x0a\x01" "a\x12\x01" "b"s, one + "\x10\x05"s, {"a", "b"}, 5},
+      {"reversed", "\x12\x01" "b\x0a\x01" "a"s, "\x10\x05"s + one, {"a", "b"}, 5},
+      {"repeated", "\x0a\x01" "a\x12\x01" "b\x12\x01" "c"s, one + "\x10\x05\x10\x06"s, {"a", "c"}, 6},
+      {"missing parts", "\x0a\x01" "a"s, one, {"a", ""}, 0},
+      {"trailing unknown field", "\x0a\x01" "a\x12\x01" "b\x18\x01"s, one + "\x10\x05\x18\x01"s, {"a", "b"}, 5},
+      {"long name", "\x0a\xc8\x01"s + long_name + "\x12\x00"s, one + "\x10\x05"s, {long_name, ""}, 5},
+      {"padded varint length", "\x0a\x81\x00" "a\x12\x01" "b"s, one + "\x10\x85\x80\x00"s, {"a", "b"}, 5},
+      {"negative timestamp", "\x0a\x01" "a\x12\x00"s, one + "\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"s, {"a", ""}, -1},
+  };
+  for (const Case& c : cases) {
+    std::string request = V1Request(c.label, c.sample);
+    model::SampleBatch out;
+    CS_ASSERT_OK(DecodeV1(request, &out)) << c.name;
+    ASSERT_EQ(out.num_series(), 1u) << c.name;
+    EXPECT_THAT(out.labels(0), ElementsAre(c.want_label)) << c.name;
+    EXPECT_THAT(out.timestamps_ns(0), ElementsAre(c.want_ms * 1'000'000)) << c.name;
+    EXPECT_THAT(out.values(0), ElementsAre(1.0)) << c.name;
+  }
+  // Near misses of the fast path that are malformed.
+  for (const std::string& sample : {one + "\x10\x81"s, one + "\x10"s, one.substr(0, 8),
+                                    one + "\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"s}) {
+    model::SampleBatch out;
+    EXPECT_THAT(DecodeV1(V1Request("\x0a\x01" "a\x12\x01" "b"s, sample), &out),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+  for (const std::string& label : {"\x0a\x01" "a\x12\x05" "b"s, "\x0a\x09" "a\x12\x01" "b"s, "\x0a\x01" "a\x12"s}) {
+    model::SampleBatch out;
+    EXPECT_THAT(DecodeV1(V1Request(label, one), &out), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
 }  // namespace
 }  // namespace cardinalsin::remote_write
