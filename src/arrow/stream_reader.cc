@@ -175,6 +175,15 @@ struct Message {
   size_t offset = 0;  // of the message in the stream, for errors
 };
 
+// Element i of a vector of structs. The verifier only guarantees such a vector 4-byte alignment,
+// and FieldNode and Buffer hold int64s: copying out avoids misaligned loads.
+template <typename T>
+T LoadStruct(const flatbuffers::Vector<const T*>& vector, size_t i) {
+  T value;
+  std::memcpy(static_cast<void*>(&value), vector.Data() + i * sizeof(T), sizeof(T));
+  return value;
+}
+
 // Reads integer i of a little-endian array of `width`-byte integers.
 int64_t LoadSigned(const char* data, int width, size_t i) {
   switch (width) {
@@ -216,7 +225,7 @@ class BatchDecoder {
     if (nodes == nullptr || next_node_ >= nodes->size()) {
       return Error(absl::StrFormat("no field node for field '%s'", field));
     }
-    const fb::FieldNode node = *nodes->Get(next_node_++);
+    const auto node = LoadStruct<fb::FieldNode>(*nodes, next_node_++);
     if (node.length() != expected_length) {
       return Error(absl::StrFormat("field '%s' has %d rows, the batch %d", field, node.length(),
                                    expected_length));
@@ -233,16 +242,15 @@ class BatchDecoder {
     if (buffers == nullptr || next_buffer_ >= buffers->size()) {
       return Error(absl::StrFormat("too few buffers for field '%s'", field));
     }
-    const fb::Buffer* buffer = buffers->Get(next_buffer_++);
+    const auto buffer = LoadStruct<fb::Buffer>(*buffers, next_buffer_++);
     const auto body_size = static_cast<int64_t>(body_.size());
-    if (buffer->offset() < 0 || buffer->length() < 0 || buffer->offset() > body_size ||
-        buffer->length() > body_size - buffer->offset()) {
+    if (buffer.offset() < 0 || buffer.length() < 0 || buffer.offset() > body_size ||
+        buffer.length() > body_size - buffer.offset()) {
       return Error(absl::StrFormat("buffer %d of field '%s' [%d, +%d) outside the %d-byte body",
-                                   next_buffer_ - 1, field, buffer->offset(), buffer->length(),
+                                   next_buffer_ - 1, field, buffer.offset(), buffer.length(),
                                    body_size));
     }
-    return body_.substr(static_cast<size_t>(buffer->offset()),
-                        static_cast<size_t>(buffer->length()));
+    return body_.substr(static_cast<size_t>(buffer.offset()), static_cast<size_t>(buffer.length()));
   }
 
   // The validity of `node`'s rows: empty when it has no nulls.

@@ -1,5 +1,8 @@
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <random>
@@ -612,6 +615,20 @@ TEST(StreamReaderTest, ErrorsAreSticky) {
   const absl::StatusOr<std::optional<RecordBatch>> first = reader.Next();
   EXPECT_THAT(first, StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(reader.Next(), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// Inputs of bugs the fuzzer found (test/fuzz/crashes/arrow_ipc/, each named after its cause):
+// every one is malformed and must give an error, with no sanitizer report on the way.
+TEST(FuzzRegressionTest, SavedCrashInputsGiveErrors) {
+  const std::filesystem::path dir = CS_ARROW_CRASHES_DIR;
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_FALSE(ReadToEnd(bytes).ok()) << entry.path().filename();
+    ++files;
+  }
+  EXPECT_GT(files, 0u);
 }
 
 TEST(StreamReaderTest, PreContinuationFramingIsRead) {
