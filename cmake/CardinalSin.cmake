@@ -7,6 +7,9 @@
 #   cs_add_benchmark(<name> SRCS ... DEPS ...) a Google Benchmark binary (not run by ctest)
 #
 # Module dependencies must follow cmake/layers.txt; scripts/check-layers.sh enforces it.
+#
+# CS_DEV_SKIP_MISSING (default OFF, never in CI): skip tests and benchmarks whose sources do not
+# exist yet, so a developer can configure a tree where someone is midway through adding a module.
 
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM)
