@@ -336,6 +336,88 @@ def snappy_block(data: bytes) -> bytes:
     return bytes(out)
 
 
+def snappy_uncompress(data: bytes) -> bytes:
+    """Decodes the Snappy block format (literals and copies), e.g. remote-read responses."""
+    pos = 0
+    length = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        length |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            break
+    out = bytearray()
+    while pos < len(data):
+        tag = data[pos]
+        pos += 1
+        kind = tag & 3
+        if kind == 0:
+            n = tag >> 2
+            if n >= 60:
+                extra = n - 59
+                n = int.from_bytes(data[pos:pos + extra], "little")
+                pos += extra
+            n += 1
+            out += data[pos:pos + n]
+            pos += n
+            continue
+        if kind == 1:
+            n = ((tag >> 2) & 7) + 4
+            offset = ((tag >> 5) << 8) | data[pos]
+            pos += 1
+        elif kind == 2:
+            n = (tag >> 2) + 1
+            offset = int.from_bytes(data[pos:pos + 2], "little")
+            pos += 2
+        else:
+            n = (tag >> 2) + 1
+            offset = int.from_bytes(data[pos:pos + 4], "little")
+            pos += 4
+        if offset == 0 or offset > len(out):
+            raise ValueError(f"snappy: bad copy offset {offset} at {pos}")
+        for _ in range(n):  # byte by byte: copies may overlap their own output
+            out.append(out[-offset])
+    if len(out) != length:
+        raise ValueError(f"snappy: decoded {len(out)} bytes, header says {length}")
+    return bytes(out)
+
+
+def pb_fields(data: bytes):
+    """Yields (field number, wire type, value) of one protobuf message: ints for varints,
+    bytes for LEN and for fixed64/fixed32 (raw little-endian)."""
+    pos = 0
+
+    def read_varint():
+        nonlocal pos
+        result = shift = 0
+        while True:
+            b = data[pos]
+            pos += 1
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return result
+
+    while pos < len(data):
+        key = read_varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            yield number, wire, read_varint()
+        elif wire == 1:
+            yield number, wire, data[pos:pos + 8]
+            pos += 8
+        elif wire == 2:
+            n = read_varint()
+            yield number, wire, data[pos:pos + n]
+            pos += n
+        elif wire == 5:
+            yield number, wire, data[pos:pos + 4]
+            pos += 4
+        else:
+            raise ValueError(f"protobuf: unsupported wire type {wire}")
+
+
 def _label_pairs(labels) -> list[tuple[str, str]]:
     return list(labels.items()) if isinstance(labels, Mapping) else list(labels)
 
