@@ -215,13 +215,14 @@ absl::Status Catalog::LoadCheckpoint() {
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Catalog::ReadTail(
-    std::shared_ptr<const Snapshot> base) {
+    std::shared_ptr<const Snapshot> base, uint64_t capture_seq, std::string* captured) {
   std::shared_ptr<Snapshot> next;
   for (uint64_t seq = base->seq + 1;; ++seq) {
     const std::string key = LogKey(tenant_, seq);
     absl::StatusOr<std::string> body = store_->Get(key);
     if (absl::IsNotFound(body.status())) break;
     if (!body.ok()) return body.status();
+    if (captured != nullptr && seq == capture_seq) *captured = *body;
     CS_ASSIGN_OR_RETURN(LogEntry entry, DecodeLogEntry(*body, key, seq));
     if (next == nullptr) next = std::make_shared<Snapshot>(*base);
     if (absl::Status applied = ApplyLogEntry(tenant_, entry, next.get()); !applied.ok()) {
@@ -238,9 +239,12 @@ void Catalog::Publish(std::shared_ptr<const Snapshot> next) {
   if (next->seq > snapshot_->seq) snapshot_ = std::move(next);
 }
 
-absl::Status Catalog::Refresh() {
+absl::Status Catalog::Refresh() { return RefreshCapturing(0, nullptr); }
+
+absl::Status Catalog::RefreshCapturing(uint64_t capture_seq, std::string* captured) {
   absl::MutexLock refresh_lock(&refresh_mu_);
-  CS_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> next, ReadTail(snapshot()));
+  CS_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> next,
+                      ReadTail(snapshot(), capture_seq, captured));
   Publish(std::move(next));
   return absl::OkStatus();
 }
@@ -339,6 +343,13 @@ absl::StatusOr<uint64_t> Catalog::Commit(const catalog::Commit& commit,
       }
       won = *stored == prepared.body;
     }
+    if (!won) {
+      // Learn what the winner committed. It may be us: a store may report a lost condition for
+      // a retried put whose first try landed.
+      std::string winner;
+      CS_RETURN_IF_ERROR(RefreshCapturing(seq, &winner));
+      won = winner == prepared.body;
+    }
     if (won) {
       Publish(prepared.next);
       {
@@ -352,9 +363,8 @@ absl::StatusOr<uint64_t> Catalog::Commit(const catalog::Commit& commit,
       absl::MutexLock lock(&mu_);
       ++stats_.cas_conflicts;
     }
-    // Learn what the winner committed and re-check before waiting, so a commit that can no
-    // longer apply (a compaction whose inputs are gone) fails at once.
-    CS_RETURN_IF_ERROR(Refresh());
+    // Re-check before waiting, so a commit that can no longer apply (a compaction whose inputs
+    // are gone) fails at once.
     CS_RETURN_IF_ERROR(Prepare(commit, validate).status());
     if (attempt + 1 >= options_.max_attempts) {
       return absl::AbortedError(absl::StrFormat(

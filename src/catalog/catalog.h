@@ -167,8 +167,13 @@ class Catalog {
   absl::StatusOr<Attempt> Prepare(const catalog::Commit& commit,
                                   const std::function<absl::Status(const Snapshot&)>& validate);
   absl::Status LoadCheckpoint();
-  // Returns `base` advanced through every log entry after base.seq that exists.
-  absl::StatusOr<std::shared_ptr<const Snapshot>> ReadTail(std::shared_ptr<const Snapshot> base);
+  // Returns `base` advanced through every log entry after base.seq that exists. When
+  // `captured` is set, the raw bytes of entry `capture_seq` are stored there if it is read.
+  absl::StatusOr<std::shared_ptr<const Snapshot>> ReadTail(std::shared_ptr<const Snapshot> base,
+                                                           uint64_t capture_seq,
+                                                           std::string* captured);
+  // Refresh(), capturing entry `capture_seq` as ReadTail does.
+  absl::Status RefreshCapturing(uint64_t capture_seq, std::string* captured);
   // Publishes `next` unless the current snapshot is already at least as new.
   void Publish(std::shared_ptr<const Snapshot> next) ABSL_LOCKS_EXCLUDED(mu_);
   void MaybeWriteCheckpoint(const Snapshot& state);

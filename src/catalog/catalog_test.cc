@@ -249,6 +249,23 @@ TEST(CatalogConcurrencyTest, EightWritersOnLocalStore) {
   std::filesystem::remove_all(root);
 }
 
+TEST(CatalogConcurrencyTest, OneWriterOnEachStore) {
+  io::InMemoryObjectStore memory;
+  LoadResult result = RunCommitLoad(&memory, kTenant, 1, 100, LoadOptions());
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(result.cas_conflicts, 0u);
+  std::printf("commit load on memory, 1 writer: %.1f commits/s\n", result.commits_per_second());
+
+  const std::string root = ::testing::TempDir() + "/catalog-one-" + std::to_string(getpid());
+  std::filesystem::remove_all(root);
+  CS_ASSERT_OK_AND_ASSIGN(auto local, io::LocalObjectStore::Open(root));
+  result = RunCommitLoad(local.get(), kTenant, 1, 100, LoadOptions());
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(result.cas_conflicts, 0u);
+  std::printf("commit load on local, 1 writer: %.1f commits/s\n", result.commits_per_second());
+  std::filesystem::remove_all(root);
+}
+
 TEST(CatalogConcurrencyTest, ThreadsSharingOneInstanceDoNotConflict) {
   io::InMemoryObjectStore store;
   CS_ASSERT_OK_AND_ASSIGN(auto catalog, Catalog::Open(&store, kTenant, {.writer_id = "shared"}));
@@ -472,6 +489,23 @@ TEST_F(CatalogTest, StoreErrorsSurface) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   CS_ASSERT_OK(catalog->Refresh());
   EXPECT_EQ(catalog->snapshot()->seq, 2u);  // the landed-but-unconfirmed "b"
+}
+
+TEST_F(CatalogTest, ReportedLossOfAPutThatLandedIsSuccess) {
+  base::FakeClock fault_clock;
+  io::FaultInjectingObjectStore faulty(store_, fault_clock, random_);
+  auto catalog = OpenOn(&faulty, Options());
+  // The put lands, but the store answers 412, as a retried conditional put whose first try
+  // landed would.
+  faulty.AddRule({.ops = io::kOpPut, .error = absl::FailedPreconditionError("injected 412"),
+                  .remaining = 1, .apply_then_fail = true});
+  EXPECT_THAT(catalog->Commit({.add = {TestChunk(kTenant, "a")}}), IsOkAndHolds(1u));
+  EXPECT_EQ(catalog->snapshot()->seq, 1u);
+  Catalog::Stats stats = catalog->stats();
+  EXPECT_EQ(stats.commits, 1u);
+  EXPECT_EQ(stats.cas_conflicts, 0u);
+  EXPECT_TRUE(clock_.sleeps().empty());
+  EXPECT_THAT(catalog->Commit({.add = {TestChunk(kTenant, "b")}}), IsOkAndHolds(2u));
 }
 
 TEST_F(CatalogTest, CorruptLogEntriesAreDataLossNamingTheKey) {
