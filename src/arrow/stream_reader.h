@@ -2,9 +2,10 @@
 //
 // Reads an Arrow IPC stream (the columnar specification's streaming format; notes in
 // src/arrow/README.md) into model::RecordBatch values. The input is untrusted: every length,
-// offset, count and index is checked against the bytes actually present, allocation is bounded by
-// a small multiple of the input size, and problems come back as errors that name the message's
-// byte offset and, where one is involved, the field.
+// offset, count and index is checked against the bytes actually present, what one Open() or
+// Next() allocates is bounded by a small multiple of the input size (a batch holds copies of only
+// the dictionary entries it uses), and problems come back as errors that name the message's byte
+// offset and, where one is involved, the field. Utf8 values are not checked to be valid UTF-8.
 //
 //   CS_ASSIGN_OR_RETURN(StreamReader reader, StreamReader::Open(bytes));
 //   while (true) {

@@ -12,8 +12,9 @@
 // non-nullable. JSON values: null, true/false, integers, strings; doubles as numbers, or "NaN",
 // "Infinity", "-Infinity", and "NaN:<16 hex digits>" for a NaN other than 0x7ff8000000000000 (so
 // payloads such as the Prometheus staleness marker round-trip). `--dictionary-columns` builds those
-// string columns dictionary-encoded in memory before writing; `--batch-rows` writes the rows as
-// several batches. Errors go to stderr as "error: <message>" with exit status 1.
+// string columns dictionary-encoded in memory before writing, with one dictionary that grows from
+// batch to batch; `--batch-rows` writes the rows as several batches. Errors go to stderr as "error:
+// <message>" with exit status 1.
 
 #include <cmath>
 #include <cstdio>
@@ -117,11 +118,18 @@ absl::StatusOr<model::Schema> ParseSchema(const std::string& spec) {
   return model::Schema(std::move(fields));
 }
 
+// The dictionary of one --dictionary-columns column, shared by all batches and growing as new
+// values appear (as an ingest buffer's label dictionaries do), so the writer sends deltas.
+struct GrowingDictionary {
+  model::StringVector values;
+  absl::flat_hash_map<std::string, uint32_t> codes;
+};
+
 // Rows [begin, end) of `rows` as a batch; throws nlohmann's exceptions on ill-typed values (the
 // caller catches them).
-absl::StatusOr<model::RecordBatch> ToBatch(const model::Schema& schema,
-                                           const std::vector<json>& rows, size_t begin, size_t end,
-                                           const std::set<std::string>& dictionary_columns) {
+absl::StatusOr<model::RecordBatch> ToBatch(
+    const model::Schema& schema, const std::vector<json>& rows, size_t begin, size_t end,
+    absl::flat_hash_map<std::string, GrowingDictionary>& dictionaries) {
   std::vector<model::Column> columns;
   const size_t n = end - begin;
   for (const model::Field& field : schema.fields()) {
@@ -170,17 +178,16 @@ absl::StatusOr<model::RecordBatch> ToBatch(const model::Schema& schema,
         break;
       }
       case TypeId::kString: {
-        if (dictionary_columns.count(field.name) > 0) {
-          model::StringVector dictionary;
-          absl::flat_hash_map<std::string, uint32_t> codes;
+        if (auto dict = dictionaries.find(field.name); dict != dictionaries.end()) {
+          GrowingDictionary& d = dict->second;
           std::vector<uint32_t> v(n, 0);
           for (size_t i = 0; i < n; ++i) {
             const std::string s = validity[i] ? value_of(i).get<std::string>() : std::string();
-            auto [it, inserted] = codes.try_emplace(s, static_cast<uint32_t>(codes.size()));
-            if (inserted) dictionary.Append(s);
+            auto [it, inserted] = d.codes.try_emplace(s, static_cast<uint32_t>(d.codes.size()));
+            if (inserted) d.values.Append(s);
             v[i] = it->second;
           }
-          column = model::Column::FromDictionary(std::move(dictionary), std::move(v));
+          column = model::Column::FromDictionary(d.values, std::move(v));
         } else {
           model::StringVector v;
           for (size_t i = 0; i < n; ++i) {
@@ -244,7 +251,8 @@ absl::Status Write(const std::string& schema_spec, const std::string& in_path,
       if (!line.empty()) rows.push_back(json::parse(line));
     }
     CS_RETURN_IF_ERROR(writer.Begin(schema));
-    const std::set<std::string> dictionary(dictionary_columns.begin(), dictionary_columns.end());
+    absl::flat_hash_map<std::string, GrowingDictionary> dictionary;
+    for (const std::string& name : dictionary_columns) dictionary[name];
     const size_t step = batch_rows == 0 ? std::max<size_t>(rows.size(), 1) : batch_rows;
     size_t begin = 0;
     do {  // no rows still make one (empty) batch
