@@ -176,6 +176,27 @@ TEST(TranslationTest, PointAttributeNamedLikeTheMetricNameLabelIsDropped) {
   EXPECT_EQ(batch.labels(0)[0], (model::Label{"__name__", "g"}));
 }
 
+TEST(TranslationTest, RepeatedKeyKeepsItsLastValueAndCollisionsJoin) {
+  auto attribute = [](std::string_view key, std::string_view value) {
+    return Message([&](proto::Writer& w) {
+      w.Bytes(1, key);
+      w.Bytes(2, StringValue(value));
+    });
+  };
+  std::string body = GaugeWithPoint(Message([&](proto::Writer& w) {
+    w.Bytes(7, attribute("k", "first"));
+    w.Bytes(7, attribute("x_y", "2"));
+    w.Bytes(7, attribute("k", "last"));
+    w.Bytes(7, attribute("x.y", "1"));
+    w.Fixed64(3, 1);
+  }));
+  model::SampleBatch batch;
+  CS_ASSERT_OK(DecodeExportRequest(body, &batch));
+  ASSERT_EQ(batch.num_series(), 1u);
+  EXPECT_THAT(batch.labels(0), ::testing::ElementsAre(model::Label{"__name__", "g"}, model::Label{"k", "last"},
+                                                      model::Label{"x_y", "1;2"}));
+}
+
 TEST(TranslationTest, UntranslatableAttributeKeyRejectsThePoint) {
   std::string attribute = Message([](proto::Writer& w) {
     w.Bytes(1, "...");
