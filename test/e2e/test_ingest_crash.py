@@ -30,6 +30,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -468,5 +469,41 @@ def test_acknowledged_writes_survive_sigkill(cardinalsin_bin, tmp_path, store_ki
           f"{state['seq']} commits, {len(live)} live chunks, {raw_rows} raw rows, {duplicates} raw duplicates "
           f"(retries of stored-but-unacked batches), {len(orphans)} orphans ({sum(len(v) for v in orphan_rows.values())} "
           f"rows, all also live); WAL replay: {replayed} records replayed, {skipped} skipped as committed")
-    # The run must have exercised the crash paths it is about.
-    assert state["seq"] > kills, "too few flushes happened during the run"
+    # The run must have exercised what it is about: kills that lost unflushed buffers (replayed
+    # from the WAL) and flushes committed between kills.
+    assert replayed > 0, "no kill found buffered rows to replay"
+    assert state["seq"] >= 3, "too few flushes happened during the run"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "product bug: a new WAL (lost or replaced volume) under a stable --ingester-id restarts at WAL "
+    "seq 1 below the catalog watermark: every flush then fails 'watermark cannot go back' and, "
+    "after a crash, replay skips the acknowledged records as already committed"))
+def test_replaced_wal_with_stable_ingester_id_keeps_acknowledged_writes(cardinalsin_bin, tmp_path):
+    store = LocalStore(tmp_path / "data")
+    tenant = unique_tenant("walloss")
+    server = IngestServer(cardinalsin_bin, tmp_path, store, tmp_path / "wal", tenant,
+                          ["--ingester-id", "ingester-stable", "--flush-interval", "300ms"])
+    now = int(time.time() * 1000)
+
+    def write(name: str, n: int):
+        for i in range(n):
+            status, body, _ = post_remote_write(server.url, snappy_block(encode_write_request_v1(
+                [({"__name__": METRIC, "phase": name, "i": str(i)}, [(now, float(i))])])), tenant=tenant)
+            assert status == 204, body
+
+    server.start()
+    write("before", 20)
+    assert server.terminate() == 0
+    assert catalog_state(cardinalsin_bin, store, tenant)["watermarks"] == {"ingester-stable": 20}
+    shutil.rmtree(tmp_path / "wal")  # the WAL volume is replaced; the ingester id is configured
+    server.start()
+    write("after", 5)
+    time.sleep(1.5)  # several flush attempts
+    server.kill()
+    server.start()
+    assert server.terminate() == 0
+    state = catalog_state(cardinalsin_bin, store, tenant)
+    rows = sum(c["row_count"] for c in state["chunks"])
+    warnings = [line for line in server.log_text().splitlines() if " warn " in line or "replay done" in line]
+    assert rows == 25, f"{rows} rows committed, want 25; server log:\n" + "\n".join(warnings[-6:])
