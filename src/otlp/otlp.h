@@ -8,8 +8,8 @@
 //   absl::Status status = otlp::DecodeExportRequest(body, &batch);   // body outlives batch
 //   if (!status.ok()) return BadRequest(status.message());           // malformed body: nothing kept
 //   ... write batch; points the translation refused are in batch.rejected_samples() ...
-//   std::string reply = otlp::EncodeExportResponse(batch.rejected_samples(),
-//                                                  JoinReasons(batch.rejection_reasons()));
+//   std::string reply = otlp::EncodeExportResponse(
+//       batch.rejected_samples(), absl::StrJoin(batch.rejection_reasons(), "; "));
 //
 // Decoding reads protobuf zero-copy (src/proto/wire.h): label values that the body holds
 // verbatim are views into it, the rest are owned by the batch. OTLP/JSON is parsed with
