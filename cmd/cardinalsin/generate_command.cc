@@ -47,8 +47,7 @@ absl::StatusOr<loadgen::GeneratorOptions> Resolve(const GenerateArgs& args) {
 
 CLI::App* AddGenerateCommand(CLI::App& app, int* exit_code) {
   CLI::App* sub = app.add_subcommand(
-      "generate",
-      "Load generator: Prometheus remote write (1.0/2.0), OTLP/HTTP or line protocol");
+      "generate", "Load generator: Prometheus remote write (1.0/2.0), OTLP/HTTP or line protocol");
   auto args = std::make_shared<GenerateArgs>();
   loadgen::GeneratorOptions& o = args->options;
   base::AddOption(*sub, "--endpoint", o.endpoint, "",
@@ -84,8 +83,8 @@ CLI::App* AddGenerateCommand(CLI::App& app, int* exit_code) {
       return;
     }
     absl::StatusOr<loadgen::GeneratorResult> result =
-        loadgen::RunGenerator(*options, loadgen::MakeHttpSinkFactory(*options),
-                              base::SystemClock(), std::cout, std::cerr);
+        loadgen::RunGenerator(*options, loadgen::MakeHttpSinkFactory(*options), base::SystemClock(),
+                              std::cout, std::cerr);
     if (!result.ok()) {
       std::fprintf(stderr, "Error: %s\n", std::string(result.status().message()).c_str());
       *exit_code = 1;

@@ -109,9 +109,9 @@ void RunSender(Run& run, Workload& workload, BatchSink& sink) {
 
 uint64_t Seed(const GeneratorOptions& options, uint64_t thread) {
   static_assert(sizeof(std::random_device::result_type) >= 4);
-  const uint64_t base = options.seed != 0 ? options.seed
-                                          : (uint64_t{std::random_device{}()} << 32) ^
-                                                std::random_device{}();
+  const uint64_t base = options.seed != 0
+                            ? options.seed
+                            : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   return SplitMix64::Mix(base + thread);
 }
 

@@ -74,9 +74,11 @@ class HttpSink final : public BatchSink {
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(timeout)));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(absl::ToInt64Milliseconds(std::min(timeout, absl::Seconds(10)))));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+    curl_easy_setopt(
+        curl, CURLOPT_CONNECTTIMEOUT_MS,
+        static_cast<long>(absl::ToInt64Milliseconds(std::min(timeout, absl::Seconds(10)))));
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &HttpSink::KeepPrefix);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response_);

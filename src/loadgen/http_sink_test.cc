@@ -21,15 +21,16 @@ constexpr int64_t kNow = 1'700'000'000'000'000'000;
 TEST(RouteForTest, PathsAndHeadersPerProtocol) {
   HttpRoute rw = RouteFor(Protocol::kRemoteWrite, "");
   EXPECT_EQ(rw.path, "/api/v1/write");
-  EXPECT_THAT(rw.headers, ElementsAre("Content-Type: application/x-protobuf",
-                                      "Content-Encoding: snappy",
-                                      "X-Prometheus-Remote-Write-Version: 0.1.0"));
+  EXPECT_THAT(rw.headers,
+              ElementsAre("Content-Type: application/x-protobuf", "Content-Encoding: snappy",
+                          "X-Prometheus-Remote-Write-Version: 0.1.0"));
   HttpRoute v2 = RouteFor(Protocol::kRemoteWriteV2, "team-a");
   EXPECT_EQ(v2.path, "/api/v1/write");
-  EXPECT_THAT(v2.headers,
-              ElementsAre("Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request",
-                          "Content-Encoding: snappy", "X-Prometheus-Remote-Write-Version: 2.0.0",
-                          "X-Scope-OrgID: team-a"));
+  EXPECT_THAT(
+      v2.headers,
+      ElementsAre("Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request",
+                  "Content-Encoding: snappy", "X-Prometheus-Remote-Write-Version: 2.0.0",
+                  "X-Scope-OrgID: team-a"));
   HttpRoute otlp = RouteFor(Protocol::kOtlp, "");
   EXPECT_EQ(otlp.path, "/v1/metrics");
   EXPECT_THAT(otlp.headers, ElementsAre("Content-Type: application/x-protobuf"));
@@ -79,8 +80,8 @@ TEST(EncodeBodyTest, RemoteWriteBodiesDecodeWithTheRouteHeaders) {
     const std::string content_type = route.headers[0].substr(std::string("Content-Type: ").size());
     std::string buffer;
     model::SampleBatch decoded;
-    CS_ASSERT_OK(remote_write::DecodeRequest(body, content_type, "snappy", 64 << 20, &buffer,
-                                             &decoded));
+    CS_ASSERT_OK(
+        remote_write::DecodeRequest(body, content_type, "snappy", 64 << 20, &buffer, &decoded));
     EXPECT_EQ(Samples(decoded), Samples(batch)) << ProtocolName(protocol);
   }
 }
@@ -122,8 +123,7 @@ TEST(HttpSinkTest, ConnectionRefusedIsATransportError) {
   CS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<BatchSink> sink, MakeHttpSinkFactory(options)());
   absl::StatusOr<uint64_t> sent = sink->Send(Example().batch);
   EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(sent.status().message()),
-              ::testing::StartsWith("HTTP request failed: "));
+  EXPECT_THAT(std::string(sent.status().message()), ::testing::StartsWith("HTTP request failed: "));
 }
 
 }  // namespace

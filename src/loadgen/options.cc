@@ -34,20 +34,20 @@ std::string_view ProtocolName(Protocol protocol) {
 }
 
 absl::StatusOr<Protocol> ParseProtocol(std::string_view name) {
-  for (Protocol p : {Protocol::kRemoteWrite, Protocol::kRemoteWriteV2, Protocol::kOtlp,
-                     Protocol::kInflux}) {
+  for (Protocol p :
+       {Protocol::kRemoteWrite, Protocol::kRemoteWriteV2, Protocol::kOtlp, Protocol::kInflux}) {
     if (name == ProtocolName(p)) return p;
   }
-  return absl::InvalidArgumentError(base::StrCat(
-      "--protocol: unknown protocol '", name,
-      "' (use remote-write, remote-write-v2, otlp or influx)"));
+  return absl::InvalidArgumentError(
+      base::StrCat("--protocol: unknown protocol '", name,
+                   "' (use remote-write, remote-write-v2, otlp or influx)"));
 }
 
 absl::Status ValidateOptions(const GeneratorOptions& o) {
   const absl::string_view endpoint = base::AsAbsl(o.endpoint);
   if (!absl::StartsWith(endpoint, "http://") && !absl::StartsWith(endpoint, "https://")) {
-    return Invalid(base::StrCat("--endpoint: '", o.endpoint,
-                                "' is not an http:// or https:// URL"));
+    return Invalid(
+        base::StrCat("--endpoint: '", o.endpoint, "' is not an http:// or https:// URL"));
   }
   if (o.metrics < 1) return Invalid("--metrics must be at least 1");
   if (o.hosts < 1) return Invalid("--hosts must be at least 1");
@@ -78,8 +78,7 @@ absl::Status ValidateOptions(const GeneratorOptions& o) {
 }
 
 uint64_t BurstTotal(const GeneratorOptions& options) {
-  return options.samples_per_second *
-         static_cast<uint64_t>(absl::ToInt64Seconds(options.duration));
+  return options.samples_per_second * static_cast<uint64_t>(absl::ToInt64Seconds(options.duration));
 }
 
 }  // namespace cardinalsin::loadgen

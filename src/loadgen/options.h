@@ -42,7 +42,7 @@ struct GeneratorOptions {
   uint64_t series = 0;  // 0 = the contract's workload; N = high-cardinality mode
   double churn = 0;     // fraction of `series` replaced per second (needs series > 0)
   uint64_t threads = 1;
-  std::string tenant;   // sent as X-Scope-OrgID when not empty
+  std::string tenant;  // sent as X-Scope-OrgID when not empty
   absl::Duration timeout = absl::Seconds(30);
   absl::Duration report_interval = absl::Seconds(10);  // [Stats] lines in steady mode
   uint64_t seed = 0;  // value-model randomness; 0 = from std::random_device

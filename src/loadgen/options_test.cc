@@ -10,8 +10,8 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ProtocolTest, RoundTripsEveryName) {
-  for (Protocol p : {Protocol::kRemoteWrite, Protocol::kRemoteWriteV2, Protocol::kOtlp,
-                     Protocol::kInflux}) {
+  for (Protocol p :
+       {Protocol::kRemoteWrite, Protocol::kRemoteWriteV2, Protocol::kOtlp, Protocol::kInflux}) {
     CS_ASSERT_OK_AND_ASSIGN(Protocol parsed, ParseProtocol(ProtocolName(p)));
     EXPECT_EQ(parsed, p);
   }

@@ -13,8 +13,7 @@ absl::Time Pacer::Reserve(uint64_t samples) {
   absl::MutexLock lock(&mu_);
   // The first reservation starts the schedule now; later ones follow it, catching up by at most
   // max_catch_up_ when the senders have fallen behind.
-  const absl::Time at =
-      next_ == absl::InfinitePast() ? now : std::max(next_, now - max_catch_up_);
+  const absl::Time at = next_ == absl::InfinitePast() ? now : std::max(next_, now - max_catch_up_);
   next_ = at + absl::Seconds(static_cast<double>(samples) / samples_per_second_);
   return at;
 }

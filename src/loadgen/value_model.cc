@@ -60,8 +60,8 @@ double NextValue(const ValueModel& model, double elapsed_seconds, double& state,
       return model.min + (model.max - model.min) / 2 * (1 + std::sin(phase));
     }
     case ValueKind::kRandomWalk:
-      state = std::clamp(state + (random.NextDouble() - 0.5) * 2 * model.step, model.min,
-                         model.max);
+      state =
+          std::clamp(state + (random.NextDouble() - 0.5) * 2 * model.step, model.min, model.max);
       return state;
     case ValueKind::kCounter:
       state += model.rate / 10 + random.NextDouble() * model.rate / 20;

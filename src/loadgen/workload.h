@@ -111,8 +111,7 @@ class ChurnWorkload final : public Workload {
  public:
   // Serves slots [slot_begin, slot_end) of options.series.
   // REQUIRES: slot_begin < slot_end <= options.series.
-  ChurnWorkload(const ChurnOptions& options, uint64_t slot_begin, uint64_t slot_end,
-                uint64_t seed);
+  ChurnWorkload(const ChurnOptions& options, uint64_t slot_begin, uint64_t slot_end, uint64_t seed);
 
   void Fill(size_t samples, int64_t now_ns, double elapsed_seconds,
             model::SampleBatch* batch) override;
@@ -129,10 +128,10 @@ class ChurnWorkload final : public Workload {
   const uint64_t range_;
   std::vector<std::string> metric_names_;
   std::vector<std::string> host_names_;
-  std::vector<double> state_;          // per slot in the range
-  std::vector<uint64_t> generation_;   // per slot: the generation `state_` belongs to
-  uint64_t cursor_ = 0;                // next slot to visit, relative to slot_begin_
-  std::string arena_;                  // pod and request_id values of the current batch
+  std::vector<double> state_;         // per slot in the range
+  std::vector<uint64_t> generation_;  // per slot: the generation `state_` belongs to
+  uint64_t cursor_ = 0;               // next slot to visit, relative to slot_begin_
+  std::string arena_;                 // pod and request_id values of the current batch
   SplitMix64 random_;
   int64_t next_base_ns_ = INT64_MIN;
 };
