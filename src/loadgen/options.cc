@@ -8,7 +8,11 @@
 namespace cardinalsin::loadgen {
 namespace {
 
-constexpr uint64_t kMaxBatchSize = 10'000'000;
+// A batch of 1M high-cardinality samples holds ~200 MB of label views per thread.
+constexpr uint64_t kMaxBatchSize = 1'000'000;
+// Metric and host names are built up front; this also keeps metrics x hosts x regions x 2 far
+// from overflowing.
+constexpr uint64_t kMaxNames = 1'000'000;
 constexpr uint64_t kMaxThreads = 1024;
 // Each live series costs 16 bytes of state; 100M keeps that under 2 GiB.
 constexpr uint64_t kMaxSeries = 100'000'000;
@@ -49,8 +53,12 @@ absl::Status ValidateOptions(const GeneratorOptions& o) {
     return Invalid(
         base::StrCat("--endpoint: '", o.endpoint, "' is not an http:// or https:// URL"));
   }
-  if (o.metrics < 1) return Invalid("--metrics must be at least 1");
-  if (o.hosts < 1) return Invalid("--hosts must be at least 1");
+  if (o.metrics < 1 || o.metrics > kMaxNames) {
+    return Invalid(base::StrCat("--metrics must be between 1 and ", kMaxNames));
+  }
+  if (o.hosts < 1 || o.hosts > kMaxNames) {
+    return Invalid(base::StrCat("--hosts must be between 1 and ", kMaxNames));
+  }
   if (o.regions < 1 || o.regions > 5) return Invalid("--regions must be between 1 and 5");
   if (o.batch_size < 1 || o.batch_size > kMaxBatchSize) {
     return Invalid(base::StrCat("--batch-size must be between 1 and ", kMaxBatchSize));
@@ -70,7 +78,8 @@ absl::Status ValidateOptions(const GeneratorOptions& o) {
   if (o.series > 0 && o.threads > o.series) {
     return Invalid("--threads must not exceed --series (each thread owns a share of the series)");
   }
-  if (o.timeout <= absl::ZeroDuration()) return Invalid("--timeout must be positive");
+  // libcurl takes whole milliseconds, and 0 would mean "no timeout".
+  if (o.timeout < absl::Milliseconds(1)) return Invalid("--timeout must be at least 1ms");
   if (o.tenant.find_first_of("\r\n") != std::string::npos) {
     return Invalid("--tenant must not contain line breaks");
   }
