@@ -47,8 +47,10 @@ class IngestStack {
   // Opens the ingester (WAL replay), adds the ingest routes to `router` (which must outlive the
   // stack; the caller serves it on the HTTP port afterwards), and starts OTLP gRPC on the gRPC
   // port and OTLP/HTTP on its own port.
-  static absl::StatusOr<std::unique_ptr<IngestStack>> Start(const CommonOptions& common, const IngestFlags& flags,
-                                                            io::ObjectStore* store, http::Router& router);
+  static absl::StatusOr<std::unique_ptr<IngestStack>> Start(const CommonOptions& common,
+                                                            const IngestFlags& flags,
+                                                            io::ObjectStore* store,
+                                                            http::Router& router);
   // Registers the heartbeat once the HTTP port is bound (`http_port`, for the advertised URL).
   absl::Status Register(io::ObjectStore* store, int http_port);
   ~IngestStack();

@@ -49,17 +49,19 @@ absl::Status RunService(const char* role, CommonOptions& options, const IngestFl
   http::Router router;
   server::AddHealthRoutes(router, readiness);
   // The WAL is replayed inside Start(): the HTTP port (and so /ready) only opens afterwards.
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<IngestStack> ingest, IngestStack::Start(options, ingest_flags, store.get(), router));
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<IngestStack> ingest,
+                      IngestStack::Start(options, ingest_flags, store.get(), router));
 
   http::ServerOptions http_options;
   http_options.bind_address = options.bind_address;
   http_options.port = options.http_port;
   http_options.max_body_bytes = ingest_flags.max_body_bytes;
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<http::Server> http_server, http::Server::Start(http_options, router));
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<http::Server> http_server,
+                      http::Server::Start(http_options, router));
   CS_RETURN_IF_ERROR(ingest->Register(store.get(), http_server->port()));
-  spdlog::info("cardinalsin {}: HTTP on {}:{}, gRPC {}, OTLP/HTTP {}, object store {}, tenant {}", role,
-               options.bind_address, http_server->port(), ingest->grpc_port(), ingest->otlp_http_port(),
-               store->Describe(), options.tenant_id);
+  spdlog::info("cardinalsin {}: HTTP on {}:{}, gRPC {}, OTLP/HTTP {}, object store {}, tenant {}",
+               role, options.bind_address, http_server->port(), ingest->grpc_port(),
+               ingest->otlp_http_port(), store->Describe(), options.tenant_id);
 
   int signal = 0;
   sigwait(&signals, &signal);
@@ -88,12 +90,14 @@ void AddServiceCommand(CLI::App& app, const char* name, const char* description,
 void AddServerCommand(CLI::App& app, CommonOptions& options, int* exit_code) {
   static IngestFlags flags;
   AddServiceCommand(app, "server", "All roles in one process: the embedded default",
-                    kHttpPort | kGrpcPort | kOtlpHttpPort | kFlightSqlPort, options, flags, exit_code);
+                    kHttpPort | kGrpcPort | kOtlpHttpPort | kFlightSqlPort, options, flags,
+                    exit_code);
 }
 
 void AddIngesterCommand(CLI::App& app, CommonOptions& options, int* exit_code) {
   static IngestFlags flags;
-  AddServiceCommand(app, "ingester", "Receive writes: WAL, buffer, flush to Parquet, catalog commits",
+  AddServiceCommand(app, "ingester",
+                    "Receive writes: WAL, buffer, flush to Parquet, catalog commits",
                     kHttpPort | kGrpcPort | kOtlpHttpPort, options, flags, exit_code);
 }
 

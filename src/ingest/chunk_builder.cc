@@ -10,9 +10,10 @@ namespace cardinalsin::ingest {
 
 std::string NewUlid(absl::Time now, base::Random& random) {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  uint64_t millis = static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now))) & ((1ull << 48) - 1);
+  uint64_t millis =
+      static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now))) & ((1ull << 48) - 1);
   uint64_t random_high = random.Next() & ((1ull << 16) - 1);  // 16 of the 80 random bits
-  uint64_t random_low = random.Next();                          // the other 64
+  uint64_t random_low = random.Next();                        // the other 64
   // 128 bits = time(48) | random(80), written as 26 base32 digits (the first carries 3 bits).
   unsigned __int128 value = (static_cast<unsigned __int128>(millis) << 80) |
                             (static_cast<unsigned __int128>(random_high) << 64) | random_low;
@@ -26,13 +27,15 @@ std::string NewUlid(absl::Time now, base::Random& random) {
 
 parquet::WriterOptions DefaultChunkOptions() {
   parquet::WriterOptions options;
-  options.sorting_columns = {std::string(model::kMetricNameColumn), std::string(model::kSeriesIdColumn),
+  options.sorting_columns = {std::string(model::kMetricNameColumn),
+                             std::string(model::kSeriesIdColumn),
                              std::string(model::kTimestampColumn)};
   return options;
 }
 
 absl::StatusOr<BuiltChunk> BuildChunk(std::string_view tenant, const model::RecordBatch& rows,
-                                      const parquet::WriterOptions& options, absl::Time now, base::Random& random) {
+                                      const parquet::WriterOptions& options, absl::Time now,
+                                      base::Random& random) {
   if (rows.num_rows() == 0) return absl::InvalidArgumentError("BuildChunk: no rows");
   const model::Schema& schema = rows.schema();
   const std::vector<int64_t>& ts = rows.column(*schema.IndexOf(model::kTimestampColumn)).int64s();
@@ -49,7 +52,8 @@ absl::StatusOr<BuiltChunk> BuildChunk(std::string_view tenant, const model::Reco
   summary.max_metric = std::string(metric.StringAt(rows.num_rows() - 1));
   summary.series_count = 1;
   for (size_t r = 1; r < ids.size(); ++r) {
-    if (ids[r] != ids[r - 1] || metric.StringAt(r) != metric.StringAt(r - 1)) ++summary.series_count;
+    if (ids[r] != ids[r - 1] || metric.StringAt(r) != metric.StringAt(r - 1))
+      ++summary.series_count;
   }
   for (size_t c = 0; c < schema.size(); ++c) {
     const model::Field& field = schema.field(c);
@@ -85,9 +89,10 @@ absl::StatusOr<BuiltChunk> BuildChunk(std::string_view tenant, const model::Reco
   summary.size_bytes = chunk.bytes.size();
   summary.level = 0;
   summary.created_at_ns = absl::ToUnixNanos(now);
-  absl::CivilHour hour = absl::ToCivilHour(absl::FromUnixNanos(summary.min_time_ns), absl::UTCTimeZone());
-  summary.path = absl::StrFormat("%s/data/%04d/%02d/%02d/%02d/L0-%s.parquet", tenant, hour.year(), hour.month(),
-                                 hour.day(), hour.hour(), NewUlid(now, random));
+  absl::CivilHour hour =
+      absl::ToCivilHour(absl::FromUnixNanos(summary.min_time_ns), absl::UTCTimeZone());
+  summary.path = absl::StrFormat("%s/data/%04d/%02d/%02d/%02d/L0-%s.parquet", tenant, hour.year(),
+                                 hour.month(), hour.day(), hour.hour(), NewUlid(now, random));
   return chunk;
 }
 

@@ -4,8 +4,8 @@
 // key `{tenant}/data/{yyyy}/{mm}/{dd}/{hh}/L0-{ulid}.parquet` (hour of the earliest sample, UTC)
 // and the catalog summary that lets query nodes prune it without a GET.
 //
-//   CS_ASSIGN_OR_RETURN(BuiltChunk chunk, BuildChunk("default", buffer.ToRecordBatch(), {}, now, random));
-//   store->Put(chunk.summary.path, chunk.bytes);
+//   CS_ASSIGN_OR_RETURN(BuiltChunk chunk, BuildChunk("default", buffer.ToRecordBatch(), {}, now,
+//   random)); store->Put(chunk.summary.path, chunk.bytes);
 //
 // Thread-safety: free functions; `random` must be thread-safe (base::SeededRandom is).
 #pragma once
@@ -30,7 +30,8 @@ struct BuiltChunk {
 // REQUIRES: `rows` has the metrics schema, at least one row, sorted in chunk order
 // (SeriesBuffer::ToRecordBatch).
 absl::StatusOr<BuiltChunk> BuildChunk(std::string_view tenant, const model::RecordBatch& rows,
-                                      const parquet::WriterOptions& options, absl::Time now, base::Random& random);
+                                      const parquet::WriterOptions& options, absl::Time now,
+                                      base::Random& random);
 
 // A ULID (https://github.com/ulid/spec): 48-bit millisecond time + 80 random bits in Crockford
 // base32, 26 characters, so keys written later sort later within a prefix.

@@ -8,7 +8,9 @@
 namespace cardinalsin::ingest {
 
 Heartbeat::Heartbeat(io::ObjectStore* store, Options options)
-    : store_(store), options_(std::move(options)), clock_(options_.clock ? options_.clock : &base::SystemClock()) {}
+    : store_(store),
+      options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &base::SystemClock()) {}
 
 Heartbeat::~Heartbeat() { Stop(); }
 
@@ -17,7 +19,9 @@ absl::Status Heartbeat::Beat() {
                          {"url", options_.url},
                          {"started_at_ns", started_at_ns_},
                          {"updated_at_ns", absl::ToUnixNanos(clock_->Now())}};
-  return store_->Put(absl::StrFormat("%s%s.json", kIngesterRegistryPrefix, options_.id), body.dump()).status();
+  return store_
+      ->Put(absl::StrFormat("%s%s.json", kIngesterRegistryPrefix, options_.id), body.dump())
+      .status();
 }
 
 absl::Status Heartbeat::Start() {
@@ -25,7 +29,8 @@ absl::Status Heartbeat::Start() {
   CS_RETURN_IF_ERROR(Beat());
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.interval), [this] { return stop_; })) {
+    while (!cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.interval),
+                         [this] { return stop_; })) {
       lock.unlock();
       if (absl::Status status = Beat(); !status.ok()) {
         spdlog::warn("heartbeat {}: {}", options_.id, std::string(status.message()));
@@ -44,8 +49,10 @@ void Heartbeat::Stop() {
   }
   cv_.notify_all();
   thread_.join();
-  absl::Status status = store_->Delete(absl::StrFormat("%s%s.json", kIngesterRegistryPrefix, options_.id));
-  if (!status.ok() && !absl::IsNotFound(status)) spdlog::warn("heartbeat {}: {}", options_.id, std::string(status.message()));
+  absl::Status status =
+      store_->Delete(absl::StrFormat("%s%s.json", kIngesterRegistryPrefix, options_.id));
+  if (!status.ok() && !absl::IsNotFound(status))
+    spdlog::warn("heartbeat {}: {}", options_.id, std::string(status.message()));
 }
 
 absl::StatusOr<std::vector<IngesterInfo>> ListIngesters(io::ObjectStore* store, absl::Time now,
@@ -66,7 +73,8 @@ absl::StatusOr<std::vector<IngesterInfo>> ListIngesters(io::ObjectStore* store, 
         continue;
       }
       IngesterInfo info{body["id"].get<std::string>(), body["url"].get<std::string>(),
-                        body.value("started_at_ns", int64_t{0}), body["updated_at_ns"].get<int64_t>()};
+                        body.value("started_at_ns", int64_t{0}),
+                        body["updated_at_ns"].get<int64_t>()};
       if (now - absl::FromUnixNanos(info.updated_at_ns) <= max_age) live.push_back(std::move(info));
     }
     if (page.next_continuation_token.empty()) break;

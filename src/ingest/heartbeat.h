@@ -5,7 +5,8 @@
 // unflushed buffers they must scan. A clean shutdown deletes the object; a crashed ingester's
 // object goes stale and is ignored after `max_age`.
 //
-//   {"id": "ingester-3f2a...", "url": "http://10.0.0.5:8081", "started_at_ns": ..., "updated_at_ns": ...}
+//   {"id": "ingester-3f2a...", "url": "http://10.0.0.5:8081", "started_at_ns": ...,
+//   "updated_at_ns": ...}
 //
 //   Heartbeat heartbeat(store, {.id = ingester->node_id(), .url = "http://host:8081"});
 //   CS_RETURN_IF_ERROR(heartbeat.Start());   // first write is synchronous, then every interval

@@ -10,7 +10,9 @@ namespace {
 
 TEST(HeartbeatTest, RegistersRefreshesAndDeregisters) {
   io::InMemoryObjectStore store;
-  Heartbeat heartbeat(&store, {.id = "ingester-a", .url = "http://127.0.0.1:1", .interval = absl::Milliseconds(10)});
+  Heartbeat heartbeat(
+      &store,
+      {.id = "ingester-a", .url = "http://127.0.0.1:1", .interval = absl::Milliseconds(10)});
   CS_ASSERT_OK(heartbeat.Start());
   CS_ASSERT_OK_AND_ASSIGN(auto live, ListIngesters(&store, absl::Now()));
   ASSERT_EQ(live.size(), 1u);

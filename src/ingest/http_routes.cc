@@ -6,10 +6,10 @@
 #include "absl/strings/str_join.h"
 #include "arrow/stream_writer.h"
 #include "base/strings.h"
-#include "nlohmann/json.hpp"
-#include "proto/wire.h"
 #include "line_protocol/parser.h"
+#include "nlohmann/json.hpp"
 #include "otlp/otlp.h"
+#include "proto/wire.h"
 #include "remote_write/decoder.h"
 
 namespace cardinalsin::ingest {
@@ -18,7 +18,8 @@ namespace {
 using http::Request;
 using http::Response;
 
-std::string TenantOf(const Request& request, const IngestRoutesOptions& options, absl::Status* status) {
+std::string TenantOf(const Request& request, const IngestRoutesOptions& options,
+                     absl::Status* status) {
   std::string tenant = std::string(request.headers.GetOr("X-Scope-OrgID", options.default_tenant));
   *status = ValidateTenantId(tenant);
   return tenant;
@@ -26,9 +27,9 @@ std::string TenantOf(const Request& request, const IngestRoutesOptions& options,
 
 // "accepted N samples (S series); rejected M samples (R series): reason; reason"
 std::string Summary(const WriteOutcome& outcome) {
-  std::string text = absl::StrFormat("accepted %d samples (%d series); rejected %d samples (%d series)",
-                                     outcome.accepted_samples, outcome.accepted_series, outcome.rejected_samples,
-                                     outcome.rejected_series);
+  std::string text = absl::StrFormat(
+      "accepted %d samples (%d series); rejected %d samples (%d series)", outcome.accepted_samples,
+      outcome.accepted_series, outcome.rejected_samples, outcome.rejected_series);
   if (!outcome.reasons.empty()) text += ": " + absl::StrJoin(outcome.reasons, "; ");
   return text;
 }
@@ -69,17 +70,21 @@ int StatusForDecodeError(const absl::Status& status) {
   return absl::IsUnimplemented(status) ? 415 : 400;
 }
 
-Response RemoteWrite(Ingester& ingester, const IngestRoutesOptions& options, const Request& request) {
+Response RemoteWrite(Ingester& ingester, const IngestRoutesOptions& options,
+                     const Request& request) {
   absl::Status tenant_status;
   std::string tenant = TenantOf(request, options, &tenant_status);
-  if (!tenant_status.ok()) return Response::Text(400, std::string(std::string(tenant_status.message())) + "\n");
+  if (!tenant_status.ok())
+    return Response::Text(400, std::string(std::string(tenant_status.message())) + "\n");
   std::string buffer;
   model::SampleBatch batch;
   remote_write::DecodeStats stats;
-  absl::Status decoded = remote_write::DecodeRequest(
-      request.body, request.headers.GetOr("Content-Type", ""), request.headers.GetOr("Content-Encoding", ""),
-      options.max_uncompressed_bytes, &buffer, &batch, &stats);
-  if (!decoded.ok()) return Response::Text(StatusForDecodeError(decoded), std::string(decoded.message()) + "\n");
+  absl::Status decoded =
+      remote_write::DecodeRequest(request.body, request.headers.GetOr("Content-Type", ""),
+                                  request.headers.GetOr("Content-Encoding", ""),
+                                  options.max_uncompressed_bytes, &buffer, &batch, &stats);
+  if (!decoded.ok())
+    return Response::Text(StatusForDecodeError(decoded), std::string(decoded.message()) + "\n");
   WriteOutcome outcome = ingester.Write(tenant, batch);
   Response response;
   if (!outcome.status.ok()) {
@@ -89,7 +94,8 @@ Response RemoteWrite(Ingester& ingester, const IngestRoutesOptions& options, con
   } else {
     response = Response::Empty(204);
   }
-  for (const remote_write::Header& header : remote_write::WrittenHeaders(outcome.accepted_samples, 0, 0)) {
+  for (const remote_write::Header& header :
+       remote_write::WrittenHeaders(outcome.accepted_samples, 0, 0)) {
     response.headers.Set(std::string(header.name), header.value);
   }
   return response;
@@ -98,7 +104,8 @@ Response RemoteWrite(Ingester& ingester, const IngestRoutesOptions& options, con
 // OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp): responses use the request's
 // encoding; failures carry a google.rpc.Status message.
 Response OtlpHttp(Ingester& ingester, const IngestRoutesOptions& options, const Request& request) {
-  std::string content_type = absl::AsciiStrToLower(base::AsAbsl(request.headers.GetOr("Content-Type", "")));
+  std::string content_type =
+      absl::AsciiStrToLower(base::AsAbsl(request.headers.GetOr("Content-Type", "")));
   const bool json = content_type.starts_with("application/json");
   if (!json && !content_type.starts_with("application/x-protobuf")) {
     return Response::Text(415, absl::StrFormat("unsupported Content-Type \"%s\" for OTLP/HTTP; use "
@@ -120,21 +127,24 @@ Response OtlpHttp(Ingester& ingester, const IngestRoutesOptions& options, const 
   std::string tenant = TenantOf(request, options, &tenant_status);
   if (!tenant_status.ok()) return error_response(400, 3, std::string(tenant_status.message()));
   model::SampleBatch batch;
-  absl::Status decoded =
-      json ? otlp::DecodeExportRequestJson(request.body, &batch) : otlp::DecodeExportRequest(request.body, &batch);
+  absl::Status decoded = json ? otlp::DecodeExportRequestJson(request.body, &batch)
+                              : otlp::DecodeExportRequest(request.body, &batch);
   if (!decoded.ok()) return error_response(400, 3, std::string(decoded.message()));
   WriteOutcome outcome = ingester.Write(tenant, batch);
   if (!outcome.status.ok()) {
     Response refused = RefusedResponse(outcome.status);
-    Response response = error_response(refused.status, outcome.status.code() == absl::StatusCode::kResourceExhausted ? 8 : 14,
-                                       std::string(outcome.status.message()));
-    if (auto retry = refused.headers.Get("Retry-After")) response.headers.Set("Retry-After", std::string(*retry));
+    Response response = error_response(
+        refused.status, outcome.status.code() == absl::StatusCode::kResourceExhausted ? 8 : 14,
+        std::string(outcome.status.message()));
+    if (auto retry = refused.headers.Get("Retry-After"))
+      response.headers.Set("Retry-After", std::string(*retry));
     return response;
   }
   std::string message = outcome.rejected_samples > 0 ? Summary(outcome) : "";
   Response response;
   if (json) {
-    response = Response::Json(200, otlp::EncodeExportResponseJson(outcome.rejected_samples, message));
+    response =
+        Response::Json(200, otlp::EncodeExportResponseJson(outcome.rejected_samples, message));
   } else {
     response.status = 200;
     response.body = otlp::EncodeExportResponse(outcome.rejected_samples, message);
@@ -144,29 +154,37 @@ Response OtlpHttp(Ingester& ingester, const IngestRoutesOptions& options, const 
 }
 
 // InfluxDB line protocol; `v1` selects the /write precision names (n, u, ms, s, m, h).
-Response LineProtocol(Ingester& ingester, const IngestRoutesOptions& options, const Request& request, bool v1) {
+Response LineProtocol(Ingester& ingester, const IngestRoutesOptions& options,
+                      const Request& request, bool v1) {
   auto influx_error = [](int status, std::string_view code, std::string_view message) {
     nlohmann::json body = {{"code", code}, {"message", message}};
-    return Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return Response::Json(status,
+                          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   };
   absl::Status tenant_status;
   std::string tenant = TenantOf(request, options, &tenant_status);
-  if (!tenant_status.ok()) return influx_error(400, "invalid", std::string(tenant_status.message()));
+  if (!tenant_status.ok())
+    return influx_error(400, "invalid", std::string(tenant_status.message()));
   absl::StatusOr<line_protocol::Precision> precision =
       line_protocol::ParsePrecision(request.Param("precision").value_or(v1 ? "n" : "ns"), v1);
-  if (!precision.ok()) return influx_error(400, "invalid", std::string(precision.status().message()));
+  if (!precision.ok())
+    return influx_error(400, "invalid", std::string(precision.status().message()));
   model::SampleBatch batch;
-  absl::Status parsed = line_protocol::Parse(request.body, *precision, absl::ToUnixNanos(absl::Now()), &batch);
+  absl::Status parsed =
+      line_protocol::Parse(request.body, *precision, absl::ToUnixNanos(absl::Now()), &batch);
   if (!parsed.ok()) return influx_error(400, "invalid", std::string(parsed.message()));
   WriteOutcome outcome = ingester.Write(tenant, batch);
   if (!outcome.status.ok()) {
     Response refused = RefusedResponse(outcome.status);
-    Response response = influx_error(refused.status, refused.status == 429 ? "too many requests" : "unavailable",
-                                     std::string(outcome.status.message()));
-    if (auto retry = refused.headers.Get("Retry-After")) response.headers.Set("Retry-After", std::string(*retry));
+    Response response =
+        influx_error(refused.status, refused.status == 429 ? "too many requests" : "unavailable",
+                     std::string(outcome.status.message()));
+    if (auto retry = refused.headers.Get("Retry-After"))
+      response.headers.Set("Retry-After", std::string(*retry));
     return response;
   }
-  if (outcome.rejected_samples > 0) return influx_error(400, "invalid", "partial write: " + Summary(outcome));
+  if (outcome.rejected_samples > 0)
+    return influx_error(400, "invalid", "partial write: " + Summary(outcome));
   return Response::Empty(204);
 }
 
@@ -177,11 +195,13 @@ Response Scan(Ingester& ingester, const IngestRoutesOptions& options, const Requ
   }
   RowFilter filter;
   if (auto metric = request.Param("metric")) filter.metric_name = *metric;
-  for (auto [name, target] : {std::pair{"start_ns", &filter.min_time_ns}, std::pair{"end_ns", &filter.max_time_ns}}) {
+  for (auto [name, target] :
+       {std::pair{"start_ns", &filter.min_time_ns}, std::pair{"end_ns", &filter.max_time_ns}}) {
     if (auto text = request.Param(name)) {
       if (!absl::SimpleAtoi(base::AsAbsl(*text), target)) {
-        return Response::Text(400, absl::StrFormat("parameter %s: \"%s\" is not an integer (nanoseconds)\n", name,
-                                                   *text));
+        return Response::Text(
+            400,
+            absl::StrFormat("parameter %s: \"%s\" is not an integer (nanoseconds)\n", name, *text));
       }
     }
   }
@@ -204,18 +224,21 @@ Response Scan(Ingester& ingester, const IngestRoutesOptions& options, const Requ
 
 void AddIngestRoutes(http::Router& router, Ingester& ingester, IngestRoutesOptions options) {
   auto shared = std::make_shared<const IngestRoutesOptions>(std::move(options));
-  router.Add("POST", "/api/v1/write",
-             [&ingester, shared](const Request& request) { return RemoteWrite(ingester, *shared, request); });
-  router.Add("POST", "/v1/metrics",
-             [&ingester, shared](const Request& request) { return OtlpHttp(ingester, *shared, request); });
+  router.Add("POST", "/api/v1/write", [&ingester, shared](const Request& request) {
+    return RemoteWrite(ingester, *shared, request);
+  });
+  router.Add("POST", "/v1/metrics", [&ingester, shared](const Request& request) {
+    return OtlpHttp(ingester, *shared, request);
+  });
   router.Add("POST", "/api/v2/write", [&ingester, shared](const Request& request) {
     return LineProtocol(ingester, *shared, request, /*v1=*/false);
   });
   router.Add("POST", "/write", [&ingester, shared](const Request& request) {
     return LineProtocol(ingester, *shared, request, /*v1=*/true);
   });
-  router.Add("GET", "/internal/v1/scan",
-             [&ingester, shared](const Request& request) { return Scan(ingester, *shared, request); });
+  router.Add("GET", "/internal/v1/scan", [&ingester, shared](const Request& request) {
+    return Scan(ingester, *shared, request);
+  });
 }
 
 }  // namespace cardinalsin::ingest

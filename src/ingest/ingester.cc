@@ -33,7 +33,9 @@ absl::StatusOr<std::string> LoadOrCreateNodeId(const std::string& dir, base::Ran
     if (!out) return absl::InternalError(absl::StrFormat("cannot write %s", temp));
   }
   std::filesystem::rename(temp, path, error);
-  if (error) return absl::InternalError(absl::StrFormat("cannot create %s: %s", path.string(), error.message()));
+  if (error)
+    return absl::InternalError(
+        absl::StrFormat("cannot create %s: %s", path.string(), error.message()));
   return id;
 }
 
@@ -41,12 +43,12 @@ absl::StatusOr<std::string> LoadOrCreateNodeId(const std::string& dir, base::Ran
 
 absl::Status ValidateTenantId(std::string_view tenant) {
   if (tenant.empty() || tenant.size() > 128) {
-    return absl::InvalidArgumentError(absl::StrFormat("invalid tenant id \"%s\": must be 1-128 characters",
-                                                      tenant.substr(0, 200)));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "invalid tenant id \"%s\": must be 1-128 characters", tenant.substr(0, 200)));
   }
   for (char c : tenant) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
     if (!ok) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "invalid tenant id \"%s\": only letters, digits, '_', '-' and '.' are allowed", tenant));
@@ -60,7 +62,9 @@ absl::Status ValidateTenantId(std::string_view tenant) {
 }
 
 Ingester::Ingester(io::ObjectStore* store, IngesterOptions options)
-    : store_(store), options_(std::move(options)), clock_(options_.clock ? options_.clock : &base::SystemClock()) {
+    : store_(store),
+      options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &base::SystemClock()) {
   if (options_.random == nullptr) {
     owned_random_ = std::make_unique<base::SeededRandom>();
     random_ = owned_random_.get();
@@ -69,7 +73,8 @@ Ingester::Ingester(io::ObjectStore* store, IngesterOptions options)
   }
 }
 
-absl::StatusOr<std::unique_ptr<Ingester>> Ingester::Open(io::ObjectStore* store, IngesterOptions options) {
+absl::StatusOr<std::unique_ptr<Ingester>> Ingester::Open(io::ObjectStore* store,
+                                                         IngesterOptions options) {
   std::unique_ptr<Ingester> ingester(new Ingester(store, std::move(options)));
   IngesterOptions& opts = ingester->options_;
   if (!opts.node_id.empty()) {
@@ -93,7 +98,9 @@ absl::StatusOr<std::unique_ptr<Ingester>> Ingester::Open(io::ObjectStore* store,
 
 Ingester::~Ingester() {
   absl::Status status = Stop();
-  if (!status.ok()) spdlog::error("ingester: rows left unflushed at exit (kept in the WAL): {}", std::string(status.message()));
+  if (!status.ok())
+    spdlog::error("ingester: rows left unflushed at exit (kept in the WAL): {}",
+                  std::string(status.message()));
 }
 
 Ingester::Tenant& Ingester::TenantLocked(std::string_view name) {
@@ -110,13 +117,15 @@ Ingester::Tenant& Ingester::TenantLocked(std::string_view name) {
 absl::StatusOr<catalog::Catalog*> Ingester::CatalogFor(Tenant& tenant) {
   // Only the flush thread (under flush_mu_) and Replay (before it starts) open catalogs.
   if (tenant.catalog == nullptr) {
-    CS_ASSIGN_OR_RETURN(tenant.catalog, catalog::Catalog::Open(store_, tenant.name, options_.catalog));
+    CS_ASSIGN_OR_RETURN(tenant.catalog,
+                        catalog::Catalog::Open(store_, tenant.name, options_.catalog));
   }
   return tenant.catalog.get();
 }
 
 absl::Status Ingester::Replay() {
-  std::map<std::string, uint64_t, std::less<>> watermarks;  // per tenant, this node's committed WAL seq
+  std::map<std::string, uint64_t, std::less<>>
+      watermarks;  // per tenant, this node's committed WAL seq
   std::string_view tenant_name;
   std::vector<ValidatedSeries> series;
   const absl::Time now = clock_->Now();
@@ -134,7 +143,10 @@ absl::Status Ingester::Replay() {
       CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(tenant));
       std::shared_ptr<const catalog::Snapshot> snapshot = catalog->snapshot();
       auto mark = snapshot->watermarks.find(node_id_);
-      it = watermarks.emplace(std::string(tenant_name), mark == snapshot->watermarks.end() ? 0 : mark->second).first;
+      it = watermarks
+               .emplace(std::string(tenant_name),
+                        mark == snapshot->watermarks.end() ? 0 : mark->second)
+               .first;
       tenant.catalog_seq = snapshot->seq;
     }
     if (seq <= it->second) {
@@ -190,27 +202,33 @@ WriteOutcome Ingester::Write(std::string_view tenant_name, const model::SampleBa
   bool wake_flusher = false;
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return refuse(absl::UnavailableError("ingester is shutting down; retry against another ingester"));
+    if (stopping_)
+      return refuse(
+          absl::UnavailableError("ingester is shutting down; retry against another ingester"));
     size_t buffered = BufferedBytesLocked();
     if (buffered + incoming > options_.max_buffer_bytes) {
       flush_cv_.notify_one();
-      return refuse(absl::ResourceExhaustedError(absl::StrFormat(
-          "write buffer is full (%d of %d bytes unflushed); retry later", buffered, options_.max_buffer_bytes)));
+      return refuse(absl::ResourceExhaustedError(
+          absl::StrFormat("write buffer is full (%d of %d bytes unflushed); retry later", buffered,
+                          options_.max_buffer_bytes)));
     }
     if (wal_) {
       absl::StatusOr<uint64_t> written = wal_->Write(payload);
       if (!written.ok()) {
         if (absl::IsResourceExhausted(written.status())) {
-          return refuse(absl::UnavailableError(absl::StrCat("WAL disk is full: ", written.status().message())));
+          return refuse(absl::UnavailableError(
+              absl::StrCat("WAL disk is full: ", written.status().message())));
         }
-        return refuse(absl::InternalError(absl::StrCat("WAL write failed: ", written.status().message())));
+        return refuse(
+            absl::InternalError(absl::StrCat("WAL write failed: ", written.status().message())));
       }
       seq = *written;
     }
     Tenant& tenant = TenantLocked(tenant_name);
     const absl::Time now = clock_->Now();
     for (const ValidatedSeries& s : validated.series) tenant.active->Append(s, seq, now);
-    wake_flusher = tenant.active->rows() >= options_.flush_rows || tenant.active->bytes() >= options_.flush_bytes;
+    wake_flusher = tenant.active->rows() >= options_.flush_rows ||
+                   tenant.active->bytes() >= options_.flush_bytes;
   }
   if (wake_flusher) flush_cv_.notify_one();
   if (wal_) {
@@ -232,7 +250,9 @@ void Ingester::FlushLoop() {
     if (flush_thread_exit_) break;
     lock.unlock();
     absl::Status status = FlushOnce(/*force=*/false);
-    if (!status.ok()) spdlog::warn("ingester {}: flush failed, will retry: {}", node_id_, std::string(status.message()));
+    if (!status.ok())
+      spdlog::warn("ingester {}: flush failed, will retry: {}", node_id_,
+                   std::string(status.message()));
     lock.lock();
   }
 }
@@ -245,9 +265,9 @@ absl::Status Ingester::FlushOnce(bool force) {
     std::lock_guard lock(mu_);
     for (auto& [name, tenant] : tenants_) {
       SeriesBuffer& active = *tenant->active;
-      bool due = !active.empty() &&
-                 (force || active.rows() >= options_.flush_rows || active.bytes() >= options_.flush_bytes ||
-                  now - active.first_append() >= options_.flush_age);
+      bool due = !active.empty() && (force || active.rows() >= options_.flush_rows ||
+                                     active.bytes() >= options_.flush_bytes ||
+                                     now - active.first_append() >= options_.flush_age);
       if (due) {
         tenant->sealed.push_back(std::move(tenant->active));
         tenant->active = std::make_shared<SeriesBuffer>();
@@ -272,7 +292,8 @@ absl::Status Ingester::FlushOnce(bool force) {
         tenant->retry_at = clock_->Now() + tenant->retry_delay;
         tenant->retry_delay = std::min(tenant->retry_delay * 2, absl::Seconds(30));
         if (first_error.ok()) {
-          first_error = absl::Status(status.code(), absl::StrFormat("tenant %s: %s", tenant->name, status.message()));
+          first_error = absl::Status(
+              status.code(), absl::StrFormat("tenant %s: %s", tenant->name, status.message()));
         }
         break;
       }
@@ -288,7 +309,8 @@ absl::Status Ingester::FlushOnce(bool force) {
 absl::Status Ingester::FlushSealed(Tenant& tenant, const std::shared_ptr<SeriesBuffer>& buffer) {
   CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(tenant));
   model::RecordBatch rows = buffer->ToRecordBatch();
-  CS_ASSIGN_OR_RETURN(BuiltChunk chunk, BuildChunk(tenant.name, rows, options_.chunk_options, clock_->Now(), *random_));
+  CS_ASSIGN_OR_RETURN(BuiltChunk chunk, BuildChunk(tenant.name, rows, options_.chunk_options,
+                                                   clock_->Now(), *random_));
   CS_RETURN_IF_ERROR(store_->Put(chunk.summary.path, chunk.bytes).status());
   catalog::Commit commit;
   commit.add.push_back(chunk.summary);
@@ -296,8 +318,9 @@ absl::Status Ingester::FlushSealed(Tenant& tenant, const std::shared_ptr<SeriesB
   absl::StatusOr<uint64_t> seq = catalog->Commit(commit);
   if (!seq.ok()) {
     // The object is not referenced by any commit; verify reports it as an orphan until GC.
-    return absl::Status(seq.status().code(),
-                        absl::StrFormat("committing %s: %s", chunk.summary.path, seq.status().message()));
+    return absl::Status(
+        seq.status().code(),
+        absl::StrFormat("committing %s: %s", chunk.summary.path, seq.status().message()));
   }
   {
     std::lock_guard lock(mu_);
@@ -306,8 +329,8 @@ absl::Status Ingester::FlushSealed(Tenant& tenant, const std::shared_ptr<SeriesB
   chunks_committed_.fetch_add(1, std::memory_order_relaxed);
   rows_committed_.fetch_add(chunk.summary.row_count, std::memory_order_relaxed);
   bytes_committed_.fetch_add(chunk.summary.size_bytes, std::memory_order_relaxed);
-  spdlog::debug("ingester {}: committed {} ({} rows, {} bytes) as catalog seq {}", node_id_, chunk.summary.path,
-                chunk.summary.row_count, chunk.summary.size_bytes, *seq);
+  spdlog::debug("ingester {}: committed {} ({} rows, {} bytes) as catalog seq {}", node_id_,
+                chunk.summary.path, chunk.summary.row_count, chunk.summary.size_bytes, *seq);
   return absl::OkStatus();
 }
 
@@ -320,15 +343,19 @@ void Ingester::TruncateWal() {
     uint64_t oldest_unflushed = UINT64_MAX;
     for (const auto& [name, tenant] : tenants_) {
       for (const auto& sealed : tenant->sealed) {
-        if (sealed->min_seq() != 0) oldest_unflushed = std::min(oldest_unflushed, sealed->min_seq());
+        if (sealed->min_seq() != 0)
+          oldest_unflushed = std::min(oldest_unflushed, sealed->min_seq());
       }
-      if (tenant->active->min_seq() != 0) oldest_unflushed = std::min(oldest_unflushed, tenant->active->min_seq());
+      if (tenant->active->min_seq() != 0)
+        oldest_unflushed = std::min(oldest_unflushed, tenant->active->min_seq());
     }
     mark = oldest_unflushed == UINT64_MAX ? wal_->last_seq() : oldest_unflushed - 1;
   }
   if (mark <= wal_->flushed_seq()) return;
   absl::Status status = wal_->MarkFlushed(mark);
-  if (!status.ok()) spdlog::warn("ingester {}: WAL truncation to {} failed: {}", node_id_, mark, std::string(status.message()));
+  if (!status.ok())
+    spdlog::warn("ingester {}: WAL truncation to {} failed: {}", node_id_, mark,
+                 std::string(status.message()));
 }
 
 absl::Status Ingester::FlushAll() { return FlushOnce(/*force=*/true); }

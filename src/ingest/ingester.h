@@ -71,8 +71,8 @@ struct IngesterOptions {
 // What happened to one write call.
 struct WriteOutcome {
   // OK when the accepted series are durable (rejections do not make it fail). Otherwise nothing of
-  // the call was acknowledged: ResourceExhausted = buffer full (retry later), Unavailable = WAL disk
-  // full or shutting down (retry later), Internal = WAL I/O failure.
+  // the call was acknowledged: ResourceExhausted = buffer full (retry later), Unavailable = WAL
+  // disk full or shutting down (retry later), Internal = WAL I/O failure.
   absl::Status status;
   uint64_t accepted_samples = 0;
   uint64_t accepted_series = 0;
@@ -100,7 +100,8 @@ class Ingester {
  public:
   // Opens the WAL, replays it into the buffers (skipping what the catalogs already hold) and
   // starts the flush thread. `store` must outlive the Ingester.
-  static absl::StatusOr<std::unique_ptr<Ingester>> Open(io::ObjectStore* store, IngesterOptions options);
+  static absl::StatusOr<std::unique_ptr<Ingester>> Open(io::ObjectStore* store,
+                                                        IngesterOptions options);
   ~Ingester();
 
   // REQUIRES: `tenant` passed ValidateTenantId.
@@ -111,8 +112,8 @@ class Ingester {
   absl::Status FlushAll();
 
   struct ScanResult {
-    model::RecordBatch rows;      // unflushed and flushing rows, sorted, deduplicated per buffer
-    uint64_t catalog_seq = 0;     // the tenant's catalog sequence the rows are relative to
+    model::RecordBatch rows;   // unflushed and flushing rows, sorted, deduplicated per buffer
+    uint64_t catalog_seq = 0;  // the tenant's catalog sequence the rows are relative to
   };
   ScanResult Scan(std::string_view tenant, const RowFilter& filter);
 
@@ -162,14 +163,14 @@ class Ingester {
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;
   bool stopping_ = false;
 
-  std::mutex flush_mu_;  // serialises FlushOnce (flush thread, FlushAll, Stop)
+  std::mutex flush_mu_;               // serialises FlushOnce (flush thread, FlushAll, Stop)
   std::condition_variable flush_cv_;  // wakes the flush thread (with mu_)
   bool flush_thread_exit_ = false;    // guarded by mu_
   std::thread flush_thread_;
 
   std::atomic<uint64_t> samples_accepted_{0}, samples_rejected_{0}, writes_refused_{0}, flushes_{0},
-      flush_failures_{0}, chunks_committed_{0}, rows_committed_{0}, bytes_committed_{0}, replayed_records_{0},
-      replay_skipped_records_{0};
+      flush_failures_{0}, chunks_committed_{0}, rows_committed_{0}, bytes_committed_{0},
+      replayed_records_{0}, replay_skipped_records_{0};
 };
 
 // Tenant ids become object key prefixes: 1-128 characters of [A-Za-z0-9_.-], not starting with

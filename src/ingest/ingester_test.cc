@@ -14,8 +14,8 @@
 namespace cardinalsin::ingest {
 namespace {
 
-using ::testing::HasSubstr;
 using ::cardinalsin::base::testing::StatusIs;
+using ::testing::HasSubstr;
 
 class IngesterTest : public ::testing::Test {
  protected:
@@ -90,12 +90,15 @@ TEST_F(IngesterTest, WriteFlushCommitTruncatesWal) {
   const auto& chunks = (*catalog)->snapshot()->chunks;
   ASSERT_EQ(chunks.size(), 1u);
   const catalog::ChunkSummary& summary = chunks.begin()->second;
-  EXPECT_THAT(summary.path, ::testing::MatchesRegex("default/data/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/L0-[0-9A-Z]{26}\\.parquet"));
+  EXPECT_THAT(summary.path,
+              ::testing::MatchesRegex(
+                  "default/data/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/L0-[0-9A-Z]{26}\\.parquet"));
   EXPECT_EQ(summary.series_count, 10u);
   EXPECT_EQ(summary.min_metric, "m");
   EXPECT_EQ(summary.labels.at("i").min, "0");
   EXPECT_EQ(summary.labels.at("i").max, "9");
-  EXPECT_EQ((*catalog)->snapshot()->watermarks.at(ingester->node_id()), ingester->wal()->last_seq());
+  EXPECT_EQ((*catalog)->snapshot()->watermarks.at(ingester->node_id()),
+            ingester->wal()->last_seq());
 }
 
 TEST_F(IngesterTest, StopFlushesAndRestartKeepsTheNodeId) {
@@ -106,7 +109,8 @@ TEST_F(IngesterTest, StopFlushesAndRestartKeepsTheNodeId) {
     CS_ASSERT_OK(ingester->Write("default", Batch(0, 5)).status);
     CS_ASSERT_OK(ingester->Write("other", Batch(0, 3)).status);
     CS_ASSERT_OK(ingester->Stop());
-    EXPECT_EQ(ingester->Write("default", Batch(0, 1)).status.code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(ingester->Write("default", Batch(0, 1)).status.code(),
+              absl::StatusCode::kUnavailable);
   }
   EXPECT_EQ(CommittedRows(store_), 5u);
   EXPECT_EQ(CommittedRows(store_, "other"), 3u);
@@ -118,7 +122,9 @@ TEST_F(IngesterTest, StopFlushesAndRestartKeepsTheNodeId) {
 TEST_F(IngesterTest, UnflushedRowsSurviveAStoreOutageAtShutdown) {
   base::SeededRandom random(1);
   io::FaultInjectingObjectStore faulty(store_, base::SystemClock(), random);
-  faulty.AddRule({.ops = io::kOpPut, .key_prefix = "default/data/", .error = absl::UnavailableError("injected")});
+  faulty.AddRule({.ops = io::kOpPut,
+                  .key_prefix = "default/data/",
+                  .error = absl::UnavailableError("injected")});
   {
     CS_ASSERT_OK_AND_ASSIGN(auto ingester, Ingester::Open(&faulty, Options()));
     CS_ASSERT_OK(ingester->Write("default", Batch(0, 4)).status);
@@ -163,7 +169,8 @@ TEST_F(IngesterTest, FullBufferRefusesWithResourceExhausted) {
     last = ingester->Write("default", Batch(i * 1000, 1000)).status;
     if (last.ok()) ++accepted;
   }
-  EXPECT_THAT(last, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("write buffer is full")));
+  EXPECT_THAT(last,
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("write buffer is full")));
   CS_ASSERT_OK(ingester->FlushAll());
   EXPECT_EQ(CommittedRows(store_), accepted * 1000u);  // refused writes left nothing behind
   CS_EXPECT_OK(ingester->Write("default", Batch(0, 10)).status);
@@ -174,7 +181,9 @@ TEST_F(IngesterTest, FailedFlushKeepsRowsQueryableAndRetries) {
   io::FaultInjectingObjectStore faulty(store_, base::SystemClock(), random);
   CS_ASSERT_OK_AND_ASSIGN(auto ingester, Ingester::Open(&faulty, Options()));
   CS_ASSERT_OK(ingester->Write("default", Batch(0, 3)).status);
-  faulty.AddRule({.ops = io::kOpPut, .key_prefix = "default/_catalog/", .error = absl::UnavailableError("down"),
+  faulty.AddRule({.ops = io::kOpPut,
+                  .key_prefix = "default/_catalog/",
+                  .error = absl::UnavailableError("down"),
                   .remaining = 30});
   EXPECT_FALSE(ingester->FlushAll().ok());
   EXPECT_EQ(ingester->Scan("default", {}).rows.num_rows(), 3u);
@@ -205,7 +214,8 @@ TEST_F(IngesterTest, ConcurrentWritersAreCommittedExactlyOnce) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) ASSERT_TRUE(ingester->Write("default", Batch((t * 50 + i) * 10, 10)).status.ok());
+      for (int i = 0; i < 50; ++i)
+        ASSERT_TRUE(ingester->Write("default", Batch((t * 50 + i) * 10, 10)).status.ok());
     });
   }
   for (auto& thread : threads) thread.join();
@@ -217,8 +227,10 @@ TEST_F(IngesterTest, ConcurrentWritersAreCommittedExactlyOnce) {
 TEST(TenantIdTest, Rules) {
   CS_EXPECT_OK(ValidateTenantId("default"));
   CS_EXPECT_OK(ValidateTenantId("team-a.prod_1"));
-  for (const std::string& bad : std::vector<std::string>{"", "_cluster", ".hidden", "a/b", "a b", std::string(129, 'a'), "ü"}) {
-    EXPECT_THAT(ValidateTenantId(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid tenant id")))
+  for (const std::string& bad : std::vector<std::string>{"", "_cluster", ".hidden", "a/b", "a b",
+                                                         std::string(129, 'a'), "ü"}) {
+    EXPECT_THAT(ValidateTenantId(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid tenant id")))
         << bad;
   }
 }

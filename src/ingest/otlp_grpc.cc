@@ -7,9 +7,10 @@
 namespace cardinalsin::ingest {
 
 void AddOtlpGrpcService(rpc::ServiceTable& table, Ingester& ingester, std::string default_tenant) {
-  table.AddUnary(std::string(kOtlpExportMethod), [&ingester, default_tenant](const rpc::CallInfo& call,
-                                                                           std::string_view request,
-                                                                           std::string* response) {
+  table.AddUnary(std::string(kOtlpExportMethod), [&ingester, default_tenant](
+                                                     const rpc::CallInfo& call,
+                                                     std::string_view request,
+                                                     std::string* response) {
     std::string tenant = call.Get("x-scope-orgid", default_tenant);
     if (absl::Status status = ValidateTenantId(tenant); !status.ok()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(status.message()));
@@ -33,7 +34,8 @@ void AddOtlpGrpcService(rpc::ServiceTable& table, Ingester& ingester, std::strin
     std::string message;
     if (outcome.rejected_samples > 0) {
       message = absl::StrFormat("rejected %d of %d data points: %s", outcome.rejected_samples,
-                                outcome.rejected_samples + outcome.accepted_samples, absl::StrJoin(outcome.reasons, "; "));
+                                outcome.rejected_samples + outcome.accepted_samples,
+                                absl::StrJoin(outcome.reasons, "; "));
     }
     *response = otlp::EncodeExportResponse(outcome.rejected_samples, message);
     return grpc::Status::OK;

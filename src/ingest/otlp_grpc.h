@@ -15,7 +15,8 @@
 
 namespace cardinalsin::ingest {
 
-inline constexpr std::string_view kOtlpExportMethod = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+inline constexpr std::string_view kOtlpExportMethod =
+    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 
 // `ingester` must outlive the table's server.
 void AddOtlpGrpcService(rpc::ServiceTable& table, Ingester& ingester, std::string default_tenant);

@@ -10,7 +10,8 @@ namespace cardinalsin::ingest {
 namespace {
 constexpr size_t kArenaBlockBytes = 256 << 10;
 constexpr size_t kBytesPerRow = sizeof(uint32_t) + sizeof(int64_t) + sizeof(double);
-constexpr size_t kBytesPerSeries = sizeof(model::SeriesId) + 4 * sizeof(uint32_t) + 16;  // + hash slot
+constexpr size_t kBytesPerSeries =
+    sizeof(model::SeriesId) + 4 * sizeof(uint32_t) + 16;  // + hash slot
 }  // namespace
 
 uint32_t SeriesBuffer::Intern(std::string_view s) {
@@ -115,7 +116,8 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
     }
   }
   std::sort(label_names.begin(), label_names.end());
-  for (size_t i = 0; i < label_names.size(); ++i) column_of_name[string_ids_.at(label_names[i])] = i;
+  for (size_t i = 0; i < label_names.size(); ++i)
+    column_of_name[string_ids_.at(label_names[i])] = i;
 
   // 4. Rows: per series sorted by timestamp (stable: the last appended of equal timestamps is
   //    last), duplicates dropped keeping the last.
@@ -130,7 +132,8 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   for (uint32_t position = 0; position < order.size(); ++position) {
     uint32_t s = order[position];
     rows.assign(grouped.begin() + row_begin[s], grouped.begin() + row_begin[s + 1]);
-    std::stable_sort(rows.begin(), rows.end(), [this](uint32_t a, uint32_t b) { return timestamps_[a] < timestamps_[b]; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [this](uint32_t a, uint32_t b) { return timestamps_[a] < timestamps_[b]; });
     for (size_t i = 0; i < rows.size(); ++i) {
       if (i + 1 < rows.size() && timestamps_[rows[i + 1]] == timestamps_[rows[i]]) continue;
       ts.push_back(timestamps_[rows[i]]);
@@ -173,7 +176,8 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
 
   std::vector<model::Column> columns;
   columns.push_back(model::Column::FromInt64(model::TypeId::kTimestampNs, std::move(ts)));
-  columns.push_back(build_dictionary([this](uint32_t s) -> std::optional<uint32_t> { return series_[s].metric; }));
+  columns.push_back(build_dictionary(
+      [this](uint32_t s) -> std::optional<uint32_t> { return series_[s].metric; }));
   columns.push_back(model::Column::FromDouble(std::move(values)));
   columns.push_back(model::Column::FromUInt64(std::move(ids)));
   for (const std::string& name : label_names) {
@@ -210,13 +214,14 @@ model::RecordBatch ConcatMetricsBatches(std::span<const model::RecordBatch> piec
       if (std::optional<size_t> index = piece.schema().IndexOf(field.name)) {
         parts.push_back(piece.column(*index));
       } else {
-        model::Column nulls = model::Column::FromDictionary(model::StringVector::Of({""}),
-                                                            std::vector<uint32_t>(piece.num_rows(), 0));
+        model::Column nulls = model::Column::FromDictionary(
+            model::StringVector::Of({""}), std::vector<uint32_t>(piece.num_rows(), 0));
         nulls.SetValidity(std::vector<uint8_t>(piece.num_rows(), 0));
         parts.push_back(std::move(nulls));
       }
     }
-    columns.push_back(parts.empty() ? model::Column::Empty(field.type) : model::Concat(field.type, parts));
+    columns.push_back(parts.empty() ? model::Column::Empty(field.type)
+                                    : model::Concat(field.type, parts));
   }
   return model::RecordBatch(std::move(schema), std::move(columns));
 }

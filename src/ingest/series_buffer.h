@@ -32,8 +32,8 @@ namespace cardinalsin::ingest {
 // Which rows ToRecordBatch returns: all by default.
 struct RowFilter {
   std::optional<std::string> metric_name;  // exact match
-  int64_t min_time_ns = INT64_MIN;          // inclusive
-  int64_t max_time_ns = INT64_MAX;          // inclusive
+  int64_t min_time_ns = INT64_MIN;         // inclusive
+  int64_t max_time_ns = INT64_MAX;         // inclusive
 };
 
 class SeriesBuffer {

@@ -7,7 +7,8 @@
 namespace cardinalsin::ingest {
 namespace {
 
-ValidatedSeries Series(std::vector<model::Label> labels, std::vector<int64_t> ts, std::vector<double> values) {
+ValidatedSeries Series(std::vector<model::Label> labels, std::vector<int64_t> ts,
+                       std::vector<double> values) {
   ValidatedSeries s;
   model::SortLabels(labels);
   s.labels = std::move(labels);
@@ -19,7 +20,8 @@ ValidatedSeries Series(std::vector<model::Label> labels, std::vector<int64_t> ts
 
 std::vector<std::string> Strings(const model::Column& column) {
   std::vector<std::string> out;
-  for (size_t i = 0; i < column.size(); ++i) out.push_back(column.IsValid(i) ? std::string(column.StringAt(i)) : "<null>");
+  for (size_t i = 0; i < column.size(); ++i)
+    out.push_back(column.IsValid(i) ? std::string(column.StringAt(i)) : "<null>");
   return out;
 }
 
@@ -30,7 +32,8 @@ TEST(SeriesBufferTest, SortsDeduplicatesAndUnionsLabels) {
   ValidatedSeries a = Series({{"__name__", "a"}, {"pod", "p1"}}, {5}, {9});
   buffer.Append(b, 7, now);
   buffer.Append(a, 8, now);
-  buffer.Append(Series({{"__name__", "b"}, {"job", "x"}}, {10, 20}, {1.5, 2}), 9, now);  // 10 again: last wins
+  buffer.Append(Series({{"__name__", "b"}, {"job", "x"}}, {10, 20}, {1.5, 2}), 9,
+                now);  // 10 again: last wins
   EXPECT_EQ(buffer.rows(), 5u);
   EXPECT_EQ(buffer.num_series(), 2u);
   EXPECT_EQ(buffer.min_seq(), 7u);
@@ -47,7 +50,8 @@ TEST(SeriesBufferTest, SortsDeduplicatesAndUnionsLabels) {
   EXPECT_EQ(rows.column(2).doubles(), (std::vector<double>{9, 1.5, 2, 3}));
   EXPECT_EQ(rows.column(3).uint64s(), (std::vector<uint64_t>{a.id, b.id, b.id, b.id}));
   EXPECT_EQ(Strings(rows.column(4)), (std::vector<std::string>{"<null>", "x", "x", "x"}));
-  EXPECT_EQ(Strings(rows.column(5)), (std::vector<std::string>{"p1", "<null>", "<null>", "<null>"}));
+  EXPECT_EQ(Strings(rows.column(5)),
+            (std::vector<std::string>{"p1", "<null>", "<null>", "<null>"}));
 
   RowFilter filter;
   filter.metric_name = "b";

@@ -50,7 +50,8 @@ std::string CheckLabels(std::span<const model::Label> labels, const Limits& limi
     if (label.name == model::kMetricNameLabel) {
       has_name = true;
     } else if (model::IsReservedColumnName(label.name)) {
-      return absl::StrFormat("label name \"%s\" is reserved for a column of the metrics table", label.name);
+      return absl::StrFormat("label name \"%s\" is reserved for a column of the metrics table",
+                             label.name);
     }
     if (label.name.size() > limits.max_label_name_bytes) {
       return absl::StrFormat("label name of %d bytes exceeds the limit of %d", label.name.size(),
@@ -71,7 +72,8 @@ std::string CheckLabels(std::span<const model::Label> labels, const Limits& limi
 
 }  // namespace
 
-void ValidateBatch(const model::SampleBatch& batch, const Limits& limits, absl::Time now, ValidatedBatch* out) {
+void ValidateBatch(const model::SampleBatch& batch, const Limits& limits, absl::Time now,
+                   ValidatedBatch* out) {
   out->series.clear();
   out->accepted_samples = 0;
   out->rejected_samples = batch.rejected_samples();
@@ -121,8 +123,9 @@ void ValidateBatch(const model::SampleBatch& batch, const Limits& limits, absl::
     }
     if (out_of_bounds > 0) {
       std::string why = absl::StrFormat(
-          "%d sample(s) outside the accepted time range [now-%s, now+%s], e.g. timestamp %s", out_of_bounds,
-          absl::FormatDuration(limits.max_sample_age), absl::FormatDuration(limits.max_sample_future),
+          "%d sample(s) outside the accepted time range [now-%s, now+%s], e.g. timestamp %s",
+          out_of_bounds, absl::FormatDuration(limits.max_sample_age),
+          absl::FormatDuration(limits.max_sample_future),
           absl::FormatTime(absl::RFC3339_full, absl::FromUnixNanos(example), absl::UTCTimeZone()));
       if (series.timestamps_ns.empty()) {
         reject(labels, out_of_bounds, why);

@@ -59,6 +59,7 @@ struct ValidatedBatch {
   static constexpr size_t kMaxReasons = 10;
 };
 
-void ValidateBatch(const model::SampleBatch& batch, const Limits& limits, absl::Time now, ValidatedBatch* out);
+void ValidateBatch(const model::SampleBatch& batch, const Limits& limits, absl::Time now,
+                   ValidatedBatch* out);
 
 }  // namespace cardinalsin::ingest

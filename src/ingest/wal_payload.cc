@@ -8,7 +8,8 @@
 
 namespace cardinalsin::ingest {
 
-void EncodeWalPayload(std::string_view tenant, const std::vector<ValidatedSeries>& series, std::string* out) {
+void EncodeWalPayload(std::string_view tenant, const std::vector<ValidatedSeries>& series,
+                      std::string* out) {
   out->clear();
   proto::Writer writer(out);
   writer.Bytes(1, tenant);
@@ -66,7 +67,8 @@ absl::Status DecodeSeries(std::string_view bytes, ValidatedSeries* series) {
         series->timestamps_ns.push_back(static_cast<int64_t>(previous));
       }
     } else if (field.number == 3 && field.type == proto::WireType::kLen) {
-      if (field.bytes.size() % 8 != 0) return absl::DataLossError("WAL payload: values not a multiple of 8 bytes");
+      if (field.bytes.size() % 8 != 0)
+        return absl::DataLossError("WAL payload: values not a multiple of 8 bytes");
       proto::PackedReader packed(field.bytes);
       while (!packed.done()) {
         CS_ASSIGN_OR_RETURN(uint64_t bits, packed.NextFixed64());
@@ -77,22 +79,26 @@ absl::Status DecodeSeries(std::string_view bytes, ValidatedSeries* series) {
       series->id = field.varint;
     }
   }
-  if (series->timestamps_ns.size() != series->values.size() || (!has_values && !series->timestamps_ns.empty())) {
-    return absl::DataLossError(absl::StrFormat("WAL payload: %d timestamps but %d values in a series",
-                                               series->timestamps_ns.size(), series->values.size()));
+  if (series->timestamps_ns.size() != series->values.size() ||
+      (!has_values && !series->timestamps_ns.empty())) {
+    return absl::DataLossError(
+        absl::StrFormat("WAL payload: %d timestamps but %d values in a series",
+                        series->timestamps_ns.size(), series->values.size()));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status DecodeWalPayload(std::string_view payload, std::string_view* tenant, std::vector<ValidatedSeries>* series) {
+absl::Status DecodeWalPayload(std::string_view payload, std::string_view* tenant,
+                              std::vector<ValidatedSeries>* series) {
   series->clear();
   *tenant = {};
   proto::Reader reader(payload);
   while (!reader.done()) {
     absl::StatusOr<proto::Field> field = reader.Next();
-    if (!field.ok()) return absl::DataLossError(absl::StrCat("WAL payload: ", field.status().message()));
+    if (!field.ok())
+      return absl::DataLossError(absl::StrCat("WAL payload: ", field.status().message()));
     if (field->number == 1 && field->type == proto::WireType::kLen) {
       *tenant = field->bytes;
     } else if (field->number == 2 && field->type == proto::WireType::kLen) {

@@ -28,9 +28,11 @@
 
 namespace cardinalsin::ingest {
 
-void EncodeWalPayload(std::string_view tenant, const std::vector<ValidatedSeries>& series, std::string* out);
+void EncodeWalPayload(std::string_view tenant, const std::vector<ValidatedSeries>& series,
+                      std::string* out);
 
 // Decodes a payload. Label views point into `payload`, which must outlive `series`.
-absl::Status DecodeWalPayload(std::string_view payload, std::string_view* tenant, std::vector<ValidatedSeries>* series);
+absl::Status DecodeWalPayload(std::string_view payload, std::string_view* tenant,
+                              std::vector<ValidatedSeries>* series);
 
 }  // namespace cardinalsin::ingest

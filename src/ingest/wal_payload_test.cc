@@ -15,7 +15,8 @@ TEST(WalPayloadTest, RoundTripsExactly) {
   std::vector<ValidatedSeries> series(2);
   series[0].id = 42;
   series[0].labels = {{"__name__", "up"}, {"job", "api"}};
-  series[0].timestamps_ns = {std::numeric_limits<int64_t>::min(), -1, 0, 5, std::numeric_limits<int64_t>::max()};
+  series[0].timestamps_ns = {std::numeric_limits<int64_t>::min(), -1, 0, 5,
+                             std::numeric_limits<int64_t>::max()};
   series[0].values = {1.5, -0.0, std::numeric_limits<double>::infinity(),
                       std::bit_cast<double>(uint64_t{0x7ff0000000000002}), 0};
   series[1].id = 7;
@@ -33,7 +34,8 @@ TEST(WalPayloadTest, RoundTripsExactly) {
   EXPECT_EQ(decoded[0].labels, series[0].labels);
   EXPECT_EQ(decoded[0].timestamps_ns, series[0].timestamps_ns);
   for (size_t i = 0; i < series[0].values.size(); ++i) {
-    EXPECT_EQ(std::bit_cast<uint64_t>(decoded[0].values[i]), std::bit_cast<uint64_t>(series[0].values[i]));
+    EXPECT_EQ(std::bit_cast<uint64_t>(decoded[0].values[i]),
+              std::bit_cast<uint64_t>(series[0].values[i]));
   }
   EXPECT_EQ(decoded[1].labels, series[1].labels);
 }
@@ -50,7 +52,8 @@ TEST(WalPayloadTest, TruncationNeverCrashesOrInventsData) {
   for (size_t cut = 0; cut < payload.size(); ++cut) {
     std::string_view tenant;
     std::vector<ValidatedSeries> decoded;
-    absl::Status status = DecodeWalPayload(std::string_view(payload).substr(0, cut), &tenant, &decoded);
+    absl::Status status =
+        DecodeWalPayload(std::string_view(payload).substr(0, cut), &tenant, &decoded);
     if (status.ok()) {
       EXPECT_TRUE(decoded.empty()) << cut;
     }

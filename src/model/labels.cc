@@ -44,8 +44,8 @@ bool IsLegacyName(std::string_view name, bool allow_colon) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (allow_colon && c == ':') ||
-              (i > 0 && c >= '0' && c <= '9');
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (allow_colon && c == ':') || (i > 0 && c >= '0' && c <= '9');
     if (!ok) return false;
   }
   return true;
@@ -56,7 +56,8 @@ bool IsLegacyMetricName(std::string_view name) { return IsLegacyName(name, /*all
 bool IsLegacyLabelName(std::string_view name) { return IsLegacyName(name, /*allow_colon=*/false); }
 
 void SortLabels(std::vector<Label>& labels) {
-  std::stable_sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+  std::stable_sort(labels.begin(), labels.end(),
+                   [](const Label& a, const Label& b) { return a.name < b.name; });
 }
 
 SeriesId ComputeSeriesId(std::span<const Label> sorted) {

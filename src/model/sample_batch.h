@@ -58,9 +58,7 @@ class SampleBatch {
     sample_begin_.push_back(static_cast<uint32_t>(timestamps_ns_.size()));
   }
   // REQUIRES: StartSeries was called.
-  void AddLabel(std::string_view name, std::string_view value) {
-    labels_.push_back({name, value});
-  }
+  void AddLabel(std::string_view name, std::string_view value) { labels_.push_back({name, value}); }
   void AddSample(int64_t timestamp_ns, double value) {
     timestamps_ns_.push_back(timestamp_ns);
     values_.push_back(value);
@@ -80,13 +78,16 @@ class SampleBatch {
   size_t num_samples() const { return timestamps_ns_.size(); }
 
   std::span<const Label> labels(size_t series) const {
-    return std::span(labels_).subspan(label_begin_[series], LabelEnd(series) - label_begin_[series]);
+    return std::span(labels_).subspan(label_begin_[series],
+                                      LabelEnd(series) - label_begin_[series]);
   }
   std::span<const int64_t> timestamps_ns(size_t series) const {
-    return std::span(timestamps_ns_).subspan(sample_begin_[series], SampleEnd(series) - sample_begin_[series]);
+    return std::span(timestamps_ns_)
+        .subspan(sample_begin_[series], SampleEnd(series) - sample_begin_[series]);
   }
   std::span<const double> values(size_t series) const {
-    return std::span(values_).subspan(sample_begin_[series], SampleEnd(series) - sample_begin_[series]);
+    return std::span(values_).subspan(sample_begin_[series],
+                                      SampleEnd(series) - sample_begin_[series]);
   }
 
   uint64_t rejected_samples() const { return rejected_samples_; }

@@ -26,7 +26,14 @@
 
 namespace cardinalsin::proto {
 
-enum class WireType : uint8_t { kVarint = 0, kI64 = 1, kLen = 2, kStartGroup = 3, kEndGroup = 4, kI32 = 5 };
+enum class WireType : uint8_t {
+  kVarint = 0,
+  kI64 = 1,
+  kLen = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kI32 = 5
+};
 
 // One decoded field. `varint` holds VARINT values and the raw bits of I64/I32 values;
 // `bytes` holds LEN payloads.
@@ -47,7 +54,8 @@ struct Field {
 // field number 0 are errors; a truncated varint or length is an error naming the byte offset.
 class Reader {
  public:
-  explicit Reader(std::string_view data) : begin_(data.data()), pos_(data.data()), end_(data.data() + data.size()) {}
+  explicit Reader(std::string_view data)
+      : begin_(data.data()), pos_(data.data()), end_(data.data() + data.size()) {}
 
   bool done() const { return pos_ >= end_; }
   size_t offset() const { return static_cast<size_t>(pos_ - begin_); }
@@ -106,11 +114,12 @@ class Reader {
     return false;
   }
   absl::Status Truncated(std::string_view what) const {
-    return absl::InvalidArgumentError("protobuf: truncated or overlong " + std::string(what) + " at byte " +
-                                      std::to_string(offset()));
+    return absl::InvalidArgumentError("protobuf: truncated or overlong " + std::string(what) +
+                                      " at byte " + std::to_string(offset()));
   }
   absl::Status Corrupt(std::string_view what) const {
-    return absl::InvalidArgumentError("protobuf: " + std::string(what) + " at byte " + std::to_string(offset()));
+    return absl::InvalidArgumentError("protobuf: " + std::string(what) + " at byte " +
+                                      std::to_string(offset()));
   }
 
   const char* begin_;
@@ -119,10 +128,12 @@ class Reader {
 };
 
 // Iterates a packed repeated scalar field (the payload of one LEN field).
-// Packed varints: `while (!packed.done()) { CS_ASSIGN_OR_RETURN(uint64_t v, packed.NextVarint()); }`
+// Packed varints: `while (!packed.done()) { CS_ASSIGN_OR_RETURN(uint64_t v, packed.NextVarint());
+// }`
 class PackedReader {
  public:
-  explicit PackedReader(std::string_view data) : pos_(data.data()), end_(data.data() + data.size()) {}
+  explicit PackedReader(std::string_view data)
+      : pos_(data.data()), end_(data.data() + data.size()) {}
   bool done() const { return pos_ >= end_; }
 
   absl::StatusOr<uint64_t> NextVarint() {
@@ -200,7 +211,9 @@ class Writer {
   }
 
  private:
-  void Tag(uint32_t number, WireType type) { RawVarint((static_cast<uint64_t>(number) << 3) | static_cast<uint64_t>(type)); }
+  void Tag(uint32_t number, WireType type) {
+    RawVarint((static_cast<uint64_t>(number) << 3) | static_cast<uint64_t>(type));
+  }
 
   std::string* out_;
 };

@@ -50,9 +50,13 @@ TEST(WireTest, KnownEncoding) {
 }
 
 TEST(WireTest, RejectsTruncatedAndInvalidInput) {
-  for (std::string bad : {std::string("\x08", 1), std::string("\x08\x96", 2), std::string("\x12\x05" "abc", 5),
-                          std::string("\x09\x01\x02", 3), std::string("\x0b", 1), std::string("\x00\x01", 2),
-                          std::string("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12)}) {
+  for (std::string bad :
+       {std::string("\x08", 1), std::string("\x08\x96", 2),
+        std::string("\x12\x05"
+                    "abc",
+                    5),
+        std::string("\x09\x01\x02", 3), std::string("\x0b", 1), std::string("\x00\x01", 2),
+        std::string("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12)}) {
     Reader reader(bad);
     EXPECT_FALSE(reader.Next().ok()) << testing::PrintToString(bad);
   }

@@ -51,12 +51,14 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
       Finish(dumped);
       return;
     }
-    for (const grpc::Slice& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    for (const grpc::Slice& slice : slices)
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
     CallInfo call;
     call.method = context_->method();
     call.peer = context_->peer();
     for (const auto& [key, value] : context_->client_metadata()) {
-      call.metadata.emplace(std::string(key.data(), key.size()), std::string(value.data(), value.size()));
+      call.metadata.emplace(std::string(key.data(), key.size()),
+                            std::string(value.data(), value.size()));
     }
     std::string response;
     status_ = (*handler_)(call, bytes, &response);
@@ -70,7 +72,8 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnWriteDone(bool ok) override {
-    Finish(ok ? status_ : grpc::Status(grpc::StatusCode::UNAVAILABLE, "could not send the response"));
+    Finish(ok ? status_
+              : grpc::Status(grpc::StatusCode::UNAVAILABLE, "could not send the response"));
   }
 
   void OnDone() override { delete this; }
@@ -89,7 +92,8 @@ class UnaryReactor final : public grpc::ServerGenericBidiReactor {
 class Server::GenericService final : public grpc::CallbackGenericService {
  public:
   explicit GenericService(const ServiceTable& table) : table_(table) {}
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
     return new UnaryReactor(context, table_);
   }
 
@@ -97,7 +101,8 @@ class Server::GenericService final : public grpc::CallbackGenericService {
   const ServiceTable& table_;
 };
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Options& options, const ServiceTable& table) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Options& options,
+                                                      const ServiceTable& table) {
   std::unique_ptr<Server> server(new Server());
   server->service_ = std::make_unique<GenericService>(table);
   grpc::ServerBuilder builder;
@@ -110,7 +115,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Options& options, co
   builder.RegisterCallbackGenericService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrFormat("cannot serve gRPC on %s (address in use?)", address));
+    return absl::UnavailableError(
+        absl::StrFormat("cannot serve gRPC on %s (address in use?)", address));
   }
   return server;
 }

@@ -7,7 +7,8 @@
 //   rpc::Server::Options options{.bind_address = "127.0.0.1", .port = 4317};
 //   rpc::ServiceTable table;
 //   table.AddUnary("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
-//                  [&](const rpc::CallInfo& call, std::string_view request, std::string* response) {
+//                  [&](const rpc::CallInfo& call, std::string_view request, std::string* response)
+//                  {
 //                    return grpc::Status::OK;
 //                  });
 //   CS_ASSIGN_OR_RETURN(std::unique_ptr<rpc::Server> server, rpc::Server::Start(options, table));
@@ -40,7 +41,8 @@ struct CallInfo {
   std::string Get(std::string_view key, std::string_view fallback = {}) const;
 };
 
-using UnaryHandler = std::function<grpc::Status(const CallInfo& call, std::string_view request, std::string* response)>;
+using UnaryHandler = std::function<grpc::Status(const CallInfo& call, std::string_view request,
+                                                std::string* response)>;
 
 class ServiceTable {
  public:
@@ -60,7 +62,8 @@ class Server {
     size_t max_message_bytes = 16 << 20;
   };
   // Binds and starts serving. Unavailable naming "address:port" when the port cannot be bound.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const Options& options, const ServiceTable& table);
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const Options& options,
+                                                       const ServiceTable& table);
   ~Server();
 
   int port() const { return port_; }
