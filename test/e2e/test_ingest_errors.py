@@ -23,8 +23,7 @@ DAY_MS = 86_400_000
 
 @pytest.fixture(scope="module")
 def limited(cardinalsin_bin, tmp_path_factory):
-    """One server with small limits shared by the table-driven cases; stopped (flushing
-    everything) by the test that reads the committed rows back."""
+    """One server with small limits shared by the table-driven malformed-request cases."""
     tmp = tmp_path_factory.mktemp("limited")
     server = start_server(cardinalsin_bin, tmp, LIMIT_ARGS)
     yield server
@@ -54,15 +53,26 @@ def malformed_cases():
 
 @pytest.mark.parametrize("case", malformed_cases(), ids=lambda c: c[0])
 def test_malformed_remote_write(limited, case):
+    """Each malformed request is refused as a whole with the documented status."""
     _, headers, body, status, needles = case
     got_status, got_body, _ = post_remote_write(limited.url, body, headers=headers)
     text = got_body.decode(errors="replace")
     assert got_status == status, text
     for needle in needles:
         assert needle.lower() in text.lower(), f"{needle!r} not in {text!r}"
+    # Nothing of a refused request reaches the buffer.
+    assert scan_rows(limited.url, "default").num_rows == 0
 
 
-def test_mixed_valid_and_invalid_series(limited, cardinalsin_bin):
+def test_mixed_valid_and_invalid_series(cardinalsin_bin, tmp_path):
+    limited = start_server(cardinalsin_bin, tmp_path, LIMIT_ARGS)
+    try:
+        check_mixed_request(limited, cardinalsin_bin)
+    finally:
+        limited.stop()
+
+
+def check_mixed_request(limited, cardinalsin_bin):
     t = now_ms()
     invalid = [
         ([("__name__", "dup"), ("a", "1"), ("a", "2")], 'duplicate label name "a"'),

@@ -19,6 +19,7 @@ protobuf request the SDK's own encoder produced."""
 
 import gzip
 import math
+import os
 import time
 from decimal import Decimal
 
@@ -29,14 +30,15 @@ from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metr
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcExporter
 from opentelemetry.exporter.otlp.proto.http import Compression as HttpCompression
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpExporter
-from opentelemetry.metrics import CallbackOptions, Observation
+from opentelemetry.metrics import Observation
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as svc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as svc_grpc
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.sdk.metrics import (Counter, Histogram, MeterProvider, ObservableGauge, UpDownCounter)
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader, MetricExportResult
-from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, ExponentialBucketHistogramAggregation, View
+from opentelemetry.sdk.metrics.view import (ExplicitBucketHistogramAggregation, ExponentialBucketHistogramAggregation,
+                                            View)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.version import __version__ as sdk_version
 
@@ -52,6 +54,15 @@ FAMILIES = {
     "rpc.server.latency": "rpc_server_latency_seconds",       # Summary (hand-built), unit s
 }
 BOUNDS = [0.005, 0.01, 0.1, 1.0, 2.5]
+
+
+@pytest.fixture(autouse=True)
+def clean_otel_env(monkeypatch):
+    """The SDK and its exporters read OTEL_* (resource, temporality, endpoints) and proxy
+    variables; the test states everything itself."""
+    for name in list(os.environ):
+        if name.startswith("OTEL_") or name.lower() in ("http_proxy", "https_proxy", "grpc_proxy", "all_proxy"):
+            monkeypatch.delenv(name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +133,8 @@ def expected_series(request: svc.ExportMetricsServiceRequest) -> dict[tuple, lis
         res = {kv.key: any_value_text(kv.value) for kv in rm.resource.attributes}
         res_labels = attrs(rm.resource.attributes)
         if "service.name" in res:
-            res_labels["job"] = (res["service.namespace"] + "/" if "service.namespace" in res else "") + res["service.name"]
+            namespace = res.get("service.namespace")
+            res_labels["job"] = f"{namespace}/{res['service.name']}" if namespace is not None else res["service.name"]
         if "service.instance.id" in res:
             res_labels["instance"] = res["service.instance.id"]
         for sm in rm.scope_metrics:
@@ -293,7 +305,8 @@ def test_otel_sdk_every_transport(cardinalsin_bin, tmp_path):
     assert [v for _, v in by_name("rpc_client_latency_milliseconds_count")[0]] == [6.0, 7.0]
     # Exponential buckets are (lower, upper]: the recorded 1.0 lies in the bucket ending at
     # exactly 1, the recorded 0.0 in the zero bucket (le = zero_threshold = 0).
-    exp_les = {dict(k)["le"]: v for k, v in want.items() if dict(k)["__name__"] == "rpc_client_latency_milliseconds_bucket"}
+    exp_les = {dict(k)["le"]: v for k, v in want.items()
+               if dict(k)["__name__"] == "rpc_client_latency_milliseconds_bucket"}
     assert [v for _, v in exp_les["0"]] == [1.0, 1.0] and [v for _, v in exp_les["1"]] == [2.0, 2.0]
     cpu_key = next(k for k in want if dict(k)["__name__"] == "cpu_utilization_ratio")
     assert dict(cpu_key)["cpu"] == "0" and dict(cpu_key)["cpu_mode"] == "user"

@@ -13,6 +13,7 @@ series, so that class of samples is always exercised; the counts are printed."""
 
 import json
 import math
+import os
 import re
 import shutil
 import struct
@@ -30,8 +31,9 @@ NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 STALE_NAN_BITS = 0x7FF0000000000002
 SCRAPE_WINDOW_S = 40
 
+# CI installs both (scripts/install-deps.sh), so there a missing binary is a failure, not a skip.
 pytestmark = pytest.mark.skipif(
-    not (shutil.which(PROMETHEUS) and shutil.which(NODE_EXPORTER)),
+    not (shutil.which(PROMETHEUS) and shutil.which(NODE_EXPORTER)) and os.environ.get("CI") != "true",
     reason="Debian's prometheus and prometheus-node-exporter are not installed (scripts/install-deps.sh installs them)")
 
 
@@ -181,8 +183,11 @@ def test_prometheus_remote_write_matches_prometheus_storage(cardinalsin_bin, tmp
             assert time.monotonic() < deadline, f"Prometheus' remote-write queue did not drain: {m}"
             time.sleep(0.5)
         assert m.get("prometheus_remote_storage_samples_failed_total", -1) == 0, m
-        assert m.get("prometheus_remote_storage_samples_retried_total", 0) == 0, m
-        assert m.get("prometheus_remote_storage_metadata_failed_total", 0) == 0, m
+        assert m["prometheus_remote_storage_samples_retried_total"] == 0, m
+        # Metadata travels in requests without series (every 5 s): accepted too.
+        assert m["prometheus_remote_storage_metadata_total"] > 0, m
+        assert m["prometheus_remote_storage_metadata_failed_total"] == 0, m
+        assert m["prometheus_remote_storage_metadata_retried_total"] == 0, m
         samples_sent = m["prometheus_remote_storage_samples_total"]
 
         end = time.time()
@@ -248,7 +253,8 @@ def test_prometheus_remote_write_matches_prometheus_storage(cardinalsin_bin, tmp
                                  f"{raw_differences[0]}: {raw.get(raw_differences[0])} vs "
                                  f"{stored_bits.get(raw_differences[0])}")
     raw_stale = sum(1 for samples in raw.values() for _, b in samples if b == STALE_NAN_BITS)
-    raw_nan_bits = {b for samples in raw.values() for _, b in samples if math.isnan(struct.unpack("<d", struct.pack("<Q", b))[0])}
+    raw_nan_bits = {b for samples in raw.values() for _, b in samples
+                    if math.isnan(struct.unpack("<d", struct.pack("<Q", b))[0])}
     assert raw_stale == stale_markers
 
     total_rows = sum(len(v) for v in stored.values())
@@ -271,8 +277,7 @@ def test_prometheus_remote_write_matches_prometheus_storage(cardinalsin_bin, tmp
     for key in node_series:
         assert key in stale_by_series, f"no staleness marker for {key}"
         assert max(stale_by_series[key]) > expected[key][-1][0], key
-    assert all(dict(k)["__name__"] not in synthetic or dict(k)["job"] != "node" for k in stale_by_series)
     up_node = (("__name__", "up"), ("instance", f"{LOOPBACK}:{node_port}"), ("job", "node"))
-    assert expected[up_node][0][1] == 1.0 and expected[up_node][-1][1] == 0.0
+    assert 1.0 in [v for _, v in expected[up_node]] and expected[up_node][-1][1] == 0.0
     # Every sample Prometheus sent arrived, once.
     assert total_rows == samples_sent
