@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "loadgen/pacer.h"
@@ -20,7 +20,8 @@ namespace cardinalsin::loadgen {
 namespace {
 
 // Serialises lines from the sender threads and the reporter; flushes each so a log file being
-// tailed (the workload runner's ingest.log) is current.
+// tailed (the workload runner's ingest.log) is current. The synchronisation in this file uses
+// std::mutex, not absl::Mutex: Debian's Abseil is not built for ThreadSanitizer.
 class Console {
  public:
   Console(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
@@ -29,14 +30,14 @@ class Console {
 
  private:
   void Write(std::ostream& stream, std::string_view text) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stream << text;
     stream.flush();
   }
 
-  absl::Mutex mu_;
-  std::ostream& out_ ABSL_GUARDED_BY(mu_);
-  std::ostream& err_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // serialises writes to out_ and err_
+  std::ostream& out_;
+  std::ostream& err_;
 };
 
 // State every sender thread shares.
@@ -57,7 +58,24 @@ struct Run {
   absl::Time start;
   absl::Time deadline;
   std::atomic<uint64_t> running_senders{0};
-  absl::Notification senders_done;
+
+  // Set (under done_mu) by the last sender to finish.
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool senders_done = false;
+
+  void SenderFinished() {
+    if (running_senders.fetch_sub(1) != 1) return;
+    std::lock_guard lock(done_mu);
+    senders_done = true;
+    done_cv.notify_all();
+  }
+  // Waits up to `timeout` for every sender to finish; returns whether they have.
+  bool WaitForSenders(absl::Duration timeout) {
+    std::unique_lock lock(done_mu);
+    return done_cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                            [this] { return senders_done; });
+  }
 };
 
 void SendOne(Run& run, Workload& workload, BatchSink& sink, size_t samples,
@@ -104,7 +122,7 @@ void RunSender(Run& run, Workload& workload, BatchSink& sink) {
       SendOne(run, workload, sink, static_cast<size_t>(batch_size), batch);
     }
   }
-  if (run.running_senders.fetch_sub(1) == 1) run.senders_done.Notify();
+  run.SenderFinished();
 }
 
 uint64_t Seed(const GeneratorOptions& options, uint64_t thread) {
@@ -162,7 +180,7 @@ absl::StatusOr<GeneratorResult> RunGenerator(const GeneratorOptions& options,
   if (!options.burst) {
     do {
       run.console.Out(FormatStatsLine(run.stats.Snapshot()));
-    } while (!run.senders_done.WaitForNotificationWithTimeout(options.report_interval));
+    } while (!run.WaitForSenders(options.report_interval));
   }
   for (std::thread& sender : senders) sender.join();
   // The last paced batch stands for the interval up to the deadline; ending the run there makes

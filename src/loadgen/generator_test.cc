@@ -1,11 +1,11 @@
 #include "loadgen/generator.h"
 
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,10 +19,10 @@ using ::testing::StartsWith;
 
 // What the fake sinks of one run received, shared by all of them.
 struct Received {
-  absl::Mutex mu;
-  uint64_t samples ABSL_GUARDED_BY(mu) = 0;
-  uint64_t sends ABSL_GUARDED_BY(mu) = 0;
-  std::set<std::string> series ABSL_GUARDED_BY(mu);
+  std::mutex mu;  // guards the rest
+  uint64_t samples = 0;
+  uint64_t sends = 0;
+  std::set<std::string> series;
 };
 
 // Accepts batches (failing every `fail_every`-th send when non-zero) and advances a fake
@@ -34,7 +34,7 @@ class FakeSink final : public BatchSink {
 
   absl::StatusOr<uint64_t> Send(const model::SampleBatch& batch) override {
     clock_.Advance(latency_);
-    absl::MutexLock lock(&received_.mu);
+    std::lock_guard lock(received_.mu);
     const uint64_t n = ++received_.sends;
     if (fail_every_ != 0 && n % fail_every_ == 0) {
       return absl::UnavailableError("HTTP error: 500 - boom");
@@ -68,11 +68,11 @@ class GeneratorTest : public ::testing::Test {
     return result.ok() ? *result : GeneratorResult{};
   }
   uint64_t ReceivedSamples() {
-    absl::MutexLock lock(&received_.mu);
+    std::lock_guard lock(received_.mu);
     return received_.samples;
   }
   size_t ReceivedSeries() {
-    absl::MutexLock lock(&received_.mu);
+    std::lock_guard lock(received_.mu);
     return received_.series.size();
   }
 

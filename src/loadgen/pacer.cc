@@ -10,7 +10,7 @@ Pacer::Pacer(double samples_per_second, base::Clock& clock, absl::Duration max_c
 absl::Time Pacer::Reserve(uint64_t samples) {
   const absl::Time now = clock_.MonotonicNow();
   if (samples_per_second_ <= 0) return now;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   // The first reservation starts the schedule now; later ones follow it, catching up by at most
   // max_catch_up_ when the senders have fallen behind.
   const absl::Time at = next_ == absl::InfinitePast() ? now : std::max(next_, now - max_catch_up_);

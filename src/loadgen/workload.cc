@@ -81,7 +81,7 @@ ContractWorkload::ContractWorkload(const SeriesShape& shape, size_t max_batch_si
 
 void ContractWorkload::Fill(size_t samples, int64_t now_ns, double elapsed_seconds,
                             model::SampleBatch* batch) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   batch->Clear();
   // Series j sits at position j of every batch, so a base one millisecond past the last keeps
   // its timestamps increasing even when batches start within the same millisecond.

@@ -30,12 +30,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "loadgen/value_model.h"
 #include "model/sample_batch.h"
 
@@ -94,10 +93,13 @@ class ContractWorkload final : public Workload {
   std::vector<std::string> host_names_;
   std::vector<Series> series_;  // the walk order's first min(total, max_batch_size) series
 
-  absl::Mutex mu_;
-  std::vector<double> state_ ABSL_GUARDED_BY(mu_);
-  SplitMix64 random_ ABSL_GUARDED_BY(mu_);
-  int64_t last_base_ns_ ABSL_GUARDED_BY(mu_) = INT64_MIN;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for ThreadSanitizer, which
+  // then cannot see absl::Mutex's synchronisation.
+  std::mutex mu_;
+  // Guarded by mu_:
+  std::vector<double> state_;
+  SplitMix64 random_;
+  int64_t last_base_ns_ = INT64_MIN;
 };
 
 struct ChurnOptions {
