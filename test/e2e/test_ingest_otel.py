@@ -327,9 +327,10 @@ def test_otel_sdk_every_transport(cardinalsin_bin, tmp_path):
             assert exporter.export(d) == MetricExportResult.SUCCESS
         exporter.shutdown()
         # OTLP/HTTP JSON (the SDK has no JSON exporter): the same requests through the protobuf
-        # JSON mapping, one plain and one gzip-compressed.
+        # JSON mapping; the first plain with enum names, the second gzip-compressed with enums as
+        # integers (as the OTLP spec asks of JSON senders).
         for r, compress in zip(requests, (False, True)):
-            body = json_format.MessageToJson(r).encode()
+            body = json_format.MessageToJson(r, use_integers_for_enums=compress).encode()
             headers = {"Content-Type": "application/json", "X-Scope-OrgID": "json"}
             if compress:
                 body = gzip.compress(body)
