@@ -68,7 +68,7 @@ def test_service_defaults_follow_the_architecture(run):
     assert default_of("server", "--cloud-provider") == "local"
 
 
-@pytest.mark.parametrize("sub", ["ingester", "query", "compactor", "generate", "ui"])
+@pytest.mark.parametrize("sub", ["query", "compactor", "ui"])
 def test_roles_not_in_this_build_fail_clearly(run, sub):
     proc = run(sub)
     assert proc.returncode == 2
