@@ -372,8 +372,11 @@ def test_each_protocol_reaches_its_route(run, sink_factory, protocol, path, head
         for name, value in headers.items():
             assert got_headers.get(name) == value, (name, got_headers)
         assert got_headers.get("X-Scope-OrgID") == "team-a"
-    names = {dict(s)["__name__"] for s in sink.series}
-    assert "cpu_usage" in names or "cpu_usage_value" in names or any("cpu" in n for n in names)
+    # Every protocol carries the same 100 series (the first 100 of the contract's walk).
+    assert len(sink.series) == 100
+    assert {dict(s)["__name__"] for s in sink.series} == {
+        "cpu_usage", "memory_used_bytes", "disk_read_bytes_total", "disk_write_bytes_total"}
+    assert all({"host", "region", "env"} <= set(dict(s)) for s in sink.series)
 
 
 def test_high_cardinality_churn_as_fast_as_possible(run, sink_factory):
