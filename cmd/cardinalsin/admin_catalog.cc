@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
@@ -42,7 +43,8 @@ std::string FormatBytes(uint64_t bytes) {
     value /= 1024;
     ++unit;
   }
-  return unit == 0 ? absl::StrFormat("%d B", bytes) : absl::StrFormat("%.1f %s", value, kUnits[unit]);
+  return unit == 0 ? absl::StrFormat("%d B", bytes)
+                   : absl::StrFormat("%.1f %s", value, kUnits[unit]);
 }
 
 void PrintHuman(const std::string& tenant, const catalog::Snapshot& snap) {
@@ -154,8 +156,9 @@ void AddAdminCatalogCommand(CLI::App& admin, CommonOptions& options, int* exit_c
       absl::Status status = [&]() -> absl::Status {
         CS_RETURN_IF_ERROR(base::InitLogging(options.log));
         CS_RETURN_IF_ERROR(io::ResolveObjectStoreConfig(options.object_store));
-        CS_ASSIGN_OR_RETURN(std::unique_ptr<io::ObjectStore> store,
-                            io::OpenObjectStore(options.object_store, base::SystemClock(), *random));
+        CS_ASSIGN_OR_RETURN(
+            std::unique_ptr<io::ObjectStore> store,
+            io::OpenObjectStore(options.object_store, base::SystemClock(), *random));
         return body(*store);
       }();
       if (!status.ok()) {
@@ -167,8 +170,7 @@ void AddAdminCatalogCommand(CLI::App& admin, CommonOptions& options, int* exit_c
 
   CLI::App* show = cmd->add_subcommand("show", "Print a tenant's catalog state");
   show->add_option("--tenant", args->tenant, "Tenant (default: --tenant-id)");
-  show->add_flag("--json", args->json,
-                 "Print the state as JSON: seq, chunks, watermarks, removed");
+  show->add_flag("--json", args->json, "Print the state as JSON: seq, chunks, watermarks, removed");
   show->callback(run([args, &options](io::ObjectStore& store) {
     return RunShow(store, args->tenant.empty() ? options.tenant_id : args->tenant, args->json);
   }));

@@ -80,8 +80,8 @@ std::string DataPrefix(std::string_view tenant) { return base::StrCat(tenant, "/
 
 absl::Status ValidateTenant(std::string_view tenant) {
   if (tenant.empty() || tenant.size() > kMaxTenantBytes) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "tenant id must be 1 to %d bytes, got %d", kMaxTenantBytes, tenant.size()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("tenant id must be 1 to %d bytes, got %d", kMaxTenantBytes, tenant.size()));
   }
   if (tenant.front() == '.' || tenant.front() == '_') {
     return absl::InvalidArgumentError(
@@ -112,8 +112,7 @@ absl::Status ValidateChunkSummary(std::string_view tenant, const ChunkSummary& s
   }
   if (s.min_time_ns > s.max_time_ns) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "chunk summary %s: min_time_ns %d > max_time_ns %d", s.path, s.min_time_ns,
-        s.max_time_ns));
+        "chunk summary %s: min_time_ns %d > max_time_ns %d", s.path, s.min_time_ns, s.max_time_ns));
   }
   CS_RETURN_IF_ERROR(CheckUtf8(s.path, "min_metric", s.min_metric));
   CS_RETURN_IF_ERROR(CheckUtf8(s.path, "max_metric", s.max_metric));
@@ -184,8 +183,8 @@ absl::Status Catalog::LoadCheckpoint() {
       CS_ASSIGN_OR_RETURN(std::string body, store_->Get(key));
       CS_ASSIGN_OR_RETURN(Snapshot s, DecodeSnapshot(body, key));
       if (s.seq != checkpoint.first) {
-        return absl::DataLossError(absl::StrFormat("catalog checkpoint %s holds seq %d", key,
-                                                   s.seq));
+        return absl::DataLossError(
+            absl::StrFormat("catalog checkpoint %s holds seq %d", key, s.seq));
       }
       for (const auto& chunk : s.chunks) {
         if (absl::Status valid = ValidateChunkSummary(tenant_, chunk.second); !valid.ok()) {

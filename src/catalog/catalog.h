@@ -52,8 +52,8 @@ struct LabelRange {
 
 // What a query node needs to prune a chunk without reading it. All strings are valid UTF-8.
 struct ChunkSummary {
-  std::string path;   // object key, under "{tenant}/data/"
-  int level = 0;      // 0 = written by an ingester (L0), n = produced by compaction level n
+  std::string path;  // object key, under "{tenant}/data/"
+  int level = 0;     // 0 = written by an ingester (L0), n = produced by compaction level n
   int64_t min_time_ns = 0, max_time_ns = 0;  // inclusive sample time range
   uint64_t row_count = 0, series_count = 0, size_bytes = 0;
   std::string min_metric, max_metric;  // byte-order range of metric names
@@ -77,7 +77,7 @@ inline constexpr absl::Duration kRemovedRetention = absl::Hours(24 * 7);
 
 // The catalog state at one sequence number. Immutable once published.
 struct Snapshot {
-  uint64_t seq = 0;                           // last applied commit; 0 = empty catalog
+  uint64_t seq = 0;                            // last applied commit; 0 = empty catalog
   std::map<std::string, ChunkSummary> chunks;  // live chunks by path
   std::map<std::string, uint64_t> watermarks;  // ingester id -> WAL seq committed up to
   std::vector<RemovedChunk> removed;           // in commit order

@@ -79,10 +79,11 @@ void ExpectComplete(const LoadResult& result, io::ObjectStore* store, const std:
   for (const std::string& path : result.added_paths) {
     EXPECT_TRUE(reader->snapshot()->chunks.contains(path)) << path;
   }
-  std::printf("commit load on %s, %d writers: %zu commits in %.3f s = %.1f commits/s, "
-              "%.2f conflicts/commit\n",
-              store->Describe().c_str(), writers, result.seqs.size(), result.seconds,
-              result.commits_per_second(), result.conflicts_per_commit());
+  std::printf(
+      "commit load on %s, %d writers: %zu commits in %.3f s = %.1f commits/s, "
+      "%.2f conflicts/commit\n",
+      store->Describe().c_str(), writers, result.seqs.size(), result.seconds,
+      result.commits_per_second(), result.conflicts_per_commit());
 }
 
 TEST_F(CatalogRgwTest, EightConcurrentWriters) {

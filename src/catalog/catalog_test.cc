@@ -103,7 +103,8 @@ TEST_F(CatalogTest, CommitAndReopenRoundTrip) {
   EXPECT_EQ(*reopened->snapshot(), *snap);
 
   // The entries are where the format says, with the writer and time recorded.
-  CS_ASSERT_OK_AND_ASSIGN(std::string body, store_.Get("acme/_catalog/log/00000000000000000002.json"));
+  CS_ASSERT_OK_AND_ASSIGN(std::string body,
+                          store_.Get("acme/_catalog/log/00000000000000000002.json"));
   CS_ASSERT_OK_AND_ASSIGN(LogEntry entry, DecodeLogEntry(body, "k", 2));
   EXPECT_EQ(entry.writer, "node-a");
   EXPECT_EQ(entry.committed_at_ns, absl::ToUnixNanos(clock_.Now()));
@@ -172,7 +173,8 @@ TEST_F(CatalogTest, CorruptCheckpointFallsBackToAnOlderOne) {
 TEST_F(CatalogTest, FailedCheckpointWriteDoesNotFailTheCommit) {
   base::FakeClock fault_clock;
   io::FaultInjectingObjectStore faulty(store_, fault_clock, random_);
-  faulty.AddRule({.ops = io::kOpPut, .key_prefix = "acme/_catalog/checkpoint/",
+  faulty.AddRule({.ops = io::kOpPut,
+                  .key_prefix = "acme/_catalog/checkpoint/",
                   .error = absl::UnavailableError("injected 503")});
   CatalogOptions options = Options();
   options.checkpoint_interval = 2;
@@ -223,8 +225,8 @@ TEST(CatalogConcurrencyTest, EightWritersOnMemoryStore) {
 
 TEST(CatalogConcurrencyTest, EightWritersOnLocalStore) {
   const std::string root = ::testing::TempDir() + "/catalog-local-" +
-                           std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                           "-" + std::to_string(getpid());
+                           std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+                           std::to_string(getpid());
   std::filesystem::remove_all(root);
   {
     // Two store instances on one folder, as two processes would have, four writers each.
@@ -273,8 +275,8 @@ TEST(CatalogConcurrencyTest, ThreadsSharingOneInstanceDoNotConflict) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        EXPECT_TRUE(catalog->Commit({.add = {TestChunk(kTenant, absl::StrFormat("t%d-%d", t, i))}})
-                        .ok());
+        EXPECT_TRUE(
+            catalog->Commit({.add = {TestChunk(kTenant, absl::StrFormat("t%d-%d", t, i))}}).ok());
       }
     });
   }
@@ -364,9 +366,15 @@ TEST_F(CatalogTest, MalformedCommitsAreInvalidArgument) {
       {"negative level", {.add = {with([](ChunkSummary& s) { s.level = -1; })}}},
       {"time", {.add = {with([](ChunkSummary& s) { s.max_time_ns = s.min_time_ns - 1; })}}},
       {"metric", {.add = {with([](ChunkSummary& s) { std::swap(s.min_metric, s.max_metric); })}}},
-      {"label", {.add = {with([](ChunkSummary& s) { s.labels["job"] = {"b", "a"}; })}}},
-      {"empty label", {.add = {with([](ChunkSummary& s) { s.labels[""] = {"a", "a"}; })}}},
-      {"utf8", {.add = {with([](ChunkSummary& s) { s.labels["job"] = {"\xff", "\xff"}; })}}},
+      {"label", {.add = {with([](ChunkSummary& s) {
+                   s.labels["job"] = {"b", "a"};
+                 })}}},
+      {"empty label", {.add = {with([](ChunkSummary& s) {
+                         s.labels[""] = {"a", "a"};
+                       })}}},
+      {"utf8", {.add = {with([](ChunkSummary& s) {
+                  s.labels["job"] = {"\xff", "\xff"};
+                })}}},
       {"dup add", {.add = {good, good}}},
       {"add and remove", {.add = {good}, .remove = {good.path}}},
       {"empty watermark writer", {.watermark = {{"", 1}}}},
@@ -379,11 +387,13 @@ TEST_F(CatalogTest, MalformedCommitsAreInvalidArgument) {
 }
 
 TEST_F(CatalogTest, BadTenantsAndOptionsAreRejected) {
-  for (std::string tenant : std::vector<std::string>{"", ".hidden", "_x", "a/b", "a b", "..", std::string(129, 'a')}) {
+  for (std::string tenant :
+       std::vector<std::string>{"", ".hidden", "_x", "a/b", "a b", "..", std::string(129, 'a')}) {
     EXPECT_THAT(Catalog::Open(&store_, tenant, {}), StatusIs(absl::StatusCode::kInvalidArgument))
         << tenant;
   }
-  for (std::string tenant : std::vector<std::string>{"default", "team-1.prod", "A_b", std::string(128, 'a')}) {
+  for (std::string tenant :
+       std::vector<std::string>{"default", "team-1.prod", "A_b", std::string(128, 'a')}) {
     CS_EXPECT_OK(ValidateTenant(tenant)) << tenant;
   }
   EXPECT_THAT(Catalog::Open(&store_, "t", {.checkpoint_interval = 0}),
@@ -399,7 +409,8 @@ TEST_F(CatalogTest, BackoffIsFullJitterWithinTheCapAndGivesUp) {
   // Every log put "loses" (412 without anything landing), so each attempt conflicts.
   base::FakeClock fault_clock;
   io::FaultInjectingObjectStore faulty(store_, fault_clock, random_);
-  faulty.AddRule({.ops = io::kOpPut, .key_prefix = "acme/_catalog/log/",
+  faulty.AddRule({.ops = io::kOpPut,
+                  .key_prefix = "acme/_catalog/log/",
                   .error = absl::FailedPreconditionError("injected 412")});
   CatalogOptions options = Options();
   options.max_attempts = 8;
@@ -439,9 +450,9 @@ TEST_F(CatalogTest, BackoffDependsOnTheSeed) {
     io::InMemoryObjectStore store;
     io::FaultInjectingObjectStore faulty(store, fault_clock, random);
     faulty.AddRule({.ops = io::kOpPut, .error = absl::FailedPreconditionError("412")});
-    auto catalog = Catalog::Open(&faulty, kTenant,
-                                 {.writer_id = "w", .max_attempts = 4, .clock = &clock,
-                                  .random = &random});
+    auto catalog =
+        Catalog::Open(&faulty, kTenant,
+                      {.writer_id = "w", .max_attempts = 4, .clock = &clock, .random = &random});
     EXPECT_TRUE(catalog.ok());
     EXPECT_FALSE((*catalog)->Commit({.add = {TestChunk(kTenant, "a")}}).ok());
     return clock.sleeps();
@@ -457,34 +468,38 @@ TEST_F(CatalogTest, StoreErrorsSurface) {
   ASSERT_NE(catalog, nullptr);
 
   // A put that fails without landing: the error comes back, nothing is committed.
-  faulty.AddRule({.ops = io::kOpPut, .error = absl::UnavailableError("injected 503"),
-                  .remaining = 1});
+  faulty.AddRule(
+      {.ops = io::kOpPut, .error = absl::UnavailableError("injected 503"), .remaining = 1});
   EXPECT_THAT(catalog->Commit({.add = {TestChunk(kTenant, "a")}}),
               StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(catalog->snapshot()->seq, 0u);
   EXPECT_THAT(store_.Head(LogKey(kTenant, 1)), StatusIs(absl::StatusCode::kNotFound));
 
   // A put that lands but whose response is lost: reading it back proves the commit.
-  faulty.AddRule({.ops = io::kOpPut, .error = absl::DeadlineExceededError("injected timeout"),
-                  .remaining = 1, .apply_then_fail = true});
+  faulty.AddRule({.ops = io::kOpPut,
+                  .error = absl::DeadlineExceededError("injected timeout"),
+                  .remaining = 1,
+                  .apply_then_fail = true});
   EXPECT_THAT(catalog->Commit({.add = {TestChunk(kTenant, "a")}}), IsOkAndHolds(1u));
   EXPECT_EQ(catalog->snapshot()->seq, 1u);
 
   // A lost response whose read-back also fails: the put's error, not a guess.
-  faulty.AddRule({.ops = io::kOpPut, .error = absl::DeadlineExceededError("injected timeout"),
-                  .remaining = 1, .apply_then_fail = true});
-  faulty.AddRule({.ops = io::kOpGet, .error = absl::UnavailableError("injected 503"),
-                  .remaining = 1});
+  faulty.AddRule({.ops = io::kOpPut,
+                  .error = absl::DeadlineExceededError("injected timeout"),
+                  .remaining = 1,
+                  .apply_then_fail = true});
+  faulty.AddRule(
+      {.ops = io::kOpGet, .error = absl::UnavailableError("injected 503"), .remaining = 1});
   EXPECT_THAT(catalog->Commit({.add = {TestChunk(kTenant, "b")}}),
               StatusIs(absl::StatusCode::kDeadlineExceeded));
 
   // Reads: Refresh and Open report the store's error and keep the old state.
-  faulty.AddRule({.ops = io::kOpGet, .error = absl::UnavailableError("injected 503"),
-                  .remaining = 1});
+  faulty.AddRule(
+      {.ops = io::kOpGet, .error = absl::UnavailableError("injected 503"), .remaining = 1});
   EXPECT_THAT(catalog->Refresh(), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(catalog->snapshot()->seq, 1u);
-  faulty.AddRule({.ops = io::kOpList, .error = absl::PermissionDeniedError("injected 403"),
-                  .remaining = 1});
+  faulty.AddRule(
+      {.ops = io::kOpList, .error = absl::PermissionDeniedError("injected 403"), .remaining = 1});
   EXPECT_THAT(Catalog::Open(&faulty, kTenant, Options()),
               StatusIs(absl::StatusCode::kPermissionDenied));
   CS_ASSERT_OK(catalog->Refresh());
@@ -497,8 +512,10 @@ TEST_F(CatalogTest, ReportedLossOfAPutThatLandedIsSuccess) {
   auto catalog = OpenOn(&faulty, Options());
   // The put lands, but the store answers 412, as a retried conditional put whose first try
   // landed would.
-  faulty.AddRule({.ops = io::kOpPut, .error = absl::FailedPreconditionError("injected 412"),
-                  .remaining = 1, .apply_then_fail = true});
+  faulty.AddRule({.ops = io::kOpPut,
+                  .error = absl::FailedPreconditionError("injected 412"),
+                  .remaining = 1,
+                  .apply_then_fail = true});
   EXPECT_THAT(catalog->Commit({.add = {TestChunk(kTenant, "a")}}), IsOkAndHolds(1u));
   EXPECT_EQ(catalog->snapshot()->seq, 1u);
   Catalog::Stats stats = catalog->stats();

@@ -1,8 +1,7 @@
 #include "catalog/log_entry.h"
 
-#include <algorithm>
 #include <limits>
-#include <unordered_set>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -209,8 +208,8 @@ absl::StatusOr<LogEntry> DecodeLogEntry(std::string_view json, std::string_view 
   LogEntry entry;
   CS_ASSIGN_OR_RETURN(entry.seq, r.Uint64(root, "top level", "seq"));
   if (entry.seq != expected_seq) {
-    return r.Error("top level", absl::StrFormat("seq is %d but the key says %d", entry.seq,
-                                                expected_seq));
+    return r.Error("top level",
+                   absl::StrFormat("seq is %d but the key says %d", entry.seq, expected_seq));
   }
   CS_ASSIGN_OR_RETURN(entry.writer, r.String(root, "top level", "writer"));
   CS_ASSIGN_OR_RETURN(entry.committed_at_ns, r.Int64(root, "top level", "committed_at_ns"));
@@ -238,8 +237,8 @@ absl::StatusOr<LogEntry> DecodeLogEntry(std::string_view json, std::string_view 
       CS_ASSIGN_OR_RETURN(mark.wal_seq, r.Uint64(body, where, "wal_seq"));
       entry.actions.emplace_back(std::move(mark));
     } else {
-      return r.Error(where, absl::StrFormat("unknown action kind \"%s\" in commit seq %d", kind,
-                                            entry.seq));
+      return r.Error(
+          where, absl::StrFormat("unknown action kind \"%s\" in commit seq %d", kind, entry.seq));
     }
   }
   return entry;
@@ -301,15 +300,22 @@ absl::StatusOr<Snapshot> DecodeSnapshot(std::string_view json, std::string_view 
 
 absl::Status ApplyLogEntry(std::string_view tenant, const LogEntry& entry, Snapshot* state) {
   if (entry.seq != state->seq + 1) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "commit seq %d cannot follow state seq %d", entry.seq, state->seq));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("commit seq %d cannot follow state seq %d", entry.seq, state->seq));
   }
-  std::unordered_set<std::string> removed_paths;
-  bool adds = std::any_of(entry.actions.begin(), entry.actions.end(), [](const Action& a) {
-    return std::holds_alternative<ChunkSummary>(a);
-  });
-  if (adds) {
-    for (const RemovedChunk& r : state->removed) removed_paths.insert(r.path);
+  // Paths are never reused: an added path must not be in the removed list. One scan of that
+  // list per entry, without building an index of it.
+  std::set<std::string_view> added;
+  for (const Action& action : entry.actions) {
+    if (const auto* add = std::get_if<ChunkSummary>(&action)) added.insert(add->path);
+  }
+  if (!added.empty()) {
+    for (const RemovedChunk& r : state->removed) {
+      if (added.contains(r.path)) {
+        return absl::FailedPreconditionError(base::StrCat(
+            "cannot add chunk ", r.path, ": it was removed before and paths are never reused"));
+      }
+    }
   }
   for (const Action& action : entry.actions) {
     if (const auto* add = std::get_if<ChunkSummary>(&action)) {
@@ -318,18 +324,17 @@ absl::Status ApplyLogEntry(std::string_view tenant, const LogEntry& entry, Snaps
         return absl::FailedPreconditionError(
             base::StrCat("cannot add chunk ", add->path, ": it is already live"));
       }
-      if (removed_paths.contains(add->path)) {
-        return absl::FailedPreconditionError(base::StrCat(
-            "cannot add chunk ", add->path, ": it was removed before and paths are never reused"));
-      }
       state->chunks.emplace(add->path, *add);
     } else if (const auto* remove = std::get_if<RemovedChunk>(&action)) {
+      if (added.contains(remove->path)) {
+        return absl::FailedPreconditionError(absl::StrFormat(
+            "commit seq %d both adds and removes chunk %s", entry.seq, remove->path));
+      }
       if (state->chunks.erase(remove->path) == 0) {
         return absl::FailedPreconditionError(
             base::StrCat("cannot remove chunk ", remove->path, ": it is not live"));
       }
       state->removed.push_back(*remove);
-      if (adds) removed_paths.insert(remove->path);  // no re-adding later in the same commit
     } else {
       const auto& mark = std::get<WatermarkAction>(action);
       if (mark.writer.empty()) {
@@ -338,9 +343,9 @@ absl::Status ApplyLogEntry(std::string_view tenant, const LogEntry& entry, Snaps
       auto [it, inserted] = state->watermarks.emplace(mark.writer, mark.wal_seq);
       if (!inserted) {
         if (mark.wal_seq < it->second) {
-          return absl::FailedPreconditionError(absl::StrFormat(
-              "the watermark of writer %s cannot go back from WAL seq %d to %d", mark.writer,
-              it->second, mark.wal_seq));
+          return absl::FailedPreconditionError(
+              absl::StrFormat("the watermark of writer %s cannot go back from WAL seq %d to %d",
+                              mark.writer, it->second, mark.wal_seq));
         }
         it->second = mark.wal_seq;
       }
@@ -352,7 +357,8 @@ absl::Status ApplyLogEntry(std::string_view tenant, const LogEntry& entry, Snaps
   const int64_t cutoff = entry.committed_at_ns < std::numeric_limits<int64_t>::min() + retention_ns
                              ? std::numeric_limits<int64_t>::min()
                              : entry.committed_at_ns - retention_ns;
-  std::erase_if(state->removed, [cutoff](const RemovedChunk& r) { return r.removed_at_ns < cutoff; });
+  std::erase_if(state->removed,
+                [cutoff](const RemovedChunk& r) { return r.removed_at_ns < cutoff; });
   return absl::OkStatus();
 }
 

@@ -52,8 +52,7 @@ struct LogEntry {
 // A checkpoint, and what `cardinalsin admin catalog show --json` prints:
 // {"version":1,"seq":N,"chunks":[ChunkSummary...],"watermarks":{id:seq},"removed":[...]}.
 // `indent` < 0 is compact, otherwise pretty-printed with that many spaces.
-[[nodiscard]] absl::StatusOr<std::string> EncodeSnapshot(const Snapshot& snapshot,
-                                                         int indent = -1);
+[[nodiscard]] absl::StatusOr<std::string> EncodeSnapshot(const Snapshot& snapshot, int indent = -1);
 [[nodiscard]] absl::StatusOr<Snapshot> DecodeSnapshot(std::string_view json, std::string_view key);
 
 // Applies `entry` to `state` (which must be at entry.seq - 1), checking the same rules as

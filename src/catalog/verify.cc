@@ -45,8 +45,7 @@ absl::StatusOr<std::vector<std::string>> ListTenants(io::ObjectStore* store) {
 absl::StatusOr<VerifyReport> Verify(io::ObjectStore* store, const std::string& tenant) {
   CS_ASSIGN_OR_RETURN(std::unique_ptr<Catalog> catalog, Catalog::Open(store, tenant, {}));
   std::shared_ptr<const Snapshot> before = catalog->snapshot();
-  CS_ASSIGN_OR_RETURN(std::vector<io::ObjectMeta> objects,
-                      io::ListAll(*store, DataPrefix(tenant)));
+  CS_ASSIGN_OR_RETURN(std::vector<io::ObjectMeta> objects, io::ListAll(*store, DataPrefix(tenant)));
   // Commits that landed while listing: a chunk uploaded and committed meanwhile is live in
   // `after`, not an orphan; a chunk removed and deleted meanwhile is not missing.
   CS_RETURN_IF_ERROR(catalog->Refresh());
@@ -65,9 +64,9 @@ absl::StatusOr<VerifyReport> Verify(io::ObjectStore* store, const std::string& t
     if (it == sizes.end()) {
       if (before->chunks.contains(path)) report.missing.push_back(path);
     } else if (summary.size_bytes != 0 && it->second != summary.size_bytes) {
-      report.problems.push_back(absl::StrFormat(
-          "chunk %s is %d bytes in the store but %d bytes in the catalog", path, it->second,
-          summary.size_bytes));
+      report.problems.push_back(
+          absl::StrFormat("chunk %s is %d bytes in the store but %d bytes in the catalog", path,
+                          it->second, summary.size_bytes));
     }
   }
   for (const auto& [key, size] : sizes) {
@@ -82,8 +81,8 @@ absl::StatusOr<VerifyReport> Verify(io::ObjectStore* store, const std::string& t
   // The log is read until the first missing seq, so an entry after a gap is silently ignored
   // by every reader; report it.
   const std::string log_prefix = base::StrCat(tenant, "/_catalog/log/");
-  CS_ASSIGN_OR_RETURN(io::ListPage log,
-                      store->List({.prefix = log_prefix, .start_after = LogKey(tenant, after->seq)}));
+  CS_ASSIGN_OR_RETURN(io::ListPage log, store->List({.prefix = log_prefix,
+                                                     .start_after = LogKey(tenant, after->seq)}));
   uint64_t expected = after->seq + 1;  // later entries may be committed while we look
   for (const io::ObjectMeta& meta : log.objects) {
     if (meta.key == LogKey(tenant, expected)) {

@@ -22,9 +22,9 @@ namespace cardinalsin::catalog::testing {
 ChunkSummary TestChunk(std::string_view tenant, std::string_view name, int64_t min_time_ns = 0);
 
 struct LoadResult {
-  absl::Status status;                    // first error of any writer
-  std::vector<uint64_t> seqs;             // every seq a Commit() returned
-  std::vector<std::string> added_paths;   // every path committed
+  absl::Status status;                   // first error of any writer
+  std::vector<uint64_t> seqs;            // every seq a Commit() returned
+  std::vector<std::string> added_paths;  // every path committed
   uint64_t cas_attempts = 0, cas_conflicts = 0, retries = 0;
   double seconds = 0;
   double commits_per_second() const { return seconds > 0 ? seqs.size() / seconds : 0; }
