@@ -389,7 +389,7 @@ mon_data = $DIR/mon.\$id
 osd_data = $DIR/osd.\$id
 
 [client.rgw.test]
-rgw_frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw_frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw_data = $DIR/rgw
 EOF
 
