@@ -81,26 +81,32 @@ struct Request {
 Request MakeRequest(remote_write::Version version, int series, int samples) {
   model::SampleBatch batch = NodeExporterBatch(series, samples);
   Request request;
-  request.raw = version == remote_write::Version::kV1 ? remote_write::EncodeV1(batch) : remote_write::EncodeV2(batch);
-  if (!codec::Compress(codec::Compression::kSnappy, request.raw, &request.snappy).ok()) std::abort();
+  request.raw = version == remote_write::Version::kV1 ? remote_write::EncodeV1(batch)
+                                                      : remote_write::EncodeV2(batch);
+  if (!codec::Compress(codec::Compression::kSnappy, request.raw, &request.snappy).ok())
+    std::abort();
   request.samples = batch.num_samples();
   return request;
 }
 
 void SetCounters(benchmark::State& state, const Request& request) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * request.samples));
-  state.counters["raw_bytes_per_sample"] = static_cast<double>(request.raw.size()) / request.samples;
-  state.counters["snappy_bytes_per_sample"] = static_cast<double>(request.snappy.size()) / request.samples;
+  state.counters["raw_bytes_per_sample"] =
+      static_cast<double>(request.raw.size()) / request.samples;
+  state.counters["snappy_bytes_per_sample"] =
+      static_cast<double>(request.snappy.size()) / request.samples;
 }
 
 // Decodes the uncompressed protobuf only.
 void BM_Decode(benchmark::State& state, remote_write::Version version) {
-  const Request request = MakeRequest(version, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const Request request =
+      MakeRequest(version, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   model::SampleBatch batch;
   for (auto _ : state) {
     batch.Clear();
-    absl::Status status = version == remote_write::Version::kV1 ? remote_write::DecodeV1(request.raw, &batch)
-                                                                : remote_write::DecodeV2(request.raw, &batch);
+    absl::Status status = version == remote_write::Version::kV1
+                              ? remote_write::DecodeV1(request.raw, &batch)
+                              : remote_write::DecodeV2(request.raw, &batch);
     if (!status.ok() || batch.num_samples() != request.samples) {
       state.SkipWithError("decode failed");
       break;
@@ -112,7 +118,8 @@ void BM_Decode(benchmark::State& state, remote_write::Version version) {
 
 // The HTTP handler's whole path: headers, Snappy, decode.
 void BM_DecodeRequest(benchmark::State& state, remote_write::Version version) {
-  const Request request = MakeRequest(version, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const Request request =
+      MakeRequest(version, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   const char* content_type = version == remote_write::Version::kV1
                                  ? "application/x-protobuf;proto=prometheus.WriteRequest"
                                  : "application/x-protobuf;proto=io.prometheus.write.v2.Request";
@@ -120,8 +127,8 @@ void BM_DecodeRequest(benchmark::State& state, remote_write::Version version) {
   std::string buffer;
   for (auto _ : state) {
     batch.Clear();
-    absl::Status status =
-        remote_write::DecodeRequest(request.snappy, content_type, "snappy", 64 << 20, &buffer, &batch);
+    absl::Status status = remote_write::DecodeRequest(request.snappy, content_type, "snappy",
+                                                      64 << 20, &buffer, &batch);
     if (!status.ok() || batch.num_samples() != request.samples) {
       state.SkipWithError("decode failed");
       break;
@@ -132,9 +139,13 @@ void BM_DecodeRequest(benchmark::State& state, remote_write::Version version) {
 }
 
 BENCHMARK_CAPTURE(BM_Decode, V1, remote_write::Version::kV1)->Args({2000, 1})->Args({500, 10});
-BENCHMARK_CAPTURE(BM_DecodeRequest, V1_snappy, remote_write::Version::kV1)->Args({2000, 1})->Args({500, 10});
+BENCHMARK_CAPTURE(BM_DecodeRequest, V1_snappy, remote_write::Version::kV1)
+    ->Args({2000, 1})
+    ->Args({500, 10});
 BENCHMARK_CAPTURE(BM_Decode, V2, remote_write::Version::kV2)->Args({2000, 1})->Args({500, 10});
-BENCHMARK_CAPTURE(BM_DecodeRequest, V2_snappy, remote_write::Version::kV2)->Args({2000, 1})->Args({500, 10});
+BENCHMARK_CAPTURE(BM_DecodeRequest, V2_snappy, remote_write::Version::kV2)
+    ->Args({2000, 1})
+    ->Args({500, 10});
 
 }  // namespace
 }  // namespace cardinalsin

@@ -27,7 +27,8 @@ namespace {
 
 constexpr uint64_t kTime = 1'700'000'000'000'000'000;
 
-void Attribute(proto::Writer& writer, uint32_t field, const std::string& key, const std::string& value) {
+void Attribute(proto::Writer& writer, uint32_t field, const std::string& key,
+               const std::string& value) {
   std::string any, kv;
   proto::Writer(&any).Bytes(1, value);
   proto::Writer kv_writer(&kv);
@@ -36,8 +37,9 @@ void Attribute(proto::Writer& writer, uint32_t field, const std::string& key, co
   writer.Bytes(field, kv);
 }
 
-const char* const kResourceKeys[] = {"service.name",  "service.namespace", "service.instance.id", "host.name",
-                                     "host.arch",     "os.type",           "cloud.region",        "k8s.pod.name"};
+const char* const kResourceKeys[] = {"service.name", "service.namespace", "service.instance.id",
+                                     "host.name",    "host.arch",         "os.type",
+                                     "cloud.region", "k8s.pod.name"};
 
 std::string Resource() {
   std::string resource;
@@ -94,7 +96,8 @@ std::string GaugeRequestJson() {
   std::string resource;
   for (const char* key : kResourceKeys) {
     if (!resource.empty()) resource += ",";
-    resource += absl::StrFormat(R"({"key":"%s","value":{"stringValue":"%s-value-1234"}})", key, key);
+    resource +=
+        absl::StrFormat(R"({"key":"%s","value":{"stringValue":"%s-value-1234"}})", key, key);
   }
   std::string metrics;
   for (int m = 0; m < 100; ++m) {
@@ -107,14 +110,16 @@ std::string GaugeRequestJson() {
           R"({"key":"http.response.status_code","value":{"stringValue":"%s"}},)"
           R"({"key":"server.address","value":{"stringValue":"backend-%d.internal"}}],)"
           R"("timeUnixNano":"%d","asDouble":%g})",
-          p % 2 ? "GET" : "POST", p % 7, p % 5 ? "200" : "500", p, kTime + static_cast<uint64_t>(p), 0.5 * p + m);
+          p % 2 ? "GET" : "POST", p % 7, p % 5 ? "200" : "500", p, kTime + static_cast<uint64_t>(p),
+          0.5 * p + m);
     }
     if (!metrics.empty()) metrics += ",";
-    metrics += absl::StrFormat(R"({"name":"app.queue.depth.%d","unit":"{item}","gauge":{"dataPoints":[%s]}})", m,
-                               points);
+    metrics += absl::StrFormat(
+        R"({"name":"app.queue.depth.%d","unit":"{item}","gauge":{"dataPoints":[%s]}})", m, points);
   }
-  return absl::StrFormat(R"({"resourceMetrics":[{"resource":{"attributes":[%s]},"scopeMetrics":[{"metrics":[%s]}]}]})",
-                         resource, metrics);
+  return absl::StrFormat(
+      R"({"resourceMetrics":[{"resource":{"attributes":[%s]},"scopeMetrics":[{"metrics":[%s]}]}]})",
+      resource, metrics);
 }
 
 std::string HistogramRequest() {
@@ -191,7 +196,8 @@ void Decode(benchmark::State& state, const std::string& request) {
   model::SampleBatch batch;
   for (auto _ : state) {
     batch.Clear();
-    absl::Status status = kJson ? otlp::DecodeExportRequestJson(request, &batch) : otlp::DecodeExportRequest(request, &batch);
+    absl::Status status = kJson ? otlp::DecodeExportRequestJson(request, &batch)
+                                : otlp::DecodeExportRequest(request, &batch);
     if (!status.ok() || batch.rejected_samples() != 0) {
       state.SkipWithError("decode failed");
       return;

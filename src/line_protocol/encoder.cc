@@ -24,7 +24,8 @@ void AppendNumber(std::string* out, T value) {
 
 bool Representable(const model::SampleBatch& batch, size_t series) {
   for (const model::Label& label : batch.labels(series)) {
-    if (label.name.find('\n') != std::string_view::npos || label.value.find('\n') != std::string_view::npos) {
+    if (label.name.find('\n') != std::string_view::npos ||
+        label.value.find('\n') != std::string_view::npos) {
       return false;
     }
   }

@@ -40,7 +40,12 @@ TEST(Encode, SplitsNamesAndEscapes) {
 
 TEST(Encode, RoundTripsThroughParse) {
   model::SampleBatch in;
-  const double values[] = {0, -0.0, 1.5, -2.25e-7, 123456789012345.0, std::numeric_limits<double>::max(),
+  const double values[] = {0,
+                           -0.0,
+                           1.5,
+                           -2.25e-7,
+                           123456789012345.0,
+                           std::numeric_limits<double>::max(),
                            std::numeric_limits<double>::denorm_min()};
   int64_t ts = std::numeric_limits<int64_t>::min();
   for (int s = 0; s < 3; ++s) {
@@ -58,7 +63,9 @@ TEST(Encode, RoundTripsThroughParse) {
   for (size_t s = 0; s < in.num_series(); ++s) {
     for (size_t i = 0; i < in.values(s).size(); ++i, ++line) {
       EXPECT_THAT(out.labels(line), ::testing::ElementsAreArray(in.labels(s))) << line;
-      EXPECT_EQ(std::bit_cast<uint64_t>(out.values(line)[0]), std::bit_cast<uint64_t>(in.values(s)[i])) << line;
+      EXPECT_EQ(std::bit_cast<uint64_t>(out.values(line)[0]),
+                std::bit_cast<uint64_t>(in.values(s)[i]))
+          << line;
       EXPECT_EQ(out.timestamps_ns(line)[0], in.timestamps_ns(s)[i]) << line;
     }
   }

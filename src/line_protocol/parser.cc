@@ -25,7 +25,8 @@ constexpr std::string_view kMeasurementEscapes = ", ";
 constexpr std::string_view kKeyEscapes = ",= ";  // tag keys, tag values, field keys
 
 std::string Quote(std::string_view s) {
-  if (s.size() > kMaxQuotedInMessage) return base::StrCat("\"", s.substr(0, kMaxQuotedInMessage), "...\"");
+  if (s.size() > kMaxQuotedInMessage)
+    return base::StrCat("\"", s.substr(0, kMaxQuotedInMessage), "...\"");
   return base::StrCat("\"", s, "\"");
 }
 
@@ -117,7 +118,8 @@ std::optional<std::string> ParseNumber(std::string_view token, double* value) {
                           token.back() == 'i' ? "int64" : "uint64");
     }
     if (digits.empty() || result.ec != std::errc() || result.ptr != end - 1) {
-      return base::StrCat("invalid ", token.back() == 'i' ? "integer " : "unsigned integer ", Quote(token));
+      return base::StrCat("invalid ", token.back() == 'i' ? "integer " : "unsigned integer ",
+                          Quote(token));
     }
     return std::nullopt;
   }
@@ -134,8 +136,10 @@ std::optional<std::string> ParseNumber(std::string_view token, double* value) {
     return base::StrCat("invalid field value ", Quote(token));
   }
   std::from_chars_result result = std::from_chars(begin, end, *value);
-  if (result.ec == std::errc::result_out_of_range) return base::StrCat("float ", Quote(token), " is out of range");
-  if (result.ec != std::errc() || result.ptr != end) return base::StrCat("invalid float ", Quote(token));
+  if (result.ec == std::errc::result_out_of_range)
+    return base::StrCat("float ", Quote(token), " is out of range");
+  if (result.ec != std::errc() || result.ptr != end)
+    return base::StrCat("invalid float ", Quote(token));
   return std::nullopt;
 }
 
@@ -194,7 +198,8 @@ class BodyParser {
         fields_.push_back({key, value});
       }
       if (!p.AtSectionEnd() && p.rest().front() != ',') {
-        return base::StrCat("unexpected ", Quote(p.rest().substr(0, 1)), " after field ", Quote(key));
+        return base::StrCat("unexpected ", Quote(p.rest().substr(0, 1)), " after field ",
+                            Quote(key));
       }
     } while (p.Consume(','));
 
@@ -204,12 +209,14 @@ class BodyParser {
       std::string_view token = p.rest().substr(0, p.rest().find(' '));
       p.Advance(token.size());
       p.SkipSpaces();
-      if (!p.rest().empty()) return base::StrCat("unexpected ", Quote(p.rest()), " after the timestamp");
+      if (!p.rest().empty())
+        return base::StrCat("unexpected ", Quote(p.rest()), " after the timestamp");
       int64_t timestamp;
       auto result = std::from_chars(token.data(), token.data() + token.size(), timestamp);
       if (result.ec == std::errc::result_out_of_range ||
           (result.ec == std::errc() && __builtin_mul_overflow(timestamp, unit_, &timestamp_ns))) {
-        return base::StrCat("timestamp ", Quote(token), " is out of range (1677-09-21 to 2262-04-11 in nanoseconds)");
+        return base::StrCat("timestamp ", Quote(token),
+                            " is out of range (1677-09-21 to 2262-04-11 in nanoseconds)");
       }
       if (result.ec != std::errc() || result.ptr != token.data() + token.size()) {
         return base::StrCat("invalid timestamp ", Quote(token));
@@ -221,12 +228,13 @@ class BodyParser {
 
     // Every field repeats the tags and gets its own name, so a line's batch footprint can be
     // quadratic in its length; the budget keeps the request's total linear.
-    size_t cost = fields_.size() * ((1 + tags_.size()) * sizeof(model::Label) + sizeof(std::string) +
-                                    measurement.size() + 1);
+    size_t cost = fields_.size() * ((1 + tags_.size()) * sizeof(model::Label) +
+                                    sizeof(std::string) + measurement.size() + 1);
     for (const Field& field : fields_) cost += field.key.size();
     if (cost > budget_bytes_) {
       return base::StrCat(fields_.size(), " fields x ", tags_.size(), " tags need ", cost,
-                          " bytes of labels, more than the request's remaining budget of ", budget_bytes_);
+                          " bytes of labels, more than the request's remaining budget of ",
+                          budget_bytes_);
     }
     budget_bytes_ -= cost;
 
@@ -267,7 +275,8 @@ class BodyParser {
     if (fields_.size() <= 8) {
       for (size_t i = 0; i < fields_.size(); ++i) {
         bool later = false;
-        for (size_t j = i + 1; j < fields_.size() && !later; ++j) later = fields_[j].key == fields_[i].key;
+        for (size_t j = i + 1; j < fields_.size() && !later; ++j)
+          later = fields_[j].key == fields_[i].key;
         if (!later) fields_[kept++] = fields_[i];
       }
     } else {
@@ -320,20 +329,22 @@ absl::StatusOr<Precision> ParsePrecision(std::string_view name, bool v1) {
     bool v1_only;
   };
   static constexpr Name kNames[] = {
-      {"", Precision::kNanoseconds, false},      {"ns", Precision::kNanoseconds, false},
-      {"n", Precision::kNanoseconds, false},     {"us", Precision::kMicroseconds, false},
-      {"u", Precision::kMicroseconds, false},    {"ms", Precision::kMilliseconds, false},
-      {"s", Precision::kSeconds, false},         {"m", Precision::kMinutes, true},
+      {"", Precision::kNanoseconds, false},   {"ns", Precision::kNanoseconds, false},
+      {"n", Precision::kNanoseconds, false},  {"us", Precision::kMicroseconds, false},
+      {"u", Precision::kMicroseconds, false}, {"ms", Precision::kMilliseconds, false},
+      {"s", Precision::kSeconds, false},      {"m", Precision::kMinutes, true},
       {"h", Precision::kHours, true},
   };
   for (const Name& n : kNames) {
     if (n.name == name && (v1 || !n.v1_only)) return n.precision;
   }
-  return absl::InvalidArgumentError(base::StrCat("line protocol: unknown precision ", Quote(name), "; want one of ",
-                                                 v1 ? "n, ns, u, us, ms, s, m, h" : "ns, us, ms, s (or n, u)"));
+  return absl::InvalidArgumentError(
+      base::StrCat("line protocol: unknown precision ", Quote(name), "; want one of ",
+                   v1 ? "n, ns, u, us, ms, s, m, h" : "ns, us, ms, s (or n, u)"));
 }
 
-absl::Status Parse(std::string_view body, Precision precision, int64_t now_ns, model::SampleBatch* out) {
+absl::Status Parse(std::string_view body, Precision precision, int64_t now_ns,
+                   model::SampleBatch* out) {
   BodyParser parser(body, precision, now_ns, out);
   std::optional<std::string> first_problem;
   size_t line_number = 0;
@@ -350,7 +361,8 @@ absl::Status Parse(std::string_view body, Precision precision, int64_t now_ns, m
     }
   }
   if (parser.points() > 0 && parser.good_points() == 0) {
-    return absl::InvalidArgumentError(base::StrCat("line protocol: no valid line; ", *first_problem));
+    return absl::InvalidArgumentError(
+        base::StrCat("line protocol: no valid line; ", *first_problem));
   }
   return absl::OkStatus();
 }

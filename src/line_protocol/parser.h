@@ -3,7 +3,8 @@
 // InfluxDB line protocol (POST /api/v2/write and the 1.x POST /write), written from the public
 // "line protocol reference":
 //
-//   <measurement>[,<tag_key>=<tag_value>...] <field_key>=<field_value>[,<field_key>=<field_value>...] [<timestamp>]
+//   <measurement>[,<tag_key>=<tag_value>...]
+//   <field_key>=<field_value>[,<field_key>=<field_value>...] [<timestamp>]
 //
 // Each numeric field of a point becomes one sample of the series named `<measurement>_<field>`
 // (ARCHITECTURE.md section 3), labelled `__name__` then the tags in line order:

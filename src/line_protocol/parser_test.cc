@@ -18,9 +18,9 @@ namespace {
 
 using base::testing::IsOkAndHolds;
 using base::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
-using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -40,7 +40,8 @@ std::vector<std::string> Render(const model::SampleBatch& batch) {
       base::StrAppend(&labels, labels.empty() ? "" : ",", label.name, "=", label.value);
     }
     for (size_t i = 0; i < batch.values(s).size(); ++i) {
-      lines.push_back(base::StrCat(name, "{", labels, "} ", batch.values(s)[i], " @", batch.timestamps_ns(s)[i]));
+      lines.push_back(base::StrCat(name, "{", labels, "} ", batch.values(s)[i], " @",
+                                   batch.timestamps_ns(s)[i]));
     }
   }
   return lines;
@@ -55,43 +56,75 @@ struct ValidCase {
 
 TEST(Parse, ValidLines) {
   const std::vector<ValidCase> cases = {
-      {"two fields with tags", "cpu,host=a,cpu=0 usage_idle=92.5,usage_user=3i 1700000000000000000",
+      {"two fields with tags",
+       "cpu,host=a,cpu=0 usage_idle=92.5,usage_user=3i 1700000000000000000",
        Precision::kNanoseconds,
        {"cpu_usage_idle{host=a,cpu=0} 92.5 @1700000000000000000",
         "cpu_usage_user{host=a,cpu=0} 3 @1700000000000000000"}},
       {"no timestamp takes now", "m v=1", Precision::kSeconds, {"m_v{} 1 @1700000000123456789"}},
       {"seconds", "m v=1 1700000000", Precision::kSeconds, {"m_v{} 1 @1700000000000000000"}},
-      {"milliseconds", "m v=1 1700000000001", Precision::kMilliseconds, {"m_v{} 1 @1700000000001000000"}},
-      {"microseconds", "m v=1 1700000000000001", Precision::kMicroseconds, {"m_v{} 1 @1700000000000001000"}},
+      {"milliseconds",
+       "m v=1 1700000000001",
+       Precision::kMilliseconds,
+       {"m_v{} 1 @1700000000001000000"}},
+      {"microseconds",
+       "m v=1 1700000000000001",
+       Precision::kMicroseconds,
+       {"m_v{} 1 @1700000000000001000"}},
       {"minutes", "m v=1 2", Precision::kMinutes, {"m_v{} 1 @120000000000"}},
       {"hours", "m v=1 -1", Precision::kHours, {"m_v{} 1 @-3600000000000"}},
-      {"largest nanosecond", "m v=1 9223372036854775807", Precision::kNanoseconds,
+      {"largest nanosecond",
+       "m v=1 9223372036854775807",
+       Precision::kNanoseconds,
        {"m_v{} 1 @9223372036854775807"}},
-      {"smallest nanosecond", "m v=1 -9223372036854775808", Precision::kNanoseconds,
+      {"smallest nanosecond",
+       "m v=1 -9223372036854775808",
+       Precision::kNanoseconds,
        {"m_v{} 1 @-9223372036854775808"}},
       {"largest second", "m v=1 9223372036", Precision::kSeconds, {"m_v{} 1 @9223372036000000000"}},
       {"largest hour", "m v=1 2562047", Precision::kHours, {"m_v{} 1 @9223369200000000000"}},
-      {"booleans", "m a=t,b=T,c=true,d=True,e=TRUE,f=f,g=F,h=false,i=False,j=FALSE 1", Precision::kNanoseconds,
-       {"m_a{} 1 @1", "m_b{} 1 @1", "m_c{} 1 @1", "m_d{} 1 @1", "m_e{} 1 @1", "m_f{} 0 @1", "m_g{} 0 @1",
-        "m_h{} 0 @1", "m_i{} 0 @1", "m_j{} 0 @1"}},
-      {"numbers", "m a=-42i,b=18446744073709551615u,c=1e3,d=-1.5E-3,e=.5,f=1.,g=-0,h=9223372036854775807i 1",
+      {"booleans",
+       "m a=t,b=T,c=true,d=True,e=TRUE,f=f,g=F,h=false,i=False,j=FALSE 1",
        Precision::kNanoseconds,
-       {"m_a{} -42 @1", "m_b{} 1.84467e+19 @1", "m_c{} 1000 @1", "m_d{} -0.0015 @1", "m_e{} 0.5 @1", "m_f{} 1 @1",
-        "m_g{} -0 @1", "m_h{} 9.22337e+18 @1"}},
-      {"escapes", R"(my\ meas\,ure,ho\=st\ x=a\,b\ c\=d f\ 1=1,f\=2=2,f\,3=3 1)", Precision::kNanoseconds,
+       {"m_a{} 1 @1", "m_b{} 1 @1", "m_c{} 1 @1", "m_d{} 1 @1", "m_e{} 1 @1", "m_f{} 0 @1",
+        "m_g{} 0 @1", "m_h{} 0 @1", "m_i{} 0 @1", "m_j{} 0 @1"}},
+      {"numbers",
+       "m a=-42i,b=18446744073709551615u,c=1e3,d=-1.5E-3,e=.5,f=1.,g=-0,h=9223372036854775807i 1",
+       Precision::kNanoseconds,
+       {"m_a{} -42 @1", "m_b{} 1.84467e+19 @1", "m_c{} 1000 @1", "m_d{} -0.0015 @1", "m_e{} 0.5 @1",
+        "m_f{} 1 @1", "m_g{} -0 @1", "m_h{} 9.22337e+18 @1"}},
+      {"escapes",
+       R"(my\ meas\,ure,ho\=st\ x=a\,b\ c\=d f\ 1=1,f\=2=2,f\,3=3 1)",
+       Precision::kNanoseconds,
        {"my meas,ure_f 1{ho=st x=a,b c=d} 1 @1", "my meas,ure_f=2{ho=st x=a,b c=d} 2 @1",
         "my meas,ure_f,3{ho=st x=a,b c=d} 3 @1"}},
-      {"backslashes", R"(a\\b\x,t=c\\\,d v=1 1)", Precision::kNanoseconds, {R"(a\b\x_v{t=c\,d} 1 @1)"}},
+      {"backslashes",
+       R"(a\\b\x,t=c\\\,d v=1 1)",
+       Precision::kNanoseconds,
+       {R"(a\b\x_v{t=c\,d} 1 @1)"}},
       {"equals in measurement", "a=b v=1 1", Precision::kNanoseconds, {"a=b_v{} 1 @1"}},
-      {"unicode", "温度,房间=客厅 值=21.5 1", Precision::kNanoseconds, {"温度_值{房间=客厅} 21.5 @1"}},
-      {"duplicate field: last wins", "m a=1,b=2,a=3 1", Precision::kNanoseconds, {"m_b{} 2 @1", "m_a{} 3 @1"}},
-      {"many duplicate fields", "m a=1,b=1,c=1,d=1,e=1,f=1,g=1,h=1,i=1,a=2,b=2 1", Precision::kNanoseconds,
-       {"m_c{} 1 @1", "m_d{} 1 @1", "m_e{} 1 @1", "m_f{} 1 @1", "m_g{} 1 @1", "m_h{} 1 @1", "m_i{} 1 @1",
-        "m_a{} 2 @1", "m_b{} 2 @1"}},
-      {"crlf, comments, blank lines", "# comment\r\n\r\n  \t\n  # indented\nm v=1 1\r\nm v=2 2\r\n",
-       Precision::kNanoseconds, {"m_v{} 1 @1", "m_v{} 2 @2"}},
+      {"unicode",
+       "温度,房间=客厅 值=21.5 1",
+       Precision::kNanoseconds,
+       {"温度_值{房间=客厅} 21.5 @1"}},
+      {"duplicate field: last wins",
+       "m a=1,b=2,a=3 1",
+       Precision::kNanoseconds,
+       {"m_b{} 2 @1", "m_a{} 3 @1"}},
+      {"many duplicate fields",
+       "m a=1,b=1,c=1,d=1,e=1,f=1,g=1,h=1,i=1,a=2,b=2 1",
+       Precision::kNanoseconds,
+       {"m_c{} 1 @1", "m_d{} 1 @1", "m_e{} 1 @1", "m_f{} 1 @1", "m_g{} 1 @1", "m_h{} 1 @1",
+        "m_i{} 1 @1", "m_a{} 2 @1", "m_b{} 2 @1"}},
+      {"crlf, comments, blank lines",
+       "# comment\r\n\r\n  \t\n  # indented\nm v=1 1\r\nm v=2 2\r\n",
+       Precision::kNanoseconds,
+       {"m_v{} 1 @1", "m_v{} 2 @2"}},
       {"runs of spaces", "m,t=1  v=1   5  ", Precision::kNanoseconds, {"m_v{t=1} 1 @5"}},
-      {"no trailing newline", "m v=1 1\nm v=2 2", Precision::kNanoseconds, {"m_v{} 1 @1", "m_v{} 2 @2"}},
+      {"no trailing newline",
+       "m v=1 1\nm v=2 2",
+       Precision::kNanoseconds,
+       {"m_v{} 1 @1", "m_v{} 2 @2"}},
   };
   for (const ValidCase& c : cases) {
     model::SampleBatch out;
@@ -151,7 +184,9 @@ TEST(Parse, MalformedLines) {
     EXPECT_THAT(std::string(status.message()), HasSubstr(c.problem)) << c.body;
     EXPECT_EQ(out.num_series(), 0u) << c.body;
     EXPECT_EQ(out.rejected_samples(), 1u) << c.body;
-    EXPECT_THAT(out.rejection_reasons(), ElementsAre(AllOf(StartsWith("line 1: "), HasSubstr(c.problem)))) << c.body;
+    EXPECT_THAT(out.rejection_reasons(),
+                ElementsAre(AllOf(StartsWith("line 1: "), HasSubstr(c.problem))))
+        << c.body;
   }
 }
 
@@ -164,20 +199,25 @@ TEST(Parse, TimestampOverflowAtCoarsePrecision) {
            {"m v=1 2562048", Precision::kHours}}) {
     model::SampleBatch out;
     absl::Status status = Parse(body, precision, kNow, &out);
-    EXPECT_THAT(std::string(status.message()), HasSubstr("is out of range (1677-09-21 to 2262-04-11")) << body;
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr("is out of range (1677-09-21 to 2262-04-11"))
+        << body;
   }
 }
 
 TEST(Parse, BadLinesAreRejectedAloneWithTheirLineNumbers) {
   model::SampleBatch out;
-  CS_ASSERT_OK(Parse("m v=1 1\nbroken\n# fine\nm,host=a s=\"text, with \\\"quotes\\\" and = signs\",v=2 2\nm v=x 3\n",
-                     Precision::kNanoseconds, kNow, &out));
+  CS_ASSERT_OK(
+      Parse("m v=1 1\nbroken\n# fine\nm,host=a s=\"text, with \\\"quotes\\\" and = signs\",v=2 "
+            "2\nm v=x 3\n",
+            Precision::kNanoseconds, kNow, &out));
   EXPECT_THAT(Render(out), ElementsAre("m_v{} 1 @1", "m_v{host=a} 2 @2"));
   EXPECT_EQ(out.rejected_samples(), 3u);
-  EXPECT_THAT(out.rejection_reasons(),
-              ElementsAre("line 2: missing fields",
-                          "line 4: field \"s\" is a string; only numeric and boolean fields are stored",
-                          "line 5: field \"v\": invalid field value \"x\""));
+  EXPECT_THAT(
+      out.rejection_reasons(),
+      ElementsAre("line 2: missing fields",
+                  "line 4: field \"s\" is a string; only numeric and boolean fields are stored",
+                  "line 5: field \"v\": invalid field value \"x\""));
 }
 
 TEST(Parse, StringOnlyBodyIsNotAnError) {
@@ -216,7 +256,8 @@ TEST(Parse, LabelBudgetBoundsExpansion) {
   absl::Status status = Parse(line + "\nm v=1 1\n", Precision::kNanoseconds, kNow, &out);
   CS_EXPECT_OK(status);
   EXPECT_EQ(out.num_series(), 1u);
-  EXPECT_THAT(out.rejection_reasons(), ElementsAre(HasSubstr("line 1: 300 fields x 300 tags need")));
+  EXPECT_THAT(out.rejection_reasons(),
+              ElementsAre(HasSubstr("line 1: 300 fields x 300 tags need")));
   // A realistic wide line fits: 30 fields x 20 tags.
   std::string wide = "kube_pod";
   for (int i = 0; i < 20; ++i) base::StrAppend(&wide, ",label_", i, "=value-", i);
@@ -234,14 +275,22 @@ TEST(ParsePrecision, Table) {
     std::optional<Precision> want;
   };
   const std::vector<Case> cases = {
-      {"", false, Precision::kNanoseconds},  {"ns", false, Precision::kNanoseconds},
-      {"n", false, Precision::kNanoseconds}, {"us", false, Precision::kMicroseconds},
-      {"u", false, Precision::kMicroseconds}, {"ms", false, Precision::kMilliseconds},
-      {"s", false, Precision::kSeconds},     {"m", false, std::nullopt},
-      {"h", false, std::nullopt},            {"m", true, Precision::kMinutes},
-      {"h", true, Precision::kHours},        {"n", true, Precision::kNanoseconds},
-      {"u", true, Precision::kMicroseconds}, {"ns", true, Precision::kNanoseconds},
-      {"NS", false, std::nullopt},           {"sec", true, std::nullopt},
+      {"", false, Precision::kNanoseconds},
+      {"ns", false, Precision::kNanoseconds},
+      {"n", false, Precision::kNanoseconds},
+      {"us", false, Precision::kMicroseconds},
+      {"u", false, Precision::kMicroseconds},
+      {"ms", false, Precision::kMilliseconds},
+      {"s", false, Precision::kSeconds},
+      {"m", false, std::nullopt},
+      {"h", false, std::nullopt},
+      {"m", true, Precision::kMinutes},
+      {"h", true, Precision::kHours},
+      {"n", true, Precision::kNanoseconds},
+      {"u", true, Precision::kMicroseconds},
+      {"ns", true, Precision::kNanoseconds},
+      {"NS", false, std::nullopt},
+      {"sec", true, std::nullopt},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Precision> got = ParsePrecision(c.name, c.v1);
@@ -249,7 +298,8 @@ TEST(ParsePrecision, Table) {
       EXPECT_THAT(got, IsOkAndHolds(*c.want)) << c.name << " v1=" << c.v1;
     } else {
       EXPECT_THAT(got, StatusIs(absl::StatusCode::kInvalidArgument)) << c.name << " v1=" << c.v1;
-      EXPECT_THAT(std::string(got.status().message()), HasSubstr(base::StrCat("\"", c.name, "\""))) << c.name;
+      EXPECT_THAT(std::string(got.status().message()), HasSubstr(base::StrCat("\"", c.name, "\"")))
+          << c.name;
     }
   }
   EXPECT_EQ(NanosPerUnit(Precision::kHours), 3'600'000'000'000);

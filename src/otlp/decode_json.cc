@@ -44,13 +44,16 @@ std::string Snippet(const Json& value) {
 
 class JsonDecoder {
  public:
-  JsonDecoder(model::SampleBatch* out, const DecodeOptions& options) : out_(out), translator_(out, options) {}
+  JsonDecoder(model::SampleBatch* out, const DecodeOptions& options)
+      : out_(out), translator_(out, options) {}
 
   absl::Status Decode(Json& request) {
-    if (!request.is_object()) return Malformed(base::StrCat("want an object, got ", TypeName(request)));
+    if (!request.is_object())
+      return Malformed(base::StrCat("want an object, got ", TypeName(request)));
     Json* resource_metrics = Member(request, "resourceMetrics", "resource_metrics");
     if (resource_metrics == nullptr) return absl::OkStatus();
-    return ForEach(*resource_metrics, "resourceMetrics", [this](Json& item) { return DecodeResourceMetrics(item); });
+    return ForEach(*resource_metrics, "resourceMetrics",
+                   [this](Json& item) { return DecodeResourceMetrics(item); });
   }
 
  private:
@@ -79,7 +82,8 @@ class JsonDecoder {
       base::StrAppend(&path, element.name);
       if (element.index != kSingular) base::StrAppend(&path, "[", element.index, "]");
     }
-    return absl::InvalidArgumentError(base::StrCat("OTLP/JSON: ", path.empty() ? "request" : path, ": ", what));
+    return absl::InvalidArgumentError(
+        base::StrCat("OTLP/JSON: ", path.empty() ? "request" : path, ": ", what));
   }
 
   // The member named `camel` or `snake` (protobuf JSON parsers accept both); null reads as
@@ -99,13 +103,15 @@ class JsonDecoder {
     }
     for (size_t i = 0; i < array.size(); ++i) {
       Frame frame(this, name, i);
-      if (!array[i].is_object()) return Malformed(base::StrCat("want an object, got ", TypeName(array[i])));
+      if (!array[i].is_object())
+        return Malformed(base::StrCat("want an object, got ", TypeName(array[i])));
       CS_RETURN_IF_ERROR(fn(array[i]));
     }
     return absl::OkStatus();
   }
 
-  absl::Status String(Json& object, std::string_view camel, std::string_view snake, std::string_view* out) {
+  absl::Status String(Json& object, std::string_view camel, std::string_view snake,
+                      std::string_view* out) {
     Json* value = Member(object, camel, snake);
     if (value == nullptr) return absl::OkStatus();
     if (!value->is_string()) {
@@ -127,7 +133,8 @@ class JsonDecoder {
     } else if (value.is_number_integer()) {
       int64_t v = value.get<int64_t>();
       if (v >= static_cast<int64_t>(std::numeric_limits<Int>::min()) &&
-          (v < 0 || static_cast<uint64_t>(v) <= static_cast<uint64_t>(std::numeric_limits<Int>::max()))) {
+          (v < 0 ||
+           static_cast<uint64_t>(v) <= static_cast<uint64_t>(std::numeric_limits<Int>::max()))) {
         *out = static_cast<Int>(v);
         return absl::OkStatus();
       }
@@ -135,7 +142,8 @@ class JsonDecoder {
       double v = value.get<double>();
       // 2^63 and 2^64 are exact doubles; anything below them converts without overflow.
       double limit = std::ldexp(1.0, std::numeric_limits<Int>::digits);
-      if (std::trunc(v) == v && v < limit && v >= static_cast<double>(std::numeric_limits<Int>::min())) {
+      if (std::trunc(v) == v && v < limit &&
+          v >= static_cast<double>(std::numeric_limits<Int>::min())) {
         *out = static_cast<Int>(v);
         return absl::OkStatus();
       }
@@ -148,9 +156,10 @@ class JsonDecoder {
         return absl::OkStatus();
       }
     }
-    return Malformed(base::StrCat("\"", name, "\" must be a ", std::numeric_limits<Int>::is_signed ? "" : "non-negative ",
-                                  std::numeric_limits<Int>::digits > 32 ? "64" : "32",
-                                  "-bit integer (a number or a decimal string), got ", Snippet(value)));
+    return Malformed(base::StrCat(
+        "\"", name, "\" must be a ", std::numeric_limits<Int>::is_signed ? "" : "non-negative ",
+        std::numeric_limits<Int>::digits > 32 ? "64" : "32",
+        "-bit integer (a number or a decimal string), got ", Snippet(value)));
   }
   template <typename Int>
   absl::Status Integer(Json& object, std::string_view camel, std::string_view snake, Int* out) {
@@ -172,7 +181,8 @@ class JsonDecoder {
         return absl::OkStatus();
       }
       if (text == "Infinity" || text == "-Infinity") {
-        *out = text[0] == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+        *out = text[0] == '-' ? -std::numeric_limits<double>::infinity()
+                              : std::numeric_limits<double>::infinity();
         return absl::OkStatus();
       }
       double v;
@@ -182,11 +192,13 @@ class JsonDecoder {
         return absl::OkStatus();
       }
     }
-    return Malformed(base::StrCat("\"", name, "\" must be a number, \"NaN\", \"Infinity\" or \"-Infinity\", got ",
-                                  Snippet(value)));
+    return Malformed(base::StrCat(
+        "\"", name, "\" must be a number, \"NaN\", \"Infinity\" or \"-Infinity\", got ",
+        Snippet(value)));
   }
   // Returns whether the member was present.
-  absl::StatusOr<bool> Double(Json& object, std::string_view camel, std::string_view snake, double* out) {
+  absl::StatusOr<bool> Double(Json& object, std::string_view camel, std::string_view snake,
+                              double* out) {
     Json* value = Member(object, camel, snake);
     if (value == nullptr) return false;
     CS_RETURN_IF_ERROR(Double(*value, camel, out));
@@ -196,7 +208,8 @@ class JsonDecoder {
   absl::Status Bool(Json& object, std::string_view camel, std::string_view snake, bool* out) {
     Json* value = Member(object, camel, snake);
     if (value == nullptr) return absl::OkStatus();
-    if (!value->is_boolean()) return Malformed(base::StrCat("\"", camel, "\" must be true or false"));
+    if (!value->is_boolean())
+      return Malformed(base::StrCat("\"", camel, "\" must be true or false"));
     *out = value->get<bool>();
     return absl::OkStatus();
   }
@@ -227,7 +240,8 @@ class JsonDecoder {
     resource_attributes_.clear();
     if (Json* resource = Member(resource_metrics, "resource", "resource")) {
       Frame frame(this, "resource", kSingular);
-      if (!resource->is_object()) return Malformed(base::StrCat("want an object, got ", TypeName(*resource)));
+      if (!resource->is_object())
+        return Malformed(base::StrCat("want an object, got ", TypeName(*resource)));
       CS_RETURN_IF_ERROR(Attributes(*resource, "attributes", &resource_attributes_));
     }
     translator_.SetResource(resource_attributes_);
@@ -261,7 +275,8 @@ class JsonDecoder {
     std::string_view data_name;
     for (const Kind& kind : kKinds) {
       if (Json* member = Member(object, kind.camel, kind.snake)) {
-        if (data != nullptr) return Malformed("more than one of gauge, sum, histogram, exponentialHistogram, summary");
+        if (data != nullptr)
+          return Malformed("more than one of gauge, sum, histogram, exponentialHistogram, summary");
         data = member;
         data_name = kind.camel;
         metric.kind = kind.kind;
@@ -274,7 +289,8 @@ class JsonDecoder {
         metric.kind == DataKind::kExponentialHistogram) {
       CS_RETURN_IF_ERROR(Temporality(*data, &metric.temporality));
     }
-    if (metric.kind == DataKind::kSum) CS_RETURN_IF_ERROR(Bool(*data, "isMonotonic", "is_monotonic", &metric.monotonic));
+    if (metric.kind == DataKind::kSum)
+      CS_RETURN_IF_ERROR(Bool(*data, "isMonotonic", "is_monotonic", &metric.monotonic));
 
     translator_.BeginMetric(metric);
     absl::Status status;
@@ -358,12 +374,14 @@ class JsonDecoder {
     return translator_.AddHistogramPoint(point_attributes_, point);
   }
 
-  absl::Status Buckets(Json& object, std::string_view name, int64_t* offset, std::vector<uint64_t>* counts) {
+  absl::Status Buckets(Json& object, std::string_view name, int64_t* offset,
+                       std::vector<uint64_t>* counts) {
     counts->clear();
     Json* buckets = Member(object, name, name);
     if (buckets == nullptr) return absl::OkStatus();
     Frame frame(this, name, kSingular);
-    if (!buckets->is_object()) return Malformed(base::StrCat("want an object, got ", TypeName(*buckets)));
+    if (!buckets->is_object())
+      return Malformed(base::StrCat("want an object, got ", TypeName(*buckets)));
     int32_t bucket_offset = 0;
     CS_RETURN_IF_ERROR(Integer(*buckets, "offset", "offset", &bucket_offset));
     *offset = bucket_offset;
@@ -379,7 +397,8 @@ class JsonDecoder {
     CS_RETURN_IF_ERROR(Integer(object, "scale", "scale", &scale));
     point.scale = scale;
     CS_RETURN_IF_ERROR(Integer(object, "zeroCount", "zero_count", &point.zero_count));
-    CS_RETURN_IF_ERROR(Double(object, "zeroThreshold", "zero_threshold", &point.zero_threshold).status());
+    CS_RETURN_IF_ERROR(
+        Double(object, "zeroThreshold", "zero_threshold", &point.zero_threshold).status());
     CS_RETURN_IF_ERROR(Buckets(object, "positive", &point.positive_offset, &counts_));
     CS_RETURN_IF_ERROR(Buckets(object, "negative", &point.negative_offset, &negative_counts_));
     point.positive_counts = counts_;
@@ -429,9 +448,11 @@ class JsonDecoder {
   // (docs/format/otlp-translation.md, "Attribute values").
   absl::Status ValueText(Json& value, int depth, std::string* out, bool* is_string) {
     if (depth > internal::kMaxValueDepth) {
-      return Malformed(base::StrCat("attribute value nested deeper than ", internal::kMaxValueDepth, " levels"));
+      return Malformed(
+          base::StrCat("attribute value nested deeper than ", internal::kMaxValueDepth, " levels"));
     }
-    if (!value.is_object()) return Malformed(base::StrCat("an AnyValue must be an object, got ", TypeName(value)));
+    if (!value.is_object())
+      return Malformed(base::StrCat("an AnyValue must be an object, got ", TypeName(value)));
     const bool json = depth > 0;
     if (Json* v = Member(value, "stringValue", "string_value")) {
       if (!v->is_string()) return Malformed("\"stringValue\" must be a string");
@@ -526,7 +547,8 @@ class JsonDecoder {
 
 }  // namespace
 
-absl::Status DecodeExportRequestJson(std::string_view json, model::SampleBatch* out, const DecodeOptions& options) {
+absl::Status DecodeExportRequestJson(std::string_view json, model::SampleBatch* out,
+                                     const DecodeOptions& options) {
   Json request;
   // nlohmann_json throws; this is the adapter that turns its errors into a Status (STYLE.md 4).
   try {

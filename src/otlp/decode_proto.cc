@@ -171,17 +171,17 @@ class ProtoDecoder {
     size_t at = static_cast<size_t>(message.data() - body_.data()) + reader.offset();
     absl::StatusOr<Field> field = reader.Next();
     if (!field.ok()) {
-      return Malformed(base::StrCat("malformed field at byte ", at, " (",
-                                    std::string_view(field.status().message().data(),
-                                                     field.status().message().size()),
-                                    " of the enclosing message)"));
+      return Malformed(base::StrCat(
+          "malformed field at byte ", at, " (",
+          std::string_view(field.status().message().data(), field.status().message().size()),
+          " of the enclosing message)"));
     }
     return field;
   }
   absl::Status Expect(const Field& field, WireType type) const {
     if (field.type == type) return absl::OkStatus();
-    return Malformed(base::StrCat("field ", field.number, " has wire type ", WireTypeName(field.type), ", want ",
-                                  WireTypeName(type)));
+    return Malformed(base::StrCat("field ", field.number, " has wire type ",
+                                  WireTypeName(field.type), ", want ", WireTypeName(type)));
   }
 
   absl::Status DecodeResourceMetrics(std::string_view message) {
@@ -442,14 +442,16 @@ class ProtoDecoder {
   }
 
   // A repeated fixed64/double field, packed (one LEN field) or not (one I64 field per value).
-  absl::Status AppendFixed64(const Field& field, std::string_view name, std::vector<uint64_t>* values) const {
+  absl::Status AppendFixed64(const Field& field, std::string_view name,
+                             std::vector<uint64_t>* values) const {
     if (field.type == WireType::kI64) {
       values->push_back(field.varint);
       return absl::OkStatus();
     }
     CS_RETURN_IF_ERROR(Expect(field, WireType::kLen));
     if (field.bytes.size() % 8 != 0) {
-      return Malformed(base::StrCat("packed ", name, " is ", field.bytes.size(), " bytes, not a multiple of 8"));
+      return Malformed(
+          base::StrCat("packed ", name, " is ", field.bytes.size(), " bytes, not a multiple of 8"));
     }
     proto::PackedReader packed(field.bytes);
     values->reserve(values->size() + field.bytes.size() / 8);
@@ -461,7 +463,8 @@ class ProtoDecoder {
   }
 
   // A repeated uint64 field, packed or not.
-  absl::Status AppendVarints(const Field& field, std::string_view name, std::vector<uint64_t>* values) const {
+  absl::Status AppendVarints(const Field& field, std::string_view name,
+                             std::vector<uint64_t>* values) const {
     if (field.type == WireType::kVarint) {
       values->push_back(field.varint);
       return absl::OkStatus();
@@ -476,7 +479,8 @@ class ProtoDecoder {
     return absl::OkStatus();
   }
 
-  absl::Status DecodeBuckets(std::string_view message, int64_t* offset, std::vector<uint64_t>* counts) {
+  absl::Status DecodeBuckets(std::string_view message, int64_t* offset,
+                             std::vector<uint64_t>* counts) {
     proto::Reader reader(message);
     while (!reader.done()) {
       CS_ASSIGN_OR_RETURN(Field field, Next(reader, message));
@@ -683,7 +687,8 @@ class ProtoDecoder {
   // An AnyValue as compact JSON, for array and kvlist values and their elements.
   absl::Status AppendValueJson(std::string_view message, int depth, std::string* json) {
     if (depth > internal::kMaxValueDepth) {
-      return Malformed(base::StrCat("attribute value nested deeper than ", internal::kMaxValueDepth, " levels"));
+      return Malformed(
+          base::StrCat("attribute value nested deeper than ", internal::kMaxValueDepth, " levels"));
     }
     Field last;
     bool has_value = false;
@@ -786,7 +791,8 @@ class ProtoDecoder {
 
 }  // namespace
 
-absl::Status DecodeExportRequest(std::string_view protobuf, model::SampleBatch* out, const DecodeOptions& options) {
+absl::Status DecodeExportRequest(std::string_view protobuf, model::SampleBatch* out,
+                                 const DecodeOptions& options) {
   ProtoDecoder decoder(protobuf, out, options);
   return decoder.Decode();
 }

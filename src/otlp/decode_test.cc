@@ -45,7 +45,8 @@ TEST(EncodeGaugeRequestTest, RoundTripsThroughTheDecoder) {
   ASSERT_EQ(decoded.num_series(), 2u);
   // `job` is set from service.name and overrides the point's attribute.
   EXPECT_EQ(SeriesText(decoded, 0), "__name__=up job=loadgen service_name=loadgen zone=a ");
-  EXPECT_THAT(decoded.timestamps_ns(0), ElementsAre(1'700'000'000'000'000'000, 1'700'000'000'100'000'000));
+  EXPECT_THAT(decoded.timestamps_ns(0),
+              ElementsAre(1'700'000'000'000'000'000, 1'700'000'000'100'000'000));
   EXPECT_THAT(decoded.values(0), ElementsAre(1.0, 0.5));
   EXPECT_EQ(SeriesText(decoded, 1), "__name__=temperature job=loadgen service_name=loadgen ");
   EXPECT_THAT(decoded.values(1), ElementsAre(-3.25));
@@ -66,7 +67,6 @@ TEST(EncodeGaugeRequestTest, WithoutServiceNameHasNoResourceLabels) {
   ASSERT_EQ(decoded.num_series(), 1u);
   EXPECT_EQ(SeriesText(decoded, 0), "__name__=x ");
 }
-
 
 // Renders a label value the way the Prometheus text format escapes it.
 std::string Escape(std::string_view value) {
@@ -131,7 +131,8 @@ Rendered Render(const model::SampleBatch& batch) {
   }
   std::sort(rendered.samples.begin(), rendered.samples.end());
   for (const model::MetricMetadata& m : batch.metadata) {
-    std::string line = "metadata " + std::string(m.metric_family) + " " + std::string(TypeName(m.type)) + " " +
+    std::string line = "metadata " + std::string(m.metric_family) + " " +
+                       std::string(TypeName(m.type)) + " " +
                        (m.unit.empty() ? std::string("-") : std::string(m.unit));
     if (!m.help.empty()) line += " " + std::string(m.help);
     rendered.metadata.push_back(line);
@@ -202,7 +203,8 @@ TEST_P(FixtureTest, DecodesToTheHandWrittenSeries) {
     CS_ASSERT_OK(DecodeExportRequest(body, &batch));
   } else {
     CS_ASSERT_OK(DecodeExportRequestJson(body, &batch));
-    body.assign(body.size(), 'x');  // the JSON decoder owns everything: views into `body` would show
+    body.assign(body.size(),
+                'x');  // the JSON decoder owns everything: views into `body` would show
   }
   Rendered got = Render(batch);
   Rendered want = ReadExpected(std::string(CS_OTLP_TESTDATA) + "/" + c.name + ".expected");
@@ -219,8 +221,8 @@ TEST_P(FixtureTest, DecodesToTheHandWrittenSeries) {
 
 std::vector<FixtureCase> FixtureCases() {
   std::vector<FixtureCase> cases;
-  for (const char* name :
-       {"gauges_and_sums", "attributes", "histograms", "exponential_histograms", "summaries", "rejections"}) {
+  for (const char* name : {"gauges_and_sums", "attributes", "histograms", "exponential_histograms",
+                           "summaries", "rejections"}) {
     cases.push_back({name, std::string(name) + ".pb"});
     cases.push_back({name, std::string(name) + ".json"});
   }
@@ -244,7 +246,7 @@ TEST(FixtureTest, EveryTruncationFailsCleanly) {
       std::string prefix = body.substr(0, size);  // its own allocation, so ASan sees over-reads
       model::SampleBatch batch;
       absl::Status status = c.file.ends_with(".pb") ? DecodeExportRequest(prefix, &batch)
-                                                     : DecodeExportRequestJson(prefix, &batch);
+                                                    : DecodeExportRequestJson(prefix, &batch);
       if (!status.ok()) {
         ++errors;
         EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.file << " at " << size;

@@ -33,7 +33,8 @@ constexpr uint32_t kKeyValueKey = 1;
 constexpr uint32_t kKeyValueValue = 2;
 constexpr uint32_t kAnyString = 1;
 
-void AddStringAttribute(proto::Writer& writer, uint32_t number, std::string_view key, std::string_view value) {
+void AddStringAttribute(proto::Writer& writer, uint32_t number, std::string_view key,
+                        std::string_view value) {
   size_t key_value = writer.BeginLen(number);
   writer.Bytes(kKeyValueKey, key);
   size_t any = writer.BeginLen(kKeyValueValue);

@@ -70,33 +70,35 @@ TEST(MalformedProtobufTest, Table) {
       {"huge length", std::string("\x0a\xff\xff\xff\xff\x0f", 6), "truncated"},
       {"field number 0", std::string("\x02\x00", 2), "invalid field number"},
       {"group", std::string("\x0b", 1), "wire type 3"},
-      {"resource_metrics as varint", std::string("\x08\x01", 2), "resource_metrics[0]: field 1 has wire type varint"},
+      {"resource_metrics as varint", std::string("\x08\x01", 2),
+       "resource_metrics[0]: field 1 has wire type varint"},
       {"time as varint", GaugeWithPoint(Message([](proto::Writer& w) { w.Varint(3, 5); })),
-       "resource_metrics[0].scope_metrics[0].metrics[0].gauge.data_points[0]: field 3 has wire type varint, want "
+       "resource_metrics[0].scope_metrics[0].metrics[0].gauge.data_points[0]: field 3 has wire "
+       "type varint, want "
        "fixed64"},
       {"as_double as fixed32", GaugeWithPoint(Message([](proto::Writer& w) { w.Fixed32(4, 0); })),
        "field 4 has wire type fixed32"},
-      {"attribute value too deep", GaugeWithPoint(Message([&](proto::Writer& w) { w.Bytes(7, deep_attribute); })),
+      {"attribute value too deep",
+       GaugeWithPoint(Message([&](proto::Writer& w) { w.Bytes(7, deep_attribute); })),
        "nested deeper than 32 levels"},
-      {"bounds not a multiple of 8",
-       WrapMetric(Message([](proto::Writer& w) {
+      {"bounds not a multiple of 8", WrapMetric(Message([](proto::Writer& w) {
          w.Bytes(1, "h");
          std::string point = Message([](proto::Writer& p) { p.Bytes(7, std::string(7, '\0')); });
          w.Bytes(9, Message([&](proto::Writer& h) {
-           h.Bytes(1, point);
-           h.Varint(2, 2);
-         }));
+                   h.Bytes(1, point);
+                   h.Varint(2, 2);
+                 }));
        })),
        "packed explicit_bounds is 7 bytes"},
-      {"truncated packed bucket count",
-       WrapMetric(Message([](proto::Writer& w) {
+      {"truncated packed bucket count", WrapMetric(Message([](proto::Writer& w) {
          w.Bytes(1, "e");
-         std::string buckets = Message([](proto::Writer& b) { b.Bytes(2, std::string("\x01\x80", 2)); });
+         std::string buckets =
+             Message([](proto::Writer& b) { b.Bytes(2, std::string("\x01\x80", 2)); });
          std::string point = Message([&](proto::Writer& p) { p.Bytes(8, buckets); });
          w.Bytes(10, Message([&](proto::Writer& h) {
-           h.Bytes(1, point);
-           h.Varint(2, 2);
-         }));
+                   h.Bytes(1, point);
+                   h.Varint(2, 2);
+                 }));
        })),
        "exponential_histogram.data_points[0].positive: truncated varint in packed bucket_counts"},
       {"metric name as varint", WrapMetric(Message([](proto::Writer& w) { w.Varint(1, 1); })),
@@ -145,9 +147,9 @@ TEST(MalformedProtobufTest, LabelBudgetBoundsTheExpansion) {
   std::string body = WrapMetric(Message([&](proto::Writer& w) {
     w.Bytes(1, "h");
     w.Bytes(9, Message([&](proto::Writer& h) {
-      h.Bytes(1, point);
-      h.Varint(2, 2);
-    }));
+              h.Bytes(1, point);
+              h.Varint(2, 2);
+            }));
   }));
   model::SampleBatch batch;
   CS_ASSERT_OK(DecodeExportRequest(body, &batch));
@@ -193,8 +195,9 @@ TEST(TranslationTest, RepeatedKeyKeepsItsLastValueAndCollisionsJoin) {
   model::SampleBatch batch;
   CS_ASSERT_OK(DecodeExportRequest(body, &batch));
   ASSERT_EQ(batch.num_series(), 1u);
-  EXPECT_THAT(batch.labels(0), ::testing::ElementsAre(model::Label{"__name__", "g"}, model::Label{"k", "last"},
-                                                      model::Label{"x_y", "1;2"}));
+  EXPECT_THAT(batch.labels(0),
+              ::testing::ElementsAre(model::Label{"__name__", "g"}, model::Label{"k", "last"},
+                                     model::Label{"x_y", "1;2"}));
 }
 
 TEST(TranslationTest, UntranslatableAttributeKeyRejectsThePoint) {
@@ -210,7 +213,8 @@ TEST(TranslationTest, UntranslatableAttributeKeyRejectsThePoint) {
   CS_ASSERT_OK(DecodeExportRequest(body, &batch));
   EXPECT_EQ(batch.num_series(), 0u);
   EXPECT_EQ(batch.rejected_samples(), 1u);
-  EXPECT_THAT(batch.rejection_reasons(), ::testing::ElementsAre(HasSubstr("attribute key \"...\"")));
+  EXPECT_THAT(batch.rejection_reasons(),
+              ::testing::ElementsAre(HasSubstr("attribute key \"...\"")));
 }
 
 TEST(TranslationTest, UnspecifiedTemporalityIsRejected) {
@@ -222,7 +226,8 @@ TEST(TranslationTest, UnspecifiedTemporalityIsRejected) {
   model::SampleBatch batch;
   CS_ASSERT_OK(DecodeExportRequest(body, &batch));
   EXPECT_EQ(batch.rejected_samples(), 1u);
-  EXPECT_THAT(batch.rejection_reasons(), ::testing::ElementsAre(HasSubstr("aggregation temporality 0")));
+  EXPECT_THAT(batch.rejection_reasons(),
+              ::testing::ElementsAre(HasSubstr("aggregation temporality 0")));
 }
 
 struct JsonCase {
@@ -233,28 +238,36 @@ struct JsonCase {
 
 TEST(MalformedJsonTest, Table) {
   auto gauge_point = [](const std::string& point) {
-    return R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[)" + point +
-           "]}}]}]}]}";
+    return R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[)" +
+           point + "]}}]}]}]}";
   };
   const JsonCase cases[] = {
       {"not JSON", "{", "OTLP/JSON: [json.exception.parse_error"},
       {"array at the top", "[]", "request: want an object, got array"},
-      {"resourceMetrics not an array", R"({"resourceMetrics":{}})", "resourceMetrics: want an array, got object"},
-      {"resource not an object", R"({"resourceMetrics":[{"resource":1}]})", "resourceMetrics[0].resource: want an object"},
+      {"resourceMetrics not an array", R"({"resourceMetrics":{}})",
+       "resourceMetrics: want an array, got object"},
+      {"resource not an object", R"({"resourceMetrics":[{"resource":1}]})",
+       "resourceMetrics[0].resource: want an object"},
       {"time not a number", gauge_point(R"({"timeUnixNano":"abc"})"),
-       "resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0]: \"timeUnixNano\" must be a non-negative "
+       "resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0]: \"timeUnixNano\" must "
+       "be a non-negative "
        "64-bit integer"},
-      {"negative time", gauge_point(R"({"timeUnixNano":-1})"), "\"timeUnixNano\" must be a non-negative"},
+      {"negative time", gauge_point(R"({"timeUnixNano":-1})"),
+       "\"timeUnixNano\" must be a non-negative"},
       {"fractional time", gauge_point(R"({"timeUnixNano":1.5})"), "\"timeUnixNano\""},
-      {"time beyond uint64", gauge_point(R"({"timeUnixNano":"18446744073709551616"})"), "\"timeUnixNano\""},
+      {"time beyond uint64", gauge_point(R"({"timeUnixNano":"18446744073709551616"})"),
+       "\"timeUnixNano\""},
       {"asDouble a bool", gauge_point(R"({"asDouble":true})"), "\"asDouble\" must be a number"},
       {"asDouble a word", gauge_point(R"({"asDouble":"many"})"), "\"asDouble\" must be a number"},
-      {"flags too big", gauge_point(R"({"flags":4294967296})"), "\"flags\" must be a non-negative 32-bit integer"},
+      {"flags too big", gauge_point(R"({"flags":4294967296})"),
+       "\"flags\" must be a non-negative 32-bit integer"},
       {"attributes not an array", gauge_point(R"({"attributes":{}})"), "attributes: want an array"},
-      {"attribute key a number", gauge_point(R"({"attributes":[{"key":1}]})"), "\"key\" must be a string"},
+      {"attribute key a number", gauge_point(R"({"attributes":[{"key":1}]})"),
+       "\"key\" must be a string"},
       {"bad base64", gauge_point(R"({"attributes":[{"key":"b","value":{"bytesValue":"!!"}}]})"),
        "\"bytesValue\" is not valid base64"},
-      {"two kinds", R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{},"sum":{}}]}]}]})",
+      {"two kinds",
+       R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{},"sum":{}}]}]}]})",
        "more than one of gauge"},
       {"unknown temporality",
        R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"sum":{"aggregationTemporality":"WEEKLY"}}]}]}]})",
@@ -305,25 +318,30 @@ TEST(JsonTest, AcceptsEveryEncodingProtobufJsonAllows) {
   EXPECT_TRUE(std::isnan(batch.values(0)[0]));
   EXPECT_NE(std::bit_cast<uint64_t>(batch.values(0)[0]), kStaleNaNBits);
   EXPECT_EQ(batch.values(0)[1], -5);
-  EXPECT_EQ(std::bit_cast<uint64_t>(batch.values(0)[2]), kStaleNaNBits);  // flags: NO_RECORDED_VALUE
+  EXPECT_EQ(std::bit_cast<uint64_t>(batch.values(0)[2]),
+            kStaleNaNBits);  // flags: NO_RECORDED_VALUE
   EXPECT_EQ(batch.values(0)[3], 7);
   EXPECT_EQ(batch.labels(1)[0].value, "c_total");
   EXPECT_EQ(batch.timestamps_ns(1)[0], 1000);
   EXPECT_EQ(batch.values(1)[0], 1.5);
   EXPECT_EQ(batch.rejected_samples(), 1u);
-  EXPECT_THAT(batch.rejection_reasons(), ::testing::ElementsAre(HasSubstr("metric \"d\": delta temporality")));
+  EXPECT_THAT(batch.rejection_reasons(),
+              ::testing::ElementsAre(HasSubstr("metric \"d\": delta temporality")));
 }
 
 TEST(ExportResponseTest, Protobuf) {
   EXPECT_EQ(EncodeExportResponse(0, "ignored"), "");
-  EXPECT_EQ(EncodeExportResponse(3, "bad"), std::string("\x0a\x07\x08\x03\x12\x03" "bad", 9));
+  EXPECT_EQ(EncodeExportResponse(3, "bad"), std::string("\x0a\x07\x08\x03\x12\x03"
+                                                        "bad",
+                                                        9));
   EXPECT_EQ(EncodeExportResponse(300, ""), std::string("\x0a\x03\x08\xac\x02", 5));
 }
 
 TEST(ExportResponseTest, Json) {
   EXPECT_EQ(EncodeExportResponseJson(0, "x"), "{}");
   std::string json = EncodeExportResponseJson(2, "metric \"a\":\nno");
-  EXPECT_EQ(json, R"({"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"metric \"a\":\nno"}})");
+  EXPECT_EQ(json,
+            R"({"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"metric \"a\":\nno"}})");
   nlohmann::json parsed = nlohmann::json::parse(json);
   EXPECT_EQ(parsed["partialSuccess"]["errorMessage"], "metric \"a\":\nno");
 }
@@ -352,7 +370,8 @@ TEST(ExponentialBoundaryTest, Table) {
       {-1074, 0, std::numeric_limits<double>::denorm_min()},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(internal::ExponentialBoundary(c.index, c.scale), c.want) << c.index << " @ scale " << c.scale;
+    EXPECT_EQ(internal::ExponentialBoundary(c.index, c.scale), c.want)
+        << c.index << " @ scale " << c.scale;
   }
 }
 

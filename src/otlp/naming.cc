@@ -13,16 +13,18 @@ namespace {
 bool IsMetricChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':';
 }
-bool IsLabelChar(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool IsLabelChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r' ||
-                        s.front() == '\v' || s.front() == '\f')) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
+                        s.front() == '\r' || s.front() == '\v' || s.front() == '\f')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r' ||
-                        s.back() == '\v' || s.back() == '\f')) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
+                        s.back() == '\r' || s.back() == '\v' || s.back() == '\f')) {
     s.remove_suffix(1);
   }
   return s;
@@ -30,17 +32,42 @@ std::string_view TrimSpace(std::string_view s) {
 
 // UCUM units (as OpenTelemetry semantic conventions use them) -> Prometheus base-unit words.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 26> kUnits = {{
-    {"d", "days"},         {"h", "hours"},         {"min", "minutes"},      {"s", "seconds"},
-    {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"},   {"By", "bytes"},
-    {"KiBy", "kibibytes"}, {"MiBy", "mebibytes"},  {"GiBy", "gibibytes"},   {"TiBy", "tibibytes"},
-    {"KBy", "kilobytes"},  {"MBy", "megabytes"},   {"GBy", "gigabytes"},    {"TBy", "terabytes"},
-    {"m", "meters"},       {"V", "volts"},         {"A", "amperes"},        {"J", "joules"},
-    {"W", "watts"},        {"g", "grams"},         {"Cel", "celsius"},      {"Hz", "hertz"},
-    {"1", ""},             {"%", "percent"},
+    {"d", "days"},
+    {"h", "hours"},
+    {"min", "minutes"},
+    {"s", "seconds"},
+    {"ms", "milliseconds"},
+    {"us", "microseconds"},
+    {"ns", "nanoseconds"},
+    {"By", "bytes"},
+    {"KiBy", "kibibytes"},
+    {"MiBy", "mebibytes"},
+    {"GiBy", "gibibytes"},
+    {"TiBy", "tibibytes"},
+    {"KBy", "kilobytes"},
+    {"MBy", "megabytes"},
+    {"GBy", "gigabytes"},
+    {"TBy", "terabytes"},
+    {"m", "meters"},
+    {"V", "volts"},
+    {"A", "amperes"},
+    {"J", "joules"},
+    {"W", "watts"},
+    {"g", "grams"},
+    {"Cel", "celsius"},
+    {"Hz", "hertz"},
+    {"1", ""},
+    {"%", "percent"},
 }};
 // The denominator of "X/Y" units, singular.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kPerUnits = {{
-    {"s", "second"}, {"m", "minute"}, {"h", "hour"}, {"d", "day"}, {"w", "week"}, {"mo", "month"}, {"y", "year"},
+    {"s", "second"},
+    {"m", "minute"},
+    {"h", "hour"},
+    {"d", "day"},
+    {"w", "week"},
+    {"mo", "month"},
+    {"y", "year"},
 }};
 
 template <size_t N>
@@ -171,7 +198,8 @@ std::string FormatFloat(double value) {
   // The longest fixed-notation shortest round-trip form: 1 sign, 309 integer digits for
   // DBL_MAX, or "0." and 323 fraction digits plus 17 significant ones for denormals.
   std::array<char, 400> buffer;
-  auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::fixed);
+  auto result =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::fixed);
   return std::string(buffer.data(), result.ptr);
 }
 

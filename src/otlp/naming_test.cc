@@ -19,7 +19,8 @@ struct MetricNameCase {
 TEST(TranslateMetricNameTest, Table) {
   const MetricNameCase cases[] = {
       {"process.cpu.time", "s", NameKind::kMonotonicCounter, "process_cpu_time_seconds_total"},
-      {"http.server.request.duration", "s", NameKind::kHistogram, "http_server_request_duration_seconds"},
+      {"http.server.request.duration", "s", NameKind::kHistogram,
+       "http_server_request_duration_seconds"},
       {"system.memory.usage", "By", NameKind::kNonMonotonicCounter, "system_memory_usage_bytes"},
       {"heap", "KiBy", NameKind::kGauge, "heap_kibibytes"},
       {"latency", "ms", NameKind::kSummary, "latency_milliseconds"},
@@ -51,21 +52,49 @@ TEST(TranslateMetricNameTest, Table) {
       {"", "", NameKind::kGauge, ""},
   };
   for (const MetricNameCase& c : cases) {
-    EXPECT_EQ(TranslateMetricName(c.name, c.unit, c.kind), c.want) << c.name << " [" << c.unit << "]";
+    EXPECT_EQ(TranslateMetricName(c.name, c.unit, c.kind), c.want)
+        << c.name << " [" << c.unit << "]";
   }
 }
 
 TEST(TranslateUnitTest, Table) {
   const std::pair<std::string, std::string> cases[] = {
-      {"s", "seconds"},     {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"},
-      {"min", "minutes"},   {"h", "hours"},         {"d", "days"},          {"By", "bytes"},
-      {"KiBy", "kibibytes"}, {"MiBy", "mebibytes"}, {"GiBy", "gibibytes"},  {"TiBy", "tibibytes"},
-      {"KBy", "kilobytes"}, {"MBy", "megabytes"},   {"GBy", "gigabytes"},   {"TBy", "terabytes"},
-      {"m", "meters"},      {"V", "volts"},         {"A", "amperes"},       {"J", "joules"},
-      {"W", "watts"},       {"g", "grams"},         {"Cel", "celsius"},     {"Hz", "hertz"},
-      {"%", "percent"},     {"1", ""},              {"", ""},               {"{thing}", ""},
-      {"m/s", "meters_per_second"}, {"1/h", "per_hour"}, {"By/w", "bytes_per_week"}, {"/", ""},
-      {"x/mo", "x_per_month"}, {"x/y", "x_per_year"}, {"x/d", "x_per_day"}, {"x/m", "x_per_minute"},
+      {"s", "seconds"},
+      {"ms", "milliseconds"},
+      {"us", "microseconds"},
+      {"ns", "nanoseconds"},
+      {"min", "minutes"},
+      {"h", "hours"},
+      {"d", "days"},
+      {"By", "bytes"},
+      {"KiBy", "kibibytes"},
+      {"MiBy", "mebibytes"},
+      {"GiBy", "gibibytes"},
+      {"TiBy", "tibibytes"},
+      {"KBy", "kilobytes"},
+      {"MBy", "megabytes"},
+      {"GBy", "gigabytes"},
+      {"TBy", "terabytes"},
+      {"m", "meters"},
+      {"V", "volts"},
+      {"A", "amperes"},
+      {"J", "joules"},
+      {"W", "watts"},
+      {"g", "grams"},
+      {"Cel", "celsius"},
+      {"Hz", "hertz"},
+      {"%", "percent"},
+      {"1", ""},
+      {"", ""},
+      {"{thing}", ""},
+      {"m/s", "meters_per_second"},
+      {"1/h", "per_hour"},
+      {"By/w", "bytes_per_week"},
+      {"/", ""},
+      {"x/mo", "x_per_month"},
+      {"x/y", "x_per_year"},
+      {"x/d", "x_per_day"},
+      {"x/m", "x_per_minute"},
   };
   for (const auto& [unit, want] : cases) EXPECT_EQ(TranslateUnit(unit), want) << unit;
 }
@@ -112,8 +141,9 @@ TEST(FormatFloatTest, Table) {
   };
   for (const auto& [value, want] : cases) EXPECT_EQ(FormatFloat(value), want) << value;
   // The extremes fit the buffer and round-trip.
-  for (double value : {std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
-                       std::numeric_limits<double>::denorm_min(), -std::numeric_limits<double>::min()}) {
+  for (double value :
+       {std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
+        std::numeric_limits<double>::denorm_min(), -std::numeric_limits<double>::min()}) {
     std::string text = FormatFloat(value);
     EXPECT_EQ(std::strtod(text.c_str(), nullptr), value) << text;
   }

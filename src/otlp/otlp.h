@@ -6,7 +6,8 @@
 //
 //   model::SampleBatch batch;
 //   absl::Status status = otlp::DecodeExportRequest(body, &batch);   // body outlives batch
-//   if (!status.ok()) return BadRequest(status.message());           // malformed body: nothing kept
+//   if (!status.ok()) return BadRequest(status.message());           // malformed body: nothing
+//   kept
 //   ... write batch; points the translation refused are in batch.rejected_samples() ...
 //   std::string reply = otlp::EncodeExportResponse(
 //       batch.rejected_samples(), absl::StrJoin(batch.rejection_reasons(), "; "));

@@ -49,21 +49,27 @@ std::string_view WireTypeName(WireType type) {
 absl::Status CheckType(const proto::Field& field, WireType want) {
   if (field.type == want) return absl::OkStatus();
   return absl::InvalidArgumentError(base::StrCat("field ", field.number, " has wire type ",
-                                                 WireTypeName(field.type), ", want ", WireTypeName(want)));
+                                                 WireTypeName(field.type), ", want ",
+                                                 WireTypeName(want)));
 }
 
 // Errors carry the version, the path of the message being decoded, where that message starts in
 // the request, and the problem (whose own "at byte N" is relative to that message).
 class ErrorContext {
  public:
-  ErrorContext(std::string_view version, std::string_view request) : version_(version), request_(request) {}
+  ErrorContext(std::string_view version, std::string_view request)
+      : version_(version), request_(request) {}
 
-  absl::Status Error(std::string_view path, std::string_view message, std::string_view problem) const {
-    return absl::InvalidArgumentError(base::StrCat(version_, ": ", path, " (message at request byte ",
-                                                   message.data() - request_.data(), "): ", problem));
+  absl::Status Error(std::string_view path, std::string_view message,
+                     std::string_view problem) const {
+    return absl::InvalidArgumentError(
+        base::StrCat(version_, ": ", path, " (message at request byte ",
+                     message.data() - request_.data(), "): ", problem));
   }
-  absl::Status Error(std::string_view path, std::string_view message, const absl::Status& problem) const {
-    return Error(path, message, std::string_view(problem.message().data(), problem.message().size()));
+  absl::Status Error(std::string_view path, std::string_view message,
+                     const absl::Status& problem) const {
+    return Error(path, message,
+                 std::string_view(problem.message().data(), problem.message().size()));
   }
 
  private:
@@ -154,20 +160,21 @@ absl::Status DecodeLabel(std::string_view bytes, model::Label* label) {
 model::MetricType ToMetricType(uint64_t type) {
   // Both versions number the types alike; values this build does not know are proto3 open-enum
   // values and mean "unknown".
-  return type <= static_cast<uint64_t>(model::MetricType::kStateset) ? static_cast<model::MetricType>(type)
-                                                                     : model::MetricType::kUnknown;
+  return type <= static_cast<uint64_t>(model::MetricType::kStateset)
+             ? static_cast<model::MetricType>(type)
+             : model::MetricType::kUnknown;
 }
 
 // Per-request scratch space, reused across series so that decoding allocates little per series.
 struct Scratch {
-  std::vector<std::string_view> label_messages;       // 1.0 Label messages of the series
-  std::vector<uint32_t> refs;                         // 2.0 labels_refs of the series
-  std::vector<std::pair<int64_t, double>> samples;    // decoded, timestamps in ns
+  std::vector<std::string_view> label_messages;     // 1.0 Label messages of the series
+  std::vector<uint32_t> refs;                       // 2.0 labels_refs of the series
+  std::vector<std::pair<int64_t, double>> samples;  // decoded, timestamps in ns
 };
 
 // Decodes the series' Sample message into `scratch`, or counts it as out of range.
-absl::Status AddSample(const ErrorContext& context, size_t series, size_t index, std::string_view bytes,
-                       Scratch& scratch, uint64_t* out_of_range) {
+absl::Status AddSample(const ErrorContext& context, size_t series, size_t index,
+                       std::string_view bytes, Scratch& scratch, uint64_t* out_of_range) {
   int64_t timestamp_ms;
   double value;
   if (absl::Status status = DecodeSample(bytes, &timestamp_ms, &value); !status.ok()) {
@@ -185,18 +192,20 @@ absl::Status AddSample(const ErrorContext& context, size_t series, size_t index,
 void RejectParts(model::SampleBatch* out, size_t series, std::string_view name, uint64_t histograms,
                  uint64_t out_of_range) {
   if (histograms != 0) {
-    out->Reject(histograms, base::StrCat(SeriesPath(series), " (", name, "): ", histograms,
-                                         " native histogram samples: native histograms are not supported"));
+    out->Reject(histograms,
+                base::StrCat(SeriesPath(series), " (", name, "): ", histograms,
+                             " native histogram samples: native histograms are not supported"));
   }
   if (out_of_range != 0) {
-    out->Reject(out_of_range, base::StrCat(SeriesPath(series), " (", name, "): ", out_of_range,
-                                           " samples with timestamps outside the representable range "
-                                           "(1677-09-21 to 2262-04-11)"));
+    out->Reject(out_of_range,
+                base::StrCat(SeriesPath(series), " (", name, "): ", out_of_range,
+                             " samples with timestamps outside the representable range "
+                             "(1677-09-21 to 2262-04-11)"));
   }
 }
 
-absl::Status DecodeSeriesV1(const ErrorContext& context, size_t series, std::string_view bytes, Scratch& scratch,
-                            model::SampleBatch* out, DecodeStats* stats) {
+absl::Status DecodeSeriesV1(const ErrorContext& context, size_t series, std::string_view bytes,
+                            Scratch& scratch, model::SampleBatch* out, DecodeStats* stats) {
   scratch.label_messages.clear();
   scratch.samples.clear();
   uint64_t histograms = 0;
@@ -218,7 +227,8 @@ absl::Status DecodeSeriesV1(const ErrorContext& context, size_t series, std::str
         if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok()) {
           return context.Error(SeriesPath(series), bytes, status);
         }
-        CS_RETURN_IF_ERROR(AddSample(context, series, num_samples++, field->bytes, scratch, &out_of_range));
+        CS_RETURN_IF_ERROR(
+            AddSample(context, series, num_samples++, field->bytes, scratch, &out_of_range));
         break;
       case f::v1::kSeriesExemplars:
       case f::v1::kSeriesHistograms:
@@ -265,13 +275,15 @@ absl::Status DecodeMetadataV1(const ErrorContext& context, size_t index, std::st
     if (!field.ok()) return error(field.status());
     switch (field->number) {
       case f::v1::kMetadataType:
-        if (absl::Status status = CheckType(*field, WireType::kVarint); !status.ok()) return error(status);
+        if (absl::Status status = CheckType(*field, WireType::kVarint); !status.ok())
+          return error(status);
         metadata.type = ToMetricType(field->varint);
         break;
       case f::v1::kMetadataFamilyName:
       case f::v1::kMetadataHelp:
       case f::v1::kMetadataUnit:
-        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok()) return error(status);
+        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok())
+          return error(status);
         (field->number == f::v1::kMetadataFamilyName ? metadata.metric_family
          : field->number == f::v1::kMetadataHelp     ? metadata.help
                                                      : metadata.unit) = field->bytes;
@@ -288,7 +300,8 @@ absl::Status DecodeMetadataV1(const ErrorContext& context, size_t index, std::st
 absl::Status AddRef(uint64_t ref, size_t num_symbols, Scratch& scratch) {
   if (ref >= num_symbols) {
     return absl::InvalidArgumentError(base::StrCat("labels_refs[", scratch.refs.size(), "] = ", ref,
-                                                   " is out of range: the request has ", num_symbols, " symbols"));
+                                                   " is out of range: the request has ",
+                                                   num_symbols, " symbols"));
   }
   scratch.refs.push_back(static_cast<uint32_t>(ref));
   return absl::OkStatus();
@@ -304,7 +317,9 @@ absl::Status DecodeSeriesV2(const ErrorContext& context, size_t series, std::str
   uint64_t out_of_range = 0;
   size_t num_samples = 0;
   std::optional<std::string_view> metadata_bytes;
-  auto error = [&](const absl::Status& status) { return context.Error(SeriesPath(series), bytes, status); };
+  auto error = [&](const absl::Status& status) {
+    return context.Error(SeriesPath(series), bytes, status);
+  };
   proto::Reader reader(bytes);
   while (!reader.done()) {
     absl::StatusOr<proto::Field> field = reader.Next();
@@ -317,7 +332,8 @@ absl::Status DecodeSeriesV2(const ErrorContext& context, size_t series, std::str
           while (!packed.done()) {
             absl::StatusOr<uint64_t> ref = packed.NextVarint();
             if (!ref.ok()) return error(ref.status());
-            if (absl::Status status = AddRef(*ref, symbols.size(), scratch); !status.ok()) return error(status);
+            if (absl::Status status = AddRef(*ref, symbols.size(), scratch); !status.ok())
+              return error(status);
           }
         } else if (field->type == WireType::kVarint) {
           if (absl::Status status = AddRef(field->varint, symbols.size(), scratch); !status.ok()) {
@@ -328,20 +344,25 @@ absl::Status DecodeSeriesV2(const ErrorContext& context, size_t series, std::str
         }
         break;
       case f::v2::kSeriesSamples:
-        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok()) return error(status);
-        CS_RETURN_IF_ERROR(AddSample(context, series, num_samples++, field->bytes, scratch, &out_of_range));
+        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok())
+          return error(status);
+        CS_RETURN_IF_ERROR(
+            AddSample(context, series, num_samples++, field->bytes, scratch, &out_of_range));
         break;
       case f::v2::kSeriesHistograms:
       case f::v2::kSeriesExemplars:
-        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok()) return error(status);
+        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok())
+          return error(status);
         ++(field->number == f::v2::kSeriesHistograms ? histograms : exemplars);
         break;
       case f::v2::kSeriesMetadata:
-        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok()) return error(status);
+        if (absl::Status status = CheckType(*field, WireType::kLen); !status.ok())
+          return error(status);
         metadata_bytes = field->bytes;  // a repeated singular message field: the last one wins
         break;
       case f::v2::kSeriesCreatedTimestamp:
-        if (absl::Status status = CheckType(*field, WireType::kVarint); !status.ok()) return error(status);
+        if (absl::Status status = CheckType(*field, WireType::kVarint); !status.ok())
+          return error(status);
         break;
       default:
         break;
@@ -349,7 +370,8 @@ absl::Status DecodeSeriesV2(const ErrorContext& context, size_t series, std::str
   }
   if (scratch.refs.size() % 2 != 0) {
     return error(absl::InvalidArgumentError(
-        base::StrCat("labels_refs has ", scratch.refs.size(), " elements; name/value pairs need an even number")));
+        base::StrCat("labels_refs has ", scratch.refs.size(),
+                     " elements; name/value pairs need an even number")));
   }
   stats->series++;
   stats->histograms += histograms;
@@ -375,22 +397,25 @@ absl::Status DecodeSeriesV2(const ErrorContext& context, size_t series, std::str
           field->number != f::v2::kMetadataUnitRef) {
         continue;
       }
-      if (absl::Status status = CheckType(*field, WireType::kVarint); !status.ok()) return metadata_error(status);
+      if (absl::Status status = CheckType(*field, WireType::kVarint); !status.ok())
+        return metadata_error(status);
       if (field->number == f::v2::kMetadataType) {
         metadata.type = ToMetricType(field->varint);
       } else {
         if (field->varint >= symbols.size()) {
-          return metadata_error(absl::InvalidArgumentError(
-              base::StrCat(field->number == f::v2::kMetadataHelpRef ? "help_ref" : "unit_ref", " = ",
-                           field->varint, " is out of range: the request has ", symbols.size(), " symbols")));
+          return metadata_error(absl::InvalidArgumentError(base::StrCat(
+              field->number == f::v2::kMetadataHelpRef ? "help_ref" : "unit_ref", " = ",
+              field->varint, " is out of range: the request has ", symbols.size(), " symbols")));
         }
-        (field->number == f::v2::kMetadataHelpRef ? metadata.help : metadata.unit) = symbols[field->varint];
+        (field->number == f::v2::kMetadataHelpRef ? metadata.help : metadata.unit) =
+            symbols[field->varint];
       }
       any = true;
     }
-    const bool same_as_last = !out->metadata.empty() && out->metadata.back().metric_family == metadata.metric_family &&
-                              out->metadata.back().type == metadata.type &&
-                              out->metadata.back().help == metadata.help && out->metadata.back().unit == metadata.unit;
+    const bool same_as_last =
+        !out->metadata.empty() && out->metadata.back().metric_family == metadata.metric_family &&
+        out->metadata.back().type == metadata.type && out->metadata.back().help == metadata.help &&
+        out->metadata.back().unit == metadata.unit;
     if (any && !same_as_last) out->metadata.push_back(metadata);
   }
 
@@ -425,15 +450,16 @@ std::string_view TrimSpace(std::string_view s) {
 
 absl::StatusOr<Version> ParseContentType(std::string_view content_type) {
   auto unsupported = [&](std::string_view why) {
-    return absl::UnimplementedError(base::StrCat("remote write: unsupported Content-Type \"", content_type,
-                                                 "\": ", why));
+    return absl::UnimplementedError(
+        base::StrCat("remote write: unsupported Content-Type \"", content_type, "\": ", why));
   };
   std::string_view rest = content_type;
   size_t semicolon = rest.find(';');
   std::string_view media_type = TrimSpace(rest.substr(0, semicolon));
   if (!EqualsIgnoreCase(media_type, "application/x-protobuf")) {
     return unsupported(
-        "want application/x-protobuf with proto=prometheus.WriteRequest or proto=io.prometheus.write.v2.Request");
+        "want application/x-protobuf with proto=prometheus.WriteRequest or "
+        "proto=io.prometheus.write.v2.Request");
   }
   std::optional<std::string_view> proto_message;
   while (semicolon != std::string_view::npos) {
@@ -442,21 +468,26 @@ absl::StatusOr<Version> ParseContentType(std::string_view content_type) {
     std::string_view parameter = TrimSpace(rest.substr(0, semicolon));
     if (parameter.empty()) continue;
     size_t equals = parameter.find('=');
-    if (equals == std::string_view::npos) return unsupported(base::StrCat("malformed parameter \"", parameter, "\""));
+    if (equals == std::string_view::npos)
+      return unsupported(base::StrCat("malformed parameter \"", parameter, "\""));
     if (!EqualsIgnoreCase(TrimSpace(parameter.substr(0, equals)), "proto")) continue;
     std::string_view value = TrimSpace(parameter.substr(equals + 1));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
     proto_message = value;
   }
-  if (!proto_message.has_value() || *proto_message == "prometheus.WriteRequest") return Version::kV1;
+  if (!proto_message.has_value() || *proto_message == "prometheus.WriteRequest")
+    return Version::kV1;
   if (*proto_message == "io.prometheus.write.v2.Request") return Version::kV2;
-  return unsupported(base::StrCat("proto=", *proto_message,
-                                  " is neither prometheus.WriteRequest nor io.prometheus.write.v2.Request"));
+  return unsupported(
+      base::StrCat("proto=", *proto_message,
+                   " is neither prometheus.WriteRequest nor io.prometheus.write.v2.Request"));
 }
 
 absl::Status ParseContentEncoding(std::string_view content_encoding) {
   if (EqualsIgnoreCase(TrimSpace(content_encoding), "snappy")) return absl::OkStatus();
-  return absl::UnimplementedError(base::StrCat("remote write: unsupported Content-Encoding \"", content_encoding,
+  return absl::UnimplementedError(base::StrCat("remote write: unsupported Content-Encoding \"",
+                                               content_encoding,
                                                "\": only snappy (block format) is accepted"));
 }
 
@@ -505,27 +536,30 @@ absl::Status DecodeV2(std::string_view request, model::SampleBatch* out, DecodeS
     }
   }
   if (!symbols.empty() && !symbols[0].empty()) {
-    return context.Error("Request", request,
-                         absl::InvalidArgumentError(base::StrCat("symbols[0] must be the empty string, not \"",
-                                                                 symbols[0].substr(0, 64), "\"")));
+    return context.Error(
+        "Request", request,
+        absl::InvalidArgumentError(base::StrCat("symbols[0] must be the empty string, not \"",
+                                                symbols[0].substr(0, 64), "\"")));
   }
 
   Scratch scratch;
   size_t series = 0;
   proto::Reader series_reader(request);
   while (!series_reader.done()) {
-    absl::StatusOr<proto::Field> field = series_reader.Next();  // cannot fail: the first pass read it all
+    absl::StatusOr<proto::Field> field =
+        series_reader.Next();  // cannot fail: the first pass read it all
     if (!field.ok()) return context.Error("Request", request, field.status());
     if (field->number == f::v2::kRequestTimeseries) {
-      CS_RETURN_IF_ERROR(DecodeSeriesV2(context, series++, field->bytes, symbols, scratch, out, stats));
+      CS_RETURN_IF_ERROR(
+          DecodeSeriesV2(context, series++, field->bytes, symbols, scratch, out, stats));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status DecodeRequest(std::string_view body, std::string_view content_type, std::string_view content_encoding,
-                           size_t max_uncompressed_bytes, std::string* buffer, model::SampleBatch* out,
-                           DecodeStats* stats) {
+absl::Status DecodeRequest(std::string_view body, std::string_view content_type,
+                           std::string_view content_encoding, size_t max_uncompressed_bytes,
+                           std::string* buffer, model::SampleBatch* out, DecodeStats* stats) {
   DecodeStats ignored;
   if (stats == nullptr) stats = &ignored;
   CS_ASSIGN_OR_RETURN(Version version, ParseContentType(content_type));
@@ -539,13 +573,15 @@ absl::Status DecodeRequest(std::string_view body, std::string_view content_type,
     return absl::InvalidArgumentError("remote write: snappy: corrupt uncompressed-length preamble");
   }
   if (*length > max_uncompressed_bytes) {
-    return absl::InvalidArgumentError(base::StrCat("remote write: snappy: the request decompresses to ", *length,
-                                                   " bytes, more than the limit of ", max_uncompressed_bytes));
+    return absl::InvalidArgumentError(
+        base::StrCat("remote write: snappy: the request decompresses to ", *length,
+                     " bytes, more than the limit of ", max_uncompressed_bytes));
   }
   buffer->clear();
-  if (absl::Status status = codec::Decompress(codec::Compression::kSnappy, body, *length, buffer); !status.ok()) {
-    return absl::InvalidArgumentError(
-        base::StrCat("remote write: ", std::string_view(status.message().data(), status.message().size())));
+  if (absl::Status status = codec::Decompress(codec::Compression::kSnappy, body, *length, buffer);
+      !status.ok()) {
+    return absl::InvalidArgumentError(base::StrCat(
+        "remote write: ", std::string_view(status.message().data(), status.message().size())));
   }
   stats->version = version;
   stats->uncompressed_bytes += *length;

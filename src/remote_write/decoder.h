@@ -57,7 +57,7 @@ enum class Version {
 
 // What one request held. Counters add up over calls, so one DecodeStats can sum several requests.
 struct DecodeStats {
-  Version version = Version::kV1;  // set by DecodeRequest
+  Version version = Version::kV1;   // set by DecodeRequest
   uint64_t uncompressed_bytes = 0;  // set by DecodeRequest
   uint64_t series = 0;              // TimeSeries messages, empty ones included
   uint64_t samples = 0;             // float samples added to the batch
@@ -106,9 +106,12 @@ struct Header {
   std::string_view name;
   std::string value;
 };
-inline constexpr std::string_view kSamplesWrittenHeader = "X-Prometheus-Remote-Write-Samples-Written";
-inline constexpr std::string_view kHistogramsWrittenHeader = "X-Prometheus-Remote-Write-Histograms-Written";
-inline constexpr std::string_view kExemplarsWrittenHeader = "X-Prometheus-Remote-Write-Exemplars-Written";
+inline constexpr std::string_view kSamplesWrittenHeader =
+    "X-Prometheus-Remote-Write-Samples-Written";
+inline constexpr std::string_view kHistogramsWrittenHeader =
+    "X-Prometheus-Remote-Write-Histograms-Written";
+inline constexpr std::string_view kExemplarsWrittenHeader =
+    "X-Prometheus-Remote-Write-Exemplars-Written";
 std::array<Header, 3> WrittenHeaders(uint64_t samples, uint64_t histograms, uint64_t exemplars);
 
 }  // namespace cardinalsin::remote_write

@@ -28,9 +28,13 @@ size_t VarintSize(uint64_t value) {
 
 size_t TagSize(uint32_t number) { return VarintSize(uint64_t{number} << 3); }
 
-size_t LenFieldSize(uint32_t number, size_t payload) { return TagSize(number) + VarintSize(payload) + payload; }
+size_t LenFieldSize(uint32_t number, size_t payload) {
+  return TagSize(number) + VarintSize(payload) + payload;
+}
 
-size_t StringFieldSize(uint32_t number, std::string_view s) { return s.empty() ? 0 : LenFieldSize(number, s.size()); }
+size_t StringFieldSize(uint32_t number, std::string_view s) {
+  return s.empty() ? 0 : LenFieldSize(number, s.size());
+}
 
 void LenHeader(proto::Writer& writer, uint32_t number, size_t payload) {
   writer.RawVarint((uint64_t{number} << 3) | static_cast<uint64_t>(proto::WireType::kLen));
@@ -54,7 +58,8 @@ size_t SampleSize(int64_t ms, double value) {
   return size;
 }
 
-void WriteSamples(proto::Writer& writer, uint32_t field, const model::SampleBatch& batch, size_t series) {
+void WriteSamples(proto::Writer& writer, uint32_t field, const model::SampleBatch& batch,
+                  size_t series) {
   auto timestamps = batch.timestamps_ns(series);
   auto values = batch.values(series);
   for (size_t i = 0; i < timestamps.size(); ++i) {
@@ -76,7 +81,8 @@ size_t SamplesSize(uint32_t field, const model::SampleBatch& batch, size_t serie
 }
 
 size_t LabelSize(const model::Label& label) {
-  return StringFieldSize(f::v1::kLabelName, label.name) + StringFieldSize(f::v1::kLabelValue, label.value);
+  return StringFieldSize(f::v1::kLabelName, label.name) +
+         StringFieldSize(f::v1::kLabelValue, label.value);
 }
 
 std::string_view MetricName(const model::SampleBatch& batch, size_t series) {
@@ -172,12 +178,15 @@ std::string EncodeV2(const model::SampleBatch& batch) {
     if (series.metadata != nullptr) {
       auto type = static_cast<uint64_t>(series.metadata->type);
       if (type != 0) metadata_size += TagSize(f::v2::kMetadataType) + VarintSize(type);
-      if (series.help_ref != 0) metadata_size += TagSize(f::v2::kMetadataHelpRef) + VarintSize(series.help_ref);
-      if (series.unit_ref != 0) metadata_size += TagSize(f::v2::kMetadataUnitRef) + VarintSize(series.unit_ref);
+      if (series.help_ref != 0)
+        metadata_size += TagSize(f::v2::kMetadataHelpRef) + VarintSize(series.help_ref);
+      if (series.unit_ref != 0)
+        metadata_size += TagSize(f::v2::kMetadataUnitRef) + VarintSize(series.unit_ref);
     }
-    size_t series_size = (num_refs != 0 ? LenFieldSize(f::v2::kSeriesLabelsRefs, refs_size) : 0) +
-                         SamplesSize(f::v2::kSeriesSamples, batch, s) +
-                         (series.metadata != nullptr ? LenFieldSize(f::v2::kSeriesMetadata, metadata_size) : 0);
+    size_t series_size =
+        (num_refs != 0 ? LenFieldSize(f::v2::kSeriesLabelsRefs, refs_size) : 0) +
+        SamplesSize(f::v2::kSeriesSamples, batch, s) +
+        (series.metadata != nullptr ? LenFieldSize(f::v2::kSeriesMetadata, metadata_size) : 0);
 
     LenHeader(writer, f::v2::kRequestTimeseries, series_size);
     if (num_refs != 0) {

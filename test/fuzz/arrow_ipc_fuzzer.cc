@@ -40,7 +40,8 @@ namespace {
 }
 
 void CheckRoundTrip(const model::RecordBatch& batch, WriterOptions::Strings strings) {
-  absl::StatusOr<std::string> stream = WriteStream(batch.schema(), {&batch, 1}, {.strings = strings});
+  absl::StatusOr<std::string> stream =
+      WriteStream(batch.schema(), {&batch, 1}, {.strings = strings});
   if (!stream.ok()) Violation("WriteStream()", std::string(stream.status().message()));
   absl::StatusOr<StreamReader> reader = StreamReader::Open(*stream);
   if (!reader.ok()) Violation("re-Open()", std::string(reader.status().message()));

@@ -41,7 +41,8 @@ void Check(std::string_view input, Precision precision) {
   size_t label_bytes = 0;
   for (size_t s = 0; s < batch.num_series(); ++s) {
     auto labels = batch.labels(s);
-    if (labels.empty() || labels[0].name != "__name__") Violation("series without __name__ first", s);
+    if (labels.empty() || labels[0].name != "__name__")
+      Violation("series without __name__ first", s);
     if (batch.values(s).size() != 1) Violation("series without exactly one sample", s);
     label_bytes += labels.size() * sizeof(model::Label) + labels[0].value.size();
   }
@@ -50,12 +51,16 @@ void Check(std::string_view input, Precision precision) {
 
   const std::string encoded = Encode(batch);
   model::SampleBatch again;
-  if (!Parse(encoded, Precision::kNanoseconds, kNow, &again).ok()) Violation("an encoded body does not parse", 0);
+  if (!Parse(encoded, Precision::kNanoseconds, kNow, &again).ok())
+    Violation("an encoded body does not parse", 0);
   if (again.rejected_samples() != 0) Violation("an encoded body has rejected lines", 0);
-  if (again.num_series() != batch.num_series()) Violation("series count changed by a round trip", 0);
+  if (again.num_series() != batch.num_series())
+    Violation("series count changed by a round trip", 0);
   for (size_t s = 0; s < batch.num_series(); ++s) {
-    if (again.timestamps_ns(s)[0] != batch.timestamps_ns(s)[0]) Violation("timestamp changed by a round trip", s);
-    if (std::bit_cast<uint64_t>(again.values(s)[0]) != std::bit_cast<uint64_t>(batch.values(s)[0])) {
+    if (again.timestamps_ns(s)[0] != batch.timestamps_ns(s)[0])
+      Violation("timestamp changed by a round trip", s);
+    if (std::bit_cast<uint64_t>(again.values(s)[0]) !=
+        std::bit_cast<uint64_t>(batch.values(s)[0])) {
       Violation("value changed by a round trip", s);
     }
   }

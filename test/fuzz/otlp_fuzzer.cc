@@ -46,7 +46,8 @@ void CheckBatch(const char* decoder, const model::SampleBatch& batch) {
     labels += series_labels.size();
     if (series_labels.empty() || series_labels[0].name != model::kMetricNameLabel ||
         series_labels[0].value.empty()) {
-      Violation(decoder, "series " + std::to_string(series) + " does not start with a non-empty __name__");
+      Violation(decoder,
+                "series " + std::to_string(series) + " does not start with a non-empty __name__");
     }
     for (size_t i = 1; i < series_labels.size(); ++i) {
       if (!IsLabelName(series_labels[i].name) || series_labels[i].name == model::kMetricNameLabel) {
@@ -55,7 +56,8 @@ void CheckBatch(const char* decoder, const model::SampleBatch& batch) {
       }
     }
     if (!model::IsLegacyMetricName(series_labels[0].value)) {
-      Violation(decoder, "metric name '" + std::string(series_labels[0].value) + "' is not a legacy name");
+      Violation(decoder,
+                "metric name '" + std::string(series_labels[0].value) + "' is not a legacy name");
     }
     if (batch.timestamps_ns(series).empty()) Violation(decoder, "series without samples");
     for (int64_t timestamp : batch.timestamps_ns(series)) {

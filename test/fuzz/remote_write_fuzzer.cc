@@ -35,11 +35,13 @@ namespace {
 void CheckBounded(const model::SampleBatch& batch, size_t input_size) {
   size_t labels = 0;
   for (size_t s = 0; s < batch.num_series(); ++s) labels += batch.labels(s).size();
-  if (labels > input_size / 2 || batch.num_samples() > input_size / 2) Violation("batch larger than input / 2", 0);
+  if (labels > input_size / 2 || batch.num_samples() > input_size / 2)
+    Violation("batch larger than input / 2", 0);
 }
 
 void CheckSame(const model::SampleBatch& a, const model::SampleBatch& b, bool metadata) {
-  if (a.num_series() != b.num_series()) Violation("series count changed by a round trip", a.num_series());
+  if (a.num_series() != b.num_series())
+    Violation("series count changed by a round trip", a.num_series());
   for (size_t s = 0; s < a.num_series(); ++s) {
     auto la = a.labels(s), lb = b.labels(s);
     if (la.size() != lb.size()) Violation("label count changed by a round trip", s);
@@ -57,10 +59,12 @@ void CheckSame(const model::SampleBatch& a, const model::SampleBatch& b, bool me
     }
   }
   if (!metadata) return;
-  if (a.metadata.size() != b.metadata.size()) Violation("metadata count changed by a round trip", 0);
+  if (a.metadata.size() != b.metadata.size())
+    Violation("metadata count changed by a round trip", 0);
   for (size_t i = 0; i < a.metadata.size(); ++i) {
     const model::MetricMetadata &x = a.metadata[i], &y = b.metadata[i];
-    if (x.metric_family != y.metric_family || x.type != y.type || x.help != y.help || x.unit != y.unit) {
+    if (x.metric_family != y.metric_family || x.type != y.type || x.help != y.help ||
+        x.unit != y.unit) {
       Violation("metadata changed by a round trip", i);
     }
   }
@@ -90,7 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
        {"application/x-protobuf", "application/x-protobuf;proto=io.prometheus.write.v2.Request"}) {
     std::string buffer;
     model::SampleBatch batch;
-    absl::Status status = remote_write::DecodeRequest(input, content_type, "snappy", 1 << 20, &buffer, &batch);
+    absl::Status status =
+        remote_write::DecodeRequest(input, content_type, "snappy", 1 << 20, &buffer, &batch);
     if (status.ok()) remote_write::CheckBounded(batch, buffer.size());
   }
   return 0;

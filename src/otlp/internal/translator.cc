@@ -55,23 +55,25 @@ std::string_view Translator::LabelName(std::string_view key) {
   return name;
 }
 
-bool Translator::TranslateAttributes(std::span<const Attribute> attributes, std::vector<model::Label>* labels,
-                                     std::string* error) {
+bool Translator::TranslateAttributes(std::span<const Attribute> attributes,
+                                     std::vector<model::Label>* labels, std::string* error) {
   keyed_scratch_.clear();
   for (const Attribute& attribute : attributes) {
     std::string_view name = LabelName(attribute.key);
     if (name.empty()) {
-      *error = base::StrCat("attribute key \"", Shorten(attribute.key), "\" does not translate to a label name");
+      *error = base::StrCat("attribute key \"", Shorten(attribute.key),
+                            "\" does not translate to a label name");
       return false;
     }
     keyed_scratch_.push_back({name, attribute.value, attribute.key, keyed_scratch_.size()});
   }
   // (std::stable_sort would allocate a buffer on every call.)
-  std::sort(keyed_scratch_.begin(), keyed_scratch_.end(), [](const KeyedLabel& a, const KeyedLabel& b) {
-    if (a.name != b.name) return a.name < b.name;
-    if (a.key != b.key) return a.key < b.key;
-    return a.position < b.position;
-  });
+  std::sort(keyed_scratch_.begin(), keyed_scratch_.end(),
+            [](const KeyedLabel& a, const KeyedLabel& b) {
+              if (a.name != b.name) return a.name < b.name;
+              if (a.key != b.key) return a.key < b.key;
+              return a.position < b.position;
+            });
   // A key repeated verbatim keeps its last value, as a protobuf map would.
   auto same_key = [](const KeyedLabel& a, const KeyedLabel& b) { return a.key == b.key; };
   auto last = std::unique(keyed_scratch_.rbegin(), keyed_scratch_.rend(), same_key);
@@ -118,8 +120,8 @@ void Translator::SetResource(std::span<const Attribute> attributes) {
   if (has_instance) resource_overrides_.push_back({kInstanceLabel, instance});
   if (has_name) {
     resource_overrides_.push_back(
-        {kJobLabel,
-         has_namespace ? out_->Own(base::StrCat(service_namespace, "/", service_name)) : service_name});
+        {kJobLabel, has_namespace ? out_->Own(base::StrCat(service_namespace, "/", service_name))
+                                  : service_name});
   }
   std::string error;
   if (!TranslateAttributes(attributes, &resource_labels_, &error)) {
@@ -161,12 +163,14 @@ void Translator::BeginMetric(const MetricDescriptor& metric) {
   if (metric.kind == DataKind::kSum || metric.kind == DataKind::kHistogram ||
       metric.kind == DataKind::kExponentialHistogram) {
     if (metric.temporality == kTemporalityDelta) {
-      metric_error_ = "delta temporality is not supported; configure the exporter for cumulative temporality";
+      metric_error_ =
+          "delta temporality is not supported; configure the exporter for cumulative temporality";
       return;
     }
     if (metric.temporality != kTemporalityCumulative) {
-      metric_error_ = base::StrCat("aggregation temporality ", metric.temporality,
-                                   " is not supported; configure the exporter for cumulative temporality");
+      metric_error_ =
+          base::StrCat("aggregation temporality ", metric.temporality,
+                       " is not supported; configure the exporter for cumulative temporality");
       return;
     }
   }
@@ -182,10 +186,11 @@ void Translator::BeginMetric(const MetricDescriptor& metric) {
     count_name_ = SuffixedName("_count");
   }
   std::string unit = TranslateUnit(metric.unit);
-  out_->metadata.push_back({.metric_family = family_,
-                            .type = type,
-                            .help = metric.description,
-                            .unit = unit.empty() ? std::string_view() : out_->Own(std::move(unit))});
+  out_->metadata.push_back(
+      {.metric_family = family_,
+       .type = type,
+       .help = metric.description,
+       .unit = unit.empty() ? std::string_view() : out_->Own(std::move(unit))});
 }
 
 void Translator::EndMetric() {
@@ -238,7 +243,8 @@ bool Translator::PreparePoint(std::span<const Attribute> attributes, uint64_t ti
   // point attributes of those names, which override resource attributes. The metric name always
   // comes from the metric, so an attribute that translates to `__name__` is dropped.
   labels_.clear();
-  const std::vector<model::Label>* lists[3] = {&resource_overrides_, &point_labels_, &resource_labels_};
+  const std::vector<model::Label>* lists[3] = {&resource_overrides_, &point_labels_,
+                                               &resource_labels_};
   size_t next[3] = {0, 0, 0};
   while (true) {
     const model::Label* smallest = nullptr;
@@ -273,9 +279,10 @@ std::string_view Translator::FloatLabel(double value) {
 absl::Status Translator::Emit(std::string_view name, const model::Label* extra, double value) {
   labels_emitted_ += 1 + labels_.size() + (extra != nullptr ? 1 : 0);
   if (labels_emitted_ > options_.max_labels) {
-    return absl::InvalidArgumentError(base::StrCat("OTLP request expands to more than ", options_.max_labels,
-                                                   " labels (histogram buckets and resource attributes are "
-                                                   "repeated on every series); split the request"));
+    return absl::InvalidArgumentError(
+        base::StrCat("OTLP request expands to more than ", options_.max_labels,
+                     " labels (histogram buckets and resource attributes are "
+                     "repeated on every series); split the request"));
   }
   out_->StartSeries();
   out_->AddLabel(model::kMetricNameLabel, name);
@@ -285,7 +292,8 @@ absl::Status Translator::Emit(std::string_view name, const model::Label* extra, 
   return absl::OkStatus();
 }
 
-absl::Status Translator::AddNumberPoint(std::span<const Attribute> attributes, const NumberPoint& point) {
+absl::Status Translator::AddNumberPoint(std::span<const Attribute> attributes,
+                                        const NumberPoint& point) {
   if (!PreparePoint(attributes, point.time_unix_nano)) return absl::OkStatus();
   double value = (point.flags & kFlagNoRecordedValue) != 0 ? kStaleNaN : point.value;
   if (previous_number_valid_ && labels_ == previous_number_labels_) {
@@ -298,23 +306,25 @@ absl::Status Translator::AddNumberPoint(std::span<const Attribute> attributes, c
   return absl::OkStatus();
 }
 
-absl::Status Translator::EmitBuckets(std::span<const std::pair<double, uint64_t>> buckets, uint64_t count,
-                                     bool stale) {
+absl::Status Translator::EmitBuckets(std::span<const std::pair<double, uint64_t>> buckets,
+                                     uint64_t count, bool stale) {
   for (const auto& [bound, cumulative] : buckets) {
     model::Label le{"le", FloatLabel(bound)};
-    CS_RETURN_IF_ERROR(Emit(bucket_name_, &le, stale ? kStaleNaN : static_cast<double>(cumulative)));
+    CS_RETURN_IF_ERROR(
+        Emit(bucket_name_, &le, stale ? kStaleNaN : static_cast<double>(cumulative)));
   }
   model::Label inf{"le", "+Inf"};
   return Emit(bucket_name_, &inf, stale ? kStaleNaN : static_cast<double>(count));
 }
 
-absl::Status Translator::AddHistogramPoint(std::span<const Attribute> attributes, const HistogramPoint& point) {
+absl::Status Translator::AddHistogramPoint(std::span<const Attribute> attributes,
+                                           const HistogramPoint& point) {
   if (!PreparePoint(attributes, point.time_unix_nano)) return absl::OkStatus();
   const auto& bounds = point.explicit_bounds;
   const auto& counts = point.bucket_counts;
   if (!counts.empty() && counts.size() != bounds.size() + 1) {
-    RejectPoint(base::StrCat("histogram data point has ", counts.size(), " bucket_counts for ", bounds.size(),
-                             " explicit_bounds (want explicit_bounds + 1)"));
+    RejectPoint(base::StrCat("histogram data point has ", counts.size(), " bucket_counts for ",
+                             bounds.size(), " explicit_bounds (want explicit_bounds + 1)"));
     return absl::OkStatus();
   }
   for (size_t i = 0; i < bounds.size(); ++i) {
@@ -341,8 +351,8 @@ absl::Status Translator::AddExponentialHistogramPoint(std::span<const Attribute>
                                                       const ExponentialHistogramPoint& point) {
   if (!PreparePoint(attributes, point.time_unix_nano)) return absl::OkStatus();
   if (point.scale < kMinScale || point.scale > kMaxScale) {
-    RejectPoint(base::StrCat("exponential histogram scale ", point.scale, " is outside [", kMinScale, ", ",
-                             kMaxScale, "]"));
+    RejectPoint(base::StrCat("exponential histogram scale ", point.scale, " is outside [",
+                             kMinScale, ", ", kMaxScale, "]"));
     return absl::OkStatus();
   }
   if (!(point.zero_threshold >= 0) || std::isinf(point.zero_threshold)) {
@@ -383,7 +393,8 @@ absl::Status Translator::AddExponentialHistogramPoint(std::span<const Attribute>
   return Emit(count_name_, nullptr, stale ? kStaleNaN : static_cast<double>(point.count));
 }
 
-absl::Status Translator::AddSummaryPoint(std::span<const Attribute> attributes, const SummaryPoint& point) {
+absl::Status Translator::AddSummaryPoint(std::span<const Attribute> attributes,
+                                         const SummaryPoint& point) {
   if (!PreparePoint(attributes, point.time_unix_nano)) return absl::OkStatus();
   bool stale = (point.flags & kFlagNoRecordedValue) != 0;
   for (const Quantile& quantile : point.quantiles) {

@@ -112,7 +112,8 @@ double ExponentialBoundary(int64_t index, int64_t scale);
 class Translator {
  public:
   // Does not own `out`, which must outlive the translator.
-  Translator(model::SampleBatch* out, const DecodeOptions& options) : out_(out), options_(options) {}
+  Translator(model::SampleBatch* out, const DecodeOptions& options)
+      : out_(out), options_(options) {}
 
   // The resource of the metrics that follow.
   void SetResource(std::span<const Attribute> attributes);
@@ -127,11 +128,14 @@ class Translator {
   // Each Add*Point either emits the point's series, or rejects the point. The only error is the
   // label budget (DecodeOptions::max_labels) running out, which fails the request.
   // REQUIRES: inside BeginMetric/EndMetric, for a metric of the matching kind.
-  [[nodiscard]] absl::Status AddNumberPoint(std::span<const Attribute> attributes, const NumberPoint& point);
-  [[nodiscard]] absl::Status AddHistogramPoint(std::span<const Attribute> attributes, const HistogramPoint& point);
+  [[nodiscard]] absl::Status AddNumberPoint(std::span<const Attribute> attributes,
+                                            const NumberPoint& point);
+  [[nodiscard]] absl::Status AddHistogramPoint(std::span<const Attribute> attributes,
+                                               const HistogramPoint& point);
   [[nodiscard]] absl::Status AddExponentialHistogramPoint(std::span<const Attribute> attributes,
                                                           const ExponentialHistogramPoint& point);
-  [[nodiscard]] absl::Status AddSummaryPoint(std::span<const Attribute> attributes, const SummaryPoint& point);
+  [[nodiscard]] absl::Status AddSummaryPoint(std::span<const Attribute> attributes,
+                                             const SummaryPoint& point);
 
  private:
   struct KeyedLabel {
@@ -155,17 +159,17 @@ class Translator {
   std::string_view FloatLabel(double value);
   std::string_view SuffixedName(std::string_view suffix);
   [[nodiscard]] absl::Status Emit(std::string_view name, const model::Label* extra, double value);
-  [[nodiscard]] absl::Status EmitBuckets(std::span<const std::pair<double, uint64_t>> buckets, uint64_t count,
-                                         bool stale);
+  [[nodiscard]] absl::Status EmitBuckets(std::span<const std::pair<double, uint64_t>> buckets,
+                                         uint64_t count, bool stale);
 
   model::SampleBatch* out_;
   DecodeOptions options_;
   size_t labels_emitted_ = 0;
 
   // Resource.
-  std::vector<model::Label> resource_labels_;  // sorted by name, unique
+  std::vector<model::Label> resource_labels_;     // sorted by name, unique
   std::vector<model::Label> resource_overrides_;  // `instance` and `job` when the resource has them
-  std::string resource_error_;                   // non-empty: every point under this resource is rejected
+  std::string resource_error_;  // non-empty: every point under this resource is rejected
 
   // Metric.
   std::string_view metric_display_name_;  // the OTLP name, for messages

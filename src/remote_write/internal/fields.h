@@ -35,12 +35,12 @@ namespace v2 {
 inline constexpr uint32_t kRequestSymbols = 4;     // repeated string
 inline constexpr uint32_t kRequestTimeseries = 5;  // repeated TimeSeries
 
-inline constexpr uint32_t kSeriesLabelsRefs = 1;       // repeated uint32, packed
-inline constexpr uint32_t kSeriesSamples = 2;          // repeated Sample
-inline constexpr uint32_t kSeriesHistograms = 3;       // repeated Histogram
-inline constexpr uint32_t kSeriesExemplars = 4;        // repeated Exemplar
-inline constexpr uint32_t kSeriesMetadata = 5;         // Metadata
-inline constexpr uint32_t kSeriesCreatedTimestamp = 6; // int64, ms
+inline constexpr uint32_t kSeriesLabelsRefs = 1;        // repeated uint32, packed
+inline constexpr uint32_t kSeriesSamples = 2;           // repeated Sample
+inline constexpr uint32_t kSeriesHistograms = 3;        // repeated Histogram
+inline constexpr uint32_t kSeriesExemplars = 4;         // repeated Exemplar
+inline constexpr uint32_t kSeriesMetadata = 5;          // Metadata
+inline constexpr uint32_t kSeriesCreatedTimestamp = 6;  // int64, ms
 
 inline constexpr uint32_t kMetadataType = 1;     // enum MetricType
 inline constexpr uint32_t kMetadataHelpRef = 3;  // uint32
