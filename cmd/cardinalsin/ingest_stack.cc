@@ -29,7 +29,7 @@ void AddIngestFlags(CLI::App& app, IngestFlags& flags) {
   base::AddOption(app, "--flush-interval", flags.flush_interval, "FLUSH_INTERVAL",
                   "Flush a tenant's buffer to a chunk once its oldest row is this old");
   base::AddOption(
-      app, "--flush-interval-secs", flags.flush_interval_secs, "",
+      app, "--flush-interval-secs", flags.flush_interval_secs, "FLUSH_INTERVAL_SECS",
       "The original's spelling of --flush-interval, in seconds (0 = use --flush-interval)");
   base::AddOption(app, "--flush-max-rows", flags.flush_max_rows, "FLUSH_MAX_ROWS",
                   "Flush at this many buffered rows");
