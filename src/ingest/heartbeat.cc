@@ -26,11 +26,14 @@ absl::Status Heartbeat::Beat() {
 
 absl::Status Heartbeat::Start() {
   started_at_ns_ = absl::ToUnixNanos(clock_->Now());
-  CS_RETURN_IF_ERROR(Beat());
+  // An unreachable store must not keep the node from starting: /ready reports the store, and the
+  // registration follows as soon as a beat succeeds.
+  if (absl::Status status = Beat(); !status.ok()) {
+    spdlog::warn("heartbeat {}: not registered yet, retrying: {}", options_.id, std::string(status.message()));
+  }
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.interval),
-                         [this] { return stop_; })) {
+    while (!cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.interval), [this] { return stop_; })) {
       lock.unlock();
       if (absl::Status status = Beat(); !status.ok()) {
         spdlog::warn("heartbeat {}: {}", options_.id, std::string(status.message()));

@@ -49,8 +49,9 @@ class Heartbeat {
   Heartbeat(io::ObjectStore* store, Options options);
   ~Heartbeat();
 
-  // Writes the object once (errors are returned: a node that cannot register should not start),
-  // then refreshes it every interval in a background thread (errors there are logged).
+  // Writes the object once, then refreshes it every interval in a background thread. Failures
+  // are logged and retried, never fatal: a node whose store is down still starts, and /ready
+  // reports the store.
   absl::Status Start();
   // Stops refreshing and deletes the object.
   void Stop();
