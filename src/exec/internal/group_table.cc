@@ -1,0 +1,171 @@
+#include "exec/internal/group_table.h"
+
+#include <cstring>
+
+#include "base/strings.h"
+#include "exec/internal/kernels.h"
+
+namespace cardinalsin::exec::internal {
+
+GroupTable::GroupTable(std::vector<TypeId> key_types)
+    : key_types_(std::move(key_types)), interned_(key_types_.size()),
+      interned_bytes_(key_types_.size(), 0) {
+  for (TypeId t : key_types_) key_values_.emplace_back(t);
+}
+
+void GroupTable::Encode(size_t k, const Column& c, size_t rows, bool insert,
+                        std::vector<uint64_t>* codes, std::vector<uint8_t>* valid) {
+  codes->resize(rows);
+  valid->resize(rows);
+  uint64_t* out = codes->data();
+  for (size_t i = 0; i < rows; ++i) (*valid)[i] = c.IsValid(i);
+  switch (c.type()) {
+    case TypeId::kBool:
+      for (size_t i = 0; i < rows; ++i) out[i] = c.bools()[i];
+      break;
+    case TypeId::kInt64:
+    case TypeId::kTimestampNs:
+      for (size_t i = 0; i < rows; ++i) out[i] = static_cast<uint64_t>(c.int64s()[i]);
+      break;
+    case TypeId::kUInt64:
+      for (size_t i = 0; i < rows; ++i) out[i] = c.uint64s()[i];
+      break;
+    case TypeId::kDouble:
+      for (size_t i = 0; i < rows; ++i) out[i] = NormalizeDoubleBits(c.doubles()[i]);
+      break;
+    case TypeId::kString: {
+      auto& table = interned_[k];
+      auto intern = [&](std::string_view s) -> uint64_t {
+        auto it = table.find(base::AsAbsl(s));
+        if (it != table.end()) return it->second;
+        if (!insert) return kNoGroup;  // never a valid interned id below 2^32 - 1 in practice
+        uint32_t id = static_cast<uint32_t>(table.size());
+        table.emplace(std::string(s), id);
+        interned_bytes_[k] += static_cast<int64_t>(s.size() + 48);
+        return id;
+      };
+      if (c.is_dictionary()) {
+        const model::DictionaryStrings& d = c.dictionary();
+        std::vector<uint64_t> entry(d.dictionary.size(), UINT64_MAX);
+        for (size_t i = 0; i < rows; ++i) {
+          if (!(*valid)[i]) {
+            out[i] = 0;
+            continue;
+          }
+          uint32_t code = d.codes[i];
+          if (entry[code] == UINT64_MAX) entry[code] = intern(d.dictionary.Get(code));
+          out[i] = entry[code];
+        }
+      } else {
+        for (size_t i = 0; i < rows; ++i) {
+          out[i] = (*valid)[i] ? intern(c.strings().Get(i)) : 0;
+        }
+      }
+      break;
+    }
+  }
+}
+
+uint32_t GroupTable::NewGroup(std::span<const Column> keys, size_t row) {
+  for (size_t k = 0; k < keys.size(); ++k) key_values_[k].AppendFrom(keys[k], row);
+  return static_cast<uint32_t>(num_groups_++);
+}
+
+void GroupTable::EnsureSingleGroup() {
+  if (key_types_.empty() && num_groups_ == 0) num_groups_ = 1;
+}
+
+void GroupTable::Map(std::span<const Column> keys, size_t rows, std::vector<uint32_t>* groups) {
+  groups->resize(rows);
+  uint32_t* g = groups->data();
+  if (key_types_.empty()) {
+    EnsureSingleGroup();
+    std::fill(g, g + rows, 0);
+    return;
+  }
+  std::vector<uint64_t> codes;
+  std::vector<uint8_t> valid;
+  if (key_types_.size() == 1) {
+    Encode(0, keys[0], rows, /*insert=*/true, &codes, &valid);
+    const bool is_string = key_types_[0] == TypeId::kString;
+    for (size_t i = 0; i < rows; ++i) {
+      if (!valid[i]) {
+        if (single_null_group_ == kNoGroup) single_null_group_ = NewGroup(keys, i);
+        g[i] = single_null_group_;
+      } else if (is_string) {
+        // Interned ids are dense: a vector replaces the hash lookup.
+        uint64_t id = codes[i];
+        if (id >= string_to_group_.size()) string_to_group_.resize(id + 1, kNoGroup);
+        if (string_to_group_[id] == kNoGroup) string_to_group_[id] = NewGroup(keys, i);
+        g[i] = string_to_group_[id];
+      } else {
+        auto [it, inserted] = single_.try_emplace(codes[i], 0);
+        if (inserted) it->second = NewGroup(keys, i);
+        g[i] = it->second;
+      }
+    }
+    return;
+  }
+  const size_t nk = key_types_.size();
+  std::vector<std::vector<uint64_t>> all_codes(nk);
+  std::vector<std::vector<uint8_t>> all_valid(nk);
+  for (size_t k = 0; k < nk; ++k) Encode(k, keys[k], rows, true, &all_codes[k], &all_valid[k]);
+  std::string packed(nk * 9, '\0');
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t k = 0; k < nk; ++k) {
+      packed[k * 9] = static_cast<char>(all_valid[k][i]);
+      uint64_t code = all_valid[k][i] ? all_codes[k][i] : 0;
+      std::memcpy(&packed[k * 9 + 1], &code, 8);
+    }
+    auto [it, inserted] = multi_.try_emplace(packed, 0);
+    if (inserted) it->second = NewGroup(keys, i);
+    g[i] = it->second;
+  }
+}
+
+void GroupTable::Find(std::span<const Column> keys, size_t rows, std::vector<uint32_t>* groups) {
+  groups->assign(rows, kNoGroup);
+  const size_t nk = key_types_.size();
+  std::vector<std::vector<uint64_t>> all_codes(nk);
+  std::vector<std::vector<uint8_t>> all_valid(nk);
+  for (size_t k = 0; k < nk; ++k) Encode(k, keys[k], rows, false, &all_codes[k], &all_valid[k]);
+  std::string packed(nk * 9, '\0');
+  for (size_t i = 0; i < rows; ++i) {
+    bool usable = true;
+    for (size_t k = 0; k < nk && usable; ++k) {
+      usable = all_valid[k][i] && !(key_types_[k] == TypeId::kString && all_codes[k][i] == kNoGroup);
+    }
+    if (!usable) continue;
+    if (nk == 1) {
+      if (key_types_[0] == TypeId::kString) {
+        uint64_t id = all_codes[0][i];
+        if (id < string_to_group_.size()) (*groups)[i] = string_to_group_[id];
+      } else {
+        auto it = single_.find(all_codes[0][i]);
+        if (it != single_.end()) (*groups)[i] = it->second;
+      }
+      continue;
+    }
+    for (size_t k = 0; k < nk; ++k) {
+      packed[k * 9] = 1;
+      std::memcpy(&packed[k * 9 + 1], &all_codes[k][i], 8);
+    }
+    auto it = multi_.find(packed);
+    if (it != multi_.end()) (*groups)[i] = it->second;
+  }
+}
+
+std::vector<Column> GroupTable::TakeKeyColumns() {
+  std::vector<Column> out;
+  for (ColumnBuilder& b : key_values_) out.push_back(b.Finish());
+  return out;
+}
+
+int64_t GroupTable::MemoryBytes() const {
+  int64_t bytes = static_cast<int64_t>(num_groups_) * static_cast<int64_t>(16 * (key_types_.size() + 1));
+  bytes += static_cast<int64_t>(multi_.size() * (key_types_.size() * 9 + 48));
+  for (int64_t b : interned_bytes_) bytes += b;
+  return bytes;
+}
+
+}  // namespace cardinalsin::exec::internal
