@@ -1,0 +1,212 @@
+#include "scan/internal/matcher.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+
+namespace cardinalsin::scan::internal {
+namespace {
+
+// Longest bound RE2 computes for a regex; longer bounds prune no better on metric names.
+constexpr int kRegexBoundBytes = 128;
+
+}  // namespace
+
+std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
+  std::string next(prefix);
+  while (!next.empty()) {
+    unsigned char last = static_cast<unsigned char>(next.back());
+    if (last != 0xff) {
+      next.back() = static_cast<char>(last + 1);
+      return next;
+    }
+    next.pop_back();
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::shared_ptr<const re2::RE2>> StringMatcher::CompileRegex(
+    const std::string& pattern) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  options.set_dot_nl(true);  // Prometheus 3 and PostgreSQL `~` both let `.` match a newline.
+  auto regex = std::make_shared<const re2::RE2>(pattern, options);
+  if (!regex->ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("invalid regular expression \"%s\": %s", pattern, regex->error()));
+  }
+  return regex;
+}
+
+void StringMatcher::SetRegexBounds() {
+  // A bound is valid for matches anchored at the start, which full matches are.
+  if (!full_match_) return;
+  std::string min, max;
+  if (regex_->PossibleMatchRange(&min, &max, kRegexBoundBytes)) {
+    lower_ = std::move(min);
+    upper_ = std::move(max);
+  }
+}
+
+absl::StatusOr<StringMatcher> StringMatcher::ForMetric(const MetricCondition& condition) {
+  StringMatcher m;
+  m.matches_absent_ = false;  // metric_name is never absent
+  switch (condition.kind) {
+    case MetricCondition::Kind::kAny:
+      m.kind_ = Kind::kAll;
+      m.matches_absent_ = true;
+      break;
+    case MetricCondition::Kind::kExact:
+      m.kind_ = Kind::kSet;
+      m.set_ = condition.values;
+      break;
+    case MetricCondition::Kind::kPrefix:
+      if (condition.values.size() != 1) {
+        return absl::InvalidArgumentError("metric prefix condition needs exactly one value");
+      }
+      m.kind_ = Kind::kPrefix;
+      m.set_ = condition.values;
+      if (!m.set_[0].empty()) m.lower_ = m.set_[0];
+      // The successor itself does not match, so using it as an inclusive bound only loosens
+      // pruning by one value.
+      m.upper_ = PrefixSuccessor(m.set_[0]);
+      if (m.set_[0].empty()) m.kind_ = Kind::kAll;
+      break;
+    case MetricCondition::Kind::kRegex:
+      if (condition.values.size() != 1) {
+        return absl::InvalidArgumentError("metric regex condition needs exactly one value");
+      }
+      m.kind_ = Kind::kRegex;
+      m.full_match_ = true;
+      CS_ASSIGN_OR_RETURN(m.regex_, CompileRegex(condition.values[0]));
+      m.SetRegexBounds();
+      break;
+  }
+  if (m.kind_ == Kind::kSet) {
+    std::sort(m.set_.begin(), m.set_.end());
+    m.set_.erase(std::unique(m.set_.begin(), m.set_.end()), m.set_.end());
+    m.exact_ = m.set_;
+    if (!m.set_.empty()) {
+      m.lower_ = m.set_.front();
+      m.upper_ = m.set_.back();
+    }
+  }
+  return m;
+}
+
+absl::StatusOr<StringMatcher> StringMatcher::ForLabel(const LabelPredicate& predicate) {
+  StringMatcher m;
+  const bool empty_is_absent = predicate.absent == AbsentLabel::kEmptyString;
+  auto one_value = [&]() -> absl::Status {
+    if (predicate.values.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "label predicate on '%s' needs exactly one value, has %d", predicate.name,
+          predicate.values.size()));
+    }
+    return absl::OkStatus();
+  };
+  switch (predicate.op) {
+    case LabelOp::kEqual:
+    case LabelOp::kIn:
+      if (predicate.op == LabelOp::kEqual) CS_RETURN_IF_ERROR(one_value());
+      m.kind_ = Kind::kSet;
+      m.set_ = predicate.values;
+      std::sort(m.set_.begin(), m.set_.end());
+      m.set_.erase(std::unique(m.set_.begin(), m.set_.end()), m.set_.end());
+      m.exact_ = m.set_;
+      if (!m.set_.empty()) {
+        m.lower_ = m.set_.front();
+        m.upper_ = m.set_.back();
+      }
+      m.matches_absent_ =
+          empty_is_absent && std::binary_search(m.set_.begin(), m.set_.end(), std::string());
+      break;
+    case LabelOp::kNotEqual:
+      CS_RETURN_IF_ERROR(one_value());
+      m.kind_ = Kind::kNotEqual;
+      m.set_ = predicate.values;
+      m.matches_absent_ = empty_is_absent && !m.set_[0].empty();
+      break;
+    case LabelOp::kRegex:
+    case LabelOp::kNotRegex:
+      CS_RETURN_IF_ERROR(one_value());
+      m.kind_ = predicate.op == LabelOp::kRegex ? Kind::kRegex : Kind::kNotRegex;
+      m.full_match_ = predicate.full_match;
+      CS_ASSIGN_OR_RETURN(m.regex_, CompileRegex(predicate.values[0]));
+      if (m.kind_ == Kind::kRegex) m.SetRegexBounds();
+      m.matches_absent_ = empty_is_absent && m.Matches("");
+      break;
+  }
+  return m;
+}
+
+bool StringMatcher::Matches(std::string_view value) const {
+  switch (kind_) {
+    case Kind::kAll:
+      return true;
+    case Kind::kSet:
+      if (set_.size() <= 4) return std::find(set_.begin(), set_.end(), value) != set_.end();
+      return std::binary_search(set_.begin(), set_.end(), value);
+    case Kind::kNotEqual:
+      return value != set_[0];
+    case Kind::kPrefix:
+      return value.substr(0, set_[0].size()) == set_[0];
+    case Kind::kRegex:
+    case Kind::kNotRegex: {
+      re2::StringPiece piece(value.data(), value.size());
+      bool match = full_match_ ? re2::RE2::FullMatch(piece, *regex_)
+                               : re2::RE2::PartialMatch(piece, *regex_);
+      return kind_ == Kind::kRegex ? match : !match;
+    }
+  }
+  return true;
+}
+
+bool StringMatcher::MayMatchRange(std::string_view min, std::string_view max) const {
+  if (kind_ == Kind::kAll) return true;
+  if (exact_) {
+    auto it = std::lower_bound(exact_->begin(), exact_->end(), min);
+    return it != exact_->end() && std::string_view(*it) <= max;
+  }
+  if (kind_ == Kind::kNotEqual) return !(min == max && min == set_[0]);
+  if (lower_ && max < std::string_view(*lower_)) return false;
+  if (upper_ && min > std::string_view(*upper_)) return false;
+  return true;
+}
+
+void StringMatcher::Evaluate(const model::Column& column, std::vector<uint8_t>& keep) const {
+  const size_t n = column.size();
+  if (column.is_dictionary()) {
+    const model::DictionaryStrings& dict = column.dictionary();
+    std::vector<uint8_t> code_matches(dict.dictionary.size());
+    for (size_t d = 0; d < code_matches.size(); ++d) {
+      code_matches[d] = Matches(dict.dictionary.Get(d)) ? 1 : 0;
+    }
+    for (size_t r = 0; r < n; ++r) {
+      if (!keep[r]) continue;
+      keep[r] = column.IsValid(r) ? code_matches[dict.codes[r]] : matches_absent_;
+    }
+    return;
+  }
+  const model::StringVector& strings = column.strings();
+  // Sorted chunks repeat values in runs; reuse the previous answer for an equal value.
+  std::string_view previous;
+  bool have_previous = false, previous_result = false;
+  for (size_t r = 0; r < n; ++r) {
+    if (!keep[r]) continue;
+    if (!column.IsValid(r)) {
+      keep[r] = matches_absent_;
+      continue;
+    }
+    std::string_view value = strings.Get(r);
+    if (!have_previous || value != previous) {
+      previous = value;
+      previous_result = Matches(value);
+      have_previous = true;
+    }
+    keep[r] = previous_result;
+  }
+}
+
+}  // namespace cardinalsin::scan::internal

@@ -1,0 +1,748 @@
+#include "scan/scanner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <future>
+#include <numeric>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "model/types.h"
+#include "parquet/reader.h"
+#include "scan/internal/cached_source.h"
+#include "scan/internal/matcher.h"
+#include "scan/internal/thread_pool.h"
+
+namespace cardinalsin::scan {
+namespace internal {
+
+// The rows one source (a chunk or an ingester's answer) contributes, already filtered and
+// projected to the output schema.
+struct Piece {
+  std::vector<model::RecordBatch> batches;
+  // (series_id, timestamp) of every row, across batches in order; only kept when the source's
+  // component needs deduplication.
+  std::vector<uint64_t> ids;
+  std::vector<int64_t> timestamps;
+  // Byte-order range of the metric names of the rows (when the input had metric_name).
+  std::optional<std::pair<std::string, std::string>> metric_range;
+  ScanStats stats;
+  size_t rows() const {
+    size_t n = 0;
+    for (const model::RecordBatch& b : batches) n += b.num_rows();
+    return n;
+  }
+};
+
+struct Source {
+  const catalog::ChunkSummary* chunk = nullptr;  // null for an ingester's rows
+  size_t unflushed = 0;                          // index into ScanContext::unflushed
+  int64_t min_time = 0, max_time = 0;
+  std::string min_metric, max_metric;
+  // Newer sources win duplicates: ingester buffers, then chunks by creation time.
+  std::tuple<int, int64_t, std::string> recency;
+};
+
+struct Component {
+  std::vector<size_t> sources;  // newest first
+  bool dedup = false;
+  size_t end_task = 0;  // one past the last chunk task of this component
+};
+
+struct Task {
+  const catalog::ChunkSummary* chunk = nullptr;
+  bool keep_keys = false;
+  std::promise<absl::StatusOr<Piece>> promise;
+  std::future<absl::StatusOr<Piece>> future;
+};
+
+struct ScanContext {
+  ScanRequest request;
+  StringMatcher metric;
+  std::vector<StringMatcher> labels;  // parallel to request.labels
+  model::Schema output;
+  std::shared_ptr<const catalog::Snapshot> snapshot;
+  std::vector<Source> sources;
+  std::vector<Piece> unflushed;
+  std::vector<Component> components;
+  std::vector<std::unique_ptr<Task>> tasks;  // chunk decodes in component order
+
+  io::ObjectStore* store = nullptr;
+  RangeCache* ram = nullptr;
+  DiskCache* disk = nullptr;
+  ThreadPool* pool = nullptr;
+  size_t window = 0;
+  std::atomic<bool> cancelled{false};
+};
+
+namespace {
+
+// Most values an equality / IN predicate hands to the Parquet reader as any_of (bloom probes).
+constexpr size_t kMaxAnyOf = 64;
+
+bool IsFixed(std::string_view name) { return model::IsReservedColumnName(name); }
+
+model::TypeId FixedType(std::string_view name) {
+  if (name == model::kTimestampColumn) return model::TypeId::kTimestampNs;
+  if (name == model::kValueColumn) return model::TypeId::kDouble;
+  if (name == model::kSeriesIdColumn) return model::TypeId::kUInt64;
+  return model::TypeId::kString;  // metric_name
+}
+
+model::Column AllNull(size_t rows) {
+  model::Column column =
+      model::Column::FromDictionary(model::StringVector::Of({""}), std::vector<uint32_t>(rows, 0));
+  column.SetValidity(std::vector<uint8_t>(rows, 0));
+  return column;
+}
+
+// Keeps `status`'s code and makes sure its message names `object`.
+absl::Status Annotate(const absl::Status& status, const std::string& object) {
+  if (status.ok() || status.message().find(object) != std::string_view::npos) return status;
+  return absl::Status(status.code(),
+                      absl::StrFormat("reading chunk %s: %s", object, status.message()));
+}
+
+// Applies the request exactly to `in` and appends the surviving rows, projected to the output
+// schema, to `piece`. `what` names the input in errors.
+absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, bool keep_keys,
+                              bool want_metric_range, const std::string& what, Piece& piece) {
+  const model::Schema& schema = in.schema();
+  const size_t n = in.num_rows();
+  auto column_of = [&](std::string_view name, model::TypeId type,
+                       bool alt_int64) -> absl::StatusOr<const model::Column*> {
+    std::optional<size_t> index = schema.IndexOf(name);
+    if (!index) return static_cast<const model::Column*>(nullptr);
+    const model::Column& column = in.column(*index);
+    if (column.type() != type && !(alt_int64 && column.type() == model::TypeId::kInt64)) {
+      return absl::DataLossError(absl::StrFormat("%s: column '%s' is %s, want %s", what, name,
+                                                 model::TypeName(column.type()),
+                                                 model::TypeName(type)));
+    }
+    if (IsFixed(name) && column.null_count() > 0) {
+      return absl::DataLossError(
+          absl::StrFormat("%s: column '%s' has nulls; it is required in metrics chunks", what,
+                          name));
+    }
+    return &column;
+  };
+  CS_ASSIGN_OR_RETURN(const model::Column* ts,
+                      column_of(model::kTimestampColumn, model::TypeId::kTimestampNs, true));
+  CS_ASSIGN_OR_RETURN(const model::Column* ids,
+                      column_of(model::kSeriesIdColumn, model::TypeId::kUInt64, false));
+  CS_ASSIGN_OR_RETURN(const model::Column* metric,
+                      column_of(model::kMetricNameColumn, model::TypeId::kString, false));
+  if (!ts || !ids) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: not a metrics chunk: needs columns timestamp and series_id", what));
+  }
+
+  std::vector<uint8_t> keep(n, 1);
+  const std::vector<int64_t>& times = ts->int64s();
+  const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+  for (size_t r = 0; r < n; ++r) keep[r] = times[r] >= lo && times[r] <= hi;
+  if (!ctx.metric.matches_everything()) {
+    if (!metric) {
+      return absl::DataLossError(absl::StrFormat("%s: no metric_name column", what));
+    }
+    ctx.metric.Evaluate(*metric, keep);
+  }
+  for (size_t p = 0; p < ctx.labels.size(); ++p) {
+    const std::string& name = ctx.request.labels[p].name;
+    CS_ASSIGN_OR_RETURN(const model::Column* column,
+                        column_of(name, model::TypeId::kString, false));
+    if (column) {
+      ctx.labels[p].Evaluate(*column, keep);
+    } else if (!ctx.labels[p].matches_absent()) {
+      return absl::OkStatus();  // the label is absent from every row and that matches nothing
+    }
+  }
+  std::vector<uint32_t> selection;
+  selection.reserve(n);
+  for (size_t r = 0; r < n; ++r) {
+    if (keep[r]) selection.push_back(static_cast<uint32_t>(r));
+  }
+  if (selection.empty()) return absl::OkStatus();
+  const bool all = selection.size() == n;
+
+  if (keep_keys) {
+    const std::vector<uint64_t>& id_values = ids->uint64s();
+    for (uint32_t r : selection) {
+      piece.ids.push_back(id_values[r]);
+      piece.timestamps.push_back(times[r]);
+    }
+  }
+  if (want_metric_range && metric) {
+    std::string_view min = metric->StringAt(selection[0]), max = min;
+    for (uint32_t r : selection) {
+      std::string_view v = metric->StringAt(r);
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (!piece.metric_range) {
+      piece.metric_range.emplace(std::string(min), std::string(max));
+    } else {
+      if (min < piece.metric_range->first) piece.metric_range->first = std::string(min);
+      if (max > piece.metric_range->second) piece.metric_range->second = std::string(max);
+    }
+  }
+
+  std::vector<model::Column> out;
+  out.reserve(ctx.output.size());
+  for (const model::Field& field : ctx.output.fields()) {
+    CS_ASSIGN_OR_RETURN(const model::Column* column, column_of(field.name, field.type,
+                                                               field.type ==
+                                                                   model::TypeId::kTimestampNs));
+    if (!column) {
+      if (IsFixed(field.name)) {
+        return absl::DataLossError(
+            absl::StrFormat("%s: not a metrics chunk: no column '%s'", what, field.name));
+      }
+      out.push_back(AllNull(selection.size()));
+      continue;
+    }
+    model::Column projected = all ? *column : column->Take(selection);
+    if (projected.type() != field.type) {
+      // A foreign file's INT64 timestamp column: same storage, timestamp semantics.
+      projected = model::Column::FromInt64(field.type, projected.int64s());
+    }
+    out.push_back(std::move(projected));
+  }
+  piece.batches.emplace_back(ctx.output, std::move(out));
+  return absl::OkStatus();
+}
+
+std::vector<parquet::ColumnPredicate> ParquetPredicates(const ScanContext& ctx,
+                                                        const model::Schema& file) {
+  std::vector<parquet::ColumnPredicate> predicates;
+  const ScanRequest& request = ctx.request;
+  if (request.min_time_ns != std::numeric_limits<int64_t>::min() ||
+      request.max_time_ns != std::numeric_limits<int64_t>::max()) {
+    predicates.push_back({.column = std::string(model::kTimestampColumn),
+                          .min = request.min_time_ns,
+                          .max = request.max_time_ns});
+  }
+  auto add = [&](const std::string& column, const StringMatcher& matcher) {
+    // Row groups whose rows all lack the label are pruned by the reader as "only nulls", which
+    // is wrong when an absent label matches.
+    if (matcher.matches_everything() || matcher.matches_absent()) return;
+    std::optional<size_t> index = file.IndexOf(column);
+    if (!index || file.field(*index).type != model::TypeId::kString) return;
+    parquet::ColumnPredicate predicate{.column = column};
+    if (matcher.lower()) predicate.min = *matcher.lower();
+    if (matcher.upper()) predicate.max = *matcher.upper();
+    if (matcher.exact_set() && !matcher.exact_set()->empty() &&
+        matcher.exact_set()->size() <= kMaxAnyOf) {
+      for (const std::string& v : *matcher.exact_set()) predicate.any_of.push_back(v);
+    }
+    if (predicate.min || predicate.max || !predicate.any_of.empty()) {
+      predicates.push_back(std::move(predicate));
+    }
+  };
+  add(std::string(model::kMetricNameColumn), ctx.metric);
+  for (size_t p = 0; p < ctx.labels.size(); ++p) add(request.labels[p].name, ctx.labels[p]);
+  return predicates;
+}
+
+absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSummary& chunk,
+                                  bool keep_keys) {
+  Piece piece;
+  SourceCounters counters;
+  uint64_t size = chunk.size_bytes;
+  if (size == 0) {
+    absl::StatusOr<io::ObjectMeta> meta = ctx.store->Head(chunk.path);
+    if (!meta.ok()) return Annotate(meta.status(), chunk.path);
+    size = meta->size;
+  }
+  CachedObjectSource source(*ctx.store, chunk.path, size, ctx.ram, ctx.disk, counters);
+  auto decode = [&]() -> absl::Status {
+    CS_ASSIGN_OR_RETURN(std::unique_ptr<parquet::ParquetReader> reader,
+                        parquet::ParquetReader::Open(source));
+    ++piece.stats.chunks_read;
+    const model::Schema& file = reader->schema();
+    std::vector<std::string> columns = {std::string(model::kTimestampColumn),
+                                        std::string(model::kSeriesIdColumn)};
+    auto want = [&](const std::string& name) {
+      if (file.IndexOf(name) &&
+          std::find(columns.begin(), columns.end(), name) == columns.end()) {
+        columns.push_back(name);
+      }
+    };
+    if (!ctx.metric.matches_everything()) want(std::string(model::kMetricNameColumn));
+    for (const LabelPredicate& p : ctx.request.labels) want(p.name);
+    for (const model::Field& f : ctx.output.fields()) want(f.name);
+    for (const std::string& name : columns) {
+      if (IsFixed(name) && !file.IndexOf(name)) {
+        return absl::DataLossError(
+            absl::StrFormat("%s: not a metrics chunk: no column '%s'", chunk.path, name));
+      }
+    }
+    std::vector<parquet::ColumnPredicate> predicates = ParquetPredicates(ctx, file);
+    parquet::ScanStats pstats;
+    CS_ASSIGN_OR_RETURN(std::vector<int> row_groups, reader->SelectRowGroups(predicates, &pstats));
+    for (int rg : row_groups) {
+      if (ctx.cancelled) return absl::CancelledError("scan cancelled");
+      CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
+                          reader->ReadRowGroup(rg, columns, predicates, &pstats));
+      CS_RETURN_IF_ERROR(
+          FilterAndProject(std::move(batch), ctx, keep_keys, false, chunk.path, piece));
+    }
+    piece.stats.row_groups_total += pstats.row_groups_total;
+    piece.stats.row_groups_pruned_by_statistics += pstats.row_groups_pruned_by_statistics;
+    piece.stats.row_groups_pruned_by_bloom_filter += pstats.row_groups_pruned_by_bloom_filter;
+    piece.stats.row_groups_read += pstats.row_groups_read;
+    piece.stats.pages_total += pstats.pages_total;
+    piece.stats.pages_read += pstats.pages_read;
+    piece.stats.rows_read += pstats.rows_read;
+    return absl::OkStatus();
+  };
+  absl::Status status = decode();
+  piece.stats.bytes_read += counters.bytes_read;
+  piece.stats.bytes_fetched += counters.bytes_fetched;
+  piece.stats.requests += counters.requests;
+  piece.stats.cache_hits += counters.ram_hits;
+  piece.stats.disk_cache_hits += counters.disk_hits;
+  piece.stats.cache_misses += counters.misses;
+  if (!status.ok()) return Annotate(status, chunk.path);
+  return piece;
+}
+
+bool PrunedByCatalog(const ScanContext& ctx, const catalog::ChunkSummary& chunk) {
+  if (chunk.max_time_ns < ctx.request.min_time_ns || chunk.min_time_ns > ctx.request.max_time_ns) {
+    return true;
+  }
+  if (!ctx.metric.MayMatchRange(chunk.min_metric, chunk.max_metric)) return true;
+  for (size_t p = 0; p < ctx.labels.size(); ++p) {
+    const StringMatcher& matcher = ctx.labels[p];
+    if (matcher.matches_absent()) continue;  // rows without the label may match
+    auto it = chunk.labels.find(ctx.request.labels[p].name);
+    if (it == chunk.labels.end()) return true;  // no row has the label
+    if (!matcher.MayMatchRange(it->second.min, it->second.max)) return true;
+  }
+  return false;
+}
+
+// Groups sources that overlap in time and metric range (so may share a (series, timestamp)).
+void BuildComponents(ScanContext& ctx) {
+  const size_t n = ctx.sources.size();
+  std::vector<size_t> parent(n);
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  std::vector<size_t> by_time(n);
+  std::iota(by_time.begin(), by_time.end(), 0);
+  std::sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
+    return ctx.sources[a].min_time < ctx.sources[b].min_time;
+  });
+  std::vector<size_t> active;  // sources whose time range reaches the current start
+  for (size_t i : by_time) {
+    const Source& s = ctx.sources[i];
+    std::erase_if(active, [&](size_t a) { return ctx.sources[a].max_time < s.min_time; });
+    for (size_t a : active) {
+      const Source& o = ctx.sources[a];
+      if (o.max_metric >= s.min_metric && s.max_metric >= o.min_metric) {
+        parent[find(a)] = find(i);
+      }
+    }
+    active.push_back(i);
+  }
+  std::map<size_t, size_t> component_of_root;
+  for (size_t i : by_time) {  // components in order of their earliest source
+    size_t root = find(i);
+    auto [it, inserted] = component_of_root.emplace(root, ctx.components.size());
+    if (inserted) ctx.components.emplace_back();
+    ctx.components[it->second].sources.push_back(i);
+  }
+  for (Component& c : ctx.components) {
+    std::sort(c.sources.begin(), c.sources.end(), [&](size_t a, size_t b) {
+      return ctx.sources[a].recency > ctx.sources[b].recency;
+    });
+    c.dedup = c.sources.size() > 1 || ctx.sources[c.sources[0]].chunk == nullptr;
+    for (size_t s : c.sources) {
+      if (const catalog::ChunkSummary* chunk = ctx.sources[s].chunk) {
+        auto task = std::make_unique<Task>();
+        task->chunk = chunk;
+        task->keep_keys = c.dedup;
+        task->future = task->promise.get_future();
+        ctx.tasks.push_back(std::move(task));
+      }
+    }
+    c.end_task = ctx.tasks.size();
+  }
+}
+
+}  // namespace
+}  // namespace internal
+
+void ScanStats::Add(const ScanStats& o) {
+  catalog_seq = std::max(catalog_seq, o.catalog_seq);
+  chunks_total += o.chunks_total;
+  chunks_pruned_by_catalog += o.chunks_pruned_by_catalog;
+  chunks_read += o.chunks_read;
+  row_groups_total += o.row_groups_total;
+  row_groups_pruned_by_statistics += o.row_groups_pruned_by_statistics;
+  row_groups_pruned_by_bloom_filter += o.row_groups_pruned_by_bloom_filter;
+  row_groups_read += o.row_groups_read;
+  pages_total += o.pages_total;
+  pages_read += o.pages_read;
+  rows_read += o.rows_read;
+  rows_unflushed += o.rows_unflushed;
+  rows_deduplicated += o.rows_deduplicated;
+  rows_output += o.rows_output;
+  bytes_read += o.bytes_read;
+  bytes_fetched += o.bytes_fetched;
+  requests += o.requests;
+  cache_hits += o.cache_hits;
+  disk_cache_hits += o.disk_cache_hits;
+  cache_misses += o.cache_misses;
+  ingesters_asked += o.ingesters_asked;
+  ingesters_failed += o.ingesters_failed;
+  warnings.insert(warnings.end(), o.warnings.begin(), o.warnings.end());
+}
+
+Scanner::Scanner(io::ObjectStore* store, ScannerOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+Scanner::~Scanner() { pool_.reset(); }
+
+absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
+                                                         ScannerOptions options) {
+  if (!store) return absl::InvalidArgumentError("scanner: no object store");
+  if (options.decode_threads < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("scanner: decode_threads is %d, must be >= 1", options.decode_threads));
+  }
+  if (options.max_inflight_chunks < 0) {
+    return absl::InvalidArgumentError("scanner: max_inflight_chunks must be >= 0");
+  }
+  std::unique_ptr<Scanner> scanner(new Scanner(store, options));
+  if (options.ram_cache_bytes > 0) {
+    scanner->ram_cache_ = std::make_unique<RangeCache>(options.ram_cache_bytes);
+  }
+  if (!options.cache_dir.empty()) {
+    CS_ASSIGN_OR_RETURN(scanner->disk_cache_,
+                        DiskCache::Open(options.cache_dir, options.disk_cache_bytes));
+  }
+  scanner->pool_ = std::make_unique<internal::ThreadPool>(options.decode_threads);
+  return scanner;
+}
+
+absl::StatusOr<catalog::Catalog*> Scanner::CatalogFor(const std::string& tenant) {
+  absl::MutexLock lock(&catalogs_mu_);
+  auto it = catalogs_.find(tenant);
+  if (it != catalogs_.end()) return it->second.get();
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<catalog::Catalog> catalog,
+                      catalog::Catalog::Open(store_, tenant, {.writer_id = "query"}));
+  catalog::Catalog* raw = catalog.get();
+  catalogs_.emplace(tenant, std::move(catalog));
+  return raw;
+}
+
+absl::StatusOr<std::shared_ptr<const catalog::Snapshot>> Scanner::RefreshCatalog(
+    const std::string& tenant) {
+  CS_RETURN_IF_ERROR(catalog::ValidateTenant(tenant));
+  CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(tenant));
+  CS_RETURN_IF_ERROR(catalog->Refresh());
+  return catalog->snapshot();
+}
+
+absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& request) {
+  CS_RETURN_IF_ERROR(ValidateScanRequest(request));
+  CS_RETURN_IF_ERROR(catalog::ValidateTenant(request.tenant));
+  auto ctx = std::make_shared<internal::ScanContext>();
+  ctx->request = request;
+  CS_ASSIGN_OR_RETURN(ctx->metric, internal::StringMatcher::ForMetric(request.metric));
+  for (const LabelPredicate& p : request.labels) {
+    CS_ASSIGN_OR_RETURN(internal::StringMatcher m, internal::StringMatcher::ForLabel(p));
+    ctx->labels.push_back(std::move(m));
+  }
+  ctx->store = store_;
+  ctx->ram = ram_cache_.get();
+  ctx->disk = disk_cache_.get();
+  ctx->pool = pool_.get();
+  ctx->window = options_.max_inflight_chunks > 0
+                    ? static_cast<size_t>(options_.max_inflight_chunks)
+                    : static_cast<size_t>(2 * options_.decode_threads);
+  ScanStats plan;
+
+  // 1. Unflushed rows first: their catalog sequence says how new the catalog must be.
+  UnflushedResult unflushed;
+  if (request.include_unflushed && options_.unflushed) {
+    UnflushedQuery query{.tenant = request.tenant,
+                         .min_time_ns = request.min_time_ns,
+                         .max_time_ns = request.max_time_ns};
+    if (request.metric.kind == MetricCondition::Kind::kExact && request.metric.values.size() == 1) {
+      query.metric = request.metric.values[0];
+    }
+    absl::StatusOr<UnflushedResult> fetched = options_.unflushed->Fetch(query);
+    if (!fetched.ok()) {
+      std::string what = absl::StrFormat("unflushed rows unavailable: %s",
+                                         fetched.status().message());
+      if (options_.require_unflushed) return absl::UnavailableError(what);
+      plan.warnings.push_back(std::move(what));
+    } else {
+      unflushed = *std::move(fetched);
+      plan.ingesters_asked =
+          static_cast<int64_t>(unflushed.sources.size() + unflushed.failures.size());
+      plan.ingesters_failed = static_cast<int64_t>(unflushed.failures.size());
+      if (!unflushed.failures.empty() && options_.require_unflushed) {
+        return absl::UnavailableError(absl::StrFormat(
+            "unflushed rows unavailable: %s", absl::StrJoin(unflushed.failures, "; ")));
+      }
+      for (const std::string& failure : unflushed.failures) {
+        plan.warnings.push_back("unflushed rows missing: " + failure);
+      }
+    }
+  }
+  uint64_t required_seq = 0;
+  for (const UnflushedRows& rows : unflushed.sources) {
+    required_seq = std::max(required_seq, rows.catalog_seq);
+  }
+
+  // 2. The catalog, at least as new as every ingester's answer.
+  CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(request.tenant));
+  CS_RETURN_IF_ERROR(catalog->Refresh());
+  ctx->snapshot = catalog->snapshot();
+  if (ctx->snapshot->seq < required_seq) {
+    CS_RETURN_IF_ERROR(catalog->Refresh());
+    ctx->snapshot = catalog->snapshot();
+    if (ctx->snapshot->seq < required_seq) {
+      return absl::UnavailableError(absl::StrFormat(
+          "catalog of tenant %s is at sequence %d but an ingester's unflushed rows are relative "
+          "to sequence %d; retry the query",
+          request.tenant, ctx->snapshot->seq, required_seq));
+    }
+  }
+  plan.catalog_seq = ctx->snapshot->seq;
+
+  // 3. Chunks pruned by their summaries.
+  std::vector<const catalog::ChunkSummary*> chunks;
+  for (const auto& entry : ctx->snapshot->chunks) {
+    ++plan.chunks_total;
+    if (internal::PrunedByCatalog(*ctx, entry.second)) {
+      ++plan.chunks_pruned_by_catalog;
+    } else {
+      chunks.push_back(&entry.second);
+    }
+  }
+
+  // The output schema.
+  if (request.columns.empty()) {
+    std::set<std::string> labels;
+    for (const catalog::ChunkSummary* chunk : chunks) {
+      for (const auto& label : chunk->labels) labels.insert(label.first);
+    }
+    for (const UnflushedRows& rows : unflushed.sources) {
+      for (const model::RecordBatch& batch : rows.batches) {
+        for (const model::Field& field : batch.schema().fields()) {
+          if (!internal::IsFixed(field.name)) labels.insert(field.name);
+        }
+      }
+    }
+    ctx->output = model::MetricsSchema(std::vector<std::string>(labels.begin(), labels.end()));
+  } else {
+    std::vector<model::Field> fields;
+    for (const std::string& column : request.columns) {
+      if (internal::IsFixed(column)) {
+        fields.push_back({column, internal::FixedType(column), false});
+      } else {
+        fields.push_back({column, model::TypeId::kString, true});
+      }
+    }
+    if (request.include_series_id &&
+        std::find(request.columns.begin(), request.columns.end(), model::kSeriesIdColumn) ==
+            request.columns.end()) {
+      fields.push_back({std::string(model::kSeriesIdColumn), model::TypeId::kUInt64, false});
+    }
+    ctx->output = model::Schema(std::move(fields));
+  }
+
+  // Sources: ingester answers (filtered now, they are in memory) and the remaining chunks.
+  for (UnflushedRows& rows : unflushed.sources) {
+    internal::Piece piece;
+    for (model::RecordBatch& batch : rows.batches) {
+      piece.stats.rows_unflushed += static_cast<int64_t>(batch.num_rows());
+      CS_RETURN_IF_ERROR(internal::FilterAndProject(std::move(batch), *ctx, true, true,
+                                                    "ingester " + rows.ingester, piece));
+    }
+    plan.Add(piece.stats);
+    piece.stats = ScanStats();
+    if (piece.timestamps.empty()) continue;
+    internal::Source source;
+    source.unflushed = ctx->unflushed.size();
+    auto [min_t, max_t] = std::minmax_element(piece.timestamps.begin(), piece.timestamps.end());
+    source.min_time = *min_t;
+    source.max_time = *max_t;
+    if (!piece.metric_range) {
+      return absl::DataLossError(
+          absl::StrFormat("ingester %s: unflushed rows without a metric_name column", rows.ingester));
+    }
+    source.min_metric = piece.metric_range->first;
+    source.max_metric = piece.metric_range->second;
+    source.recency = {1, 0, rows.ingester};
+    ctx->sources.push_back(std::move(source));
+    ctx->unflushed.push_back(std::move(piece));
+  }
+  for (const catalog::ChunkSummary* chunk : chunks) {
+    internal::Source source;
+    source.chunk = chunk;
+    source.min_time = std::max(chunk->min_time_ns, request.min_time_ns);
+    source.max_time = std::min(chunk->max_time_ns, request.max_time_ns);
+    source.min_metric = chunk->min_metric;
+    source.max_metric = chunk->max_metric;
+    source.recency = {0, chunk->created_at_ns, chunk->path};
+    ctx->sources.push_back(std::move(source));
+  }
+  internal::BuildComponents(*ctx);
+
+  std::unique_ptr<ScanStream> stream(new ScanStream(std::move(ctx)));
+  stream->stats_ = std::move(plan);
+  return stream;
+}
+
+absl::Status Scanner::Scan(const ScanRequest& request,
+                           const std::function<absl::Status(model::RecordBatch)>& sink,
+                           ScanStats* stats) {
+  absl::StatusOr<std::unique_ptr<ScanStream>> stream = Open(request);
+  if (!stream.ok()) return stream.status();
+  absl::Status status;
+  while (true) {
+    absl::StatusOr<std::optional<model::RecordBatch>> batch = (*stream)->Next();
+    if (!batch.ok()) {
+      status = batch.status();
+      break;
+    }
+    if (!*batch) break;
+    status = sink(**std::move(batch));
+    if (!status.ok()) break;
+  }
+  if (stats) *stats = (*stream)->stats();
+  return status;
+}
+
+size_t Scanner::Result::num_rows() const {
+  size_t n = 0;
+  for (const model::RecordBatch& b : batches) n += b.num_rows();
+  return n;
+}
+
+absl::StatusOr<Scanner::Result> Scanner::ScanAll(const ScanRequest& request) {
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<ScanStream> stream, Open(request));
+  Result result;
+  result.schema = stream->schema();
+  while (true) {
+    CS_ASSIGN_OR_RETURN(std::optional<model::RecordBatch> batch, stream->Next());
+    if (!batch) break;
+    result.batches.push_back(*std::move(batch));
+  }
+  result.stats = stream->stats();
+  return result;
+}
+
+CacheStats Scanner::ram_cache_stats() const {
+  return ram_cache_ ? ram_cache_->stats() : CacheStats{};
+}
+
+std::optional<CacheStats> Scanner::disk_cache_stats() const {
+  if (!disk_cache_) return std::nullopt;
+  return disk_cache_->stats();
+}
+
+ScanStream::ScanStream(std::shared_ptr<internal::ScanContext> context)
+    : context_(std::move(context)) {}
+
+ScanStream::~ScanStream() { context_->cancelled = true; }
+
+const model::Schema& ScanStream::schema() const { return context_->output; }
+
+void ScanStream::TopUp(size_t at_least) {
+  internal::ScanContext& ctx = *context_;
+  const size_t consumed =
+      next_component_ == 0 ? 0 : ctx.components[next_component_ - 1].end_task;
+  const size_t target = std::min(ctx.tasks.size(), std::max(at_least, consumed + ctx.window));
+  for (; submitted_ < target; ++submitted_) {
+    std::shared_ptr<internal::ScanContext> shared = context_;
+    const size_t t = submitted_;
+    ctx.pool->Submit([shared, t] {
+      internal::Task& task = *shared->tasks[t];
+      if (shared->cancelled) {
+        task.promise.set_value(absl::CancelledError("scan cancelled"));
+        return;
+      }
+      task.promise.set_value(internal::DecodeChunk(*shared, *task.chunk, task.keep_keys));
+    });
+  }
+}
+
+absl::StatusOr<std::optional<model::RecordBatch>> ScanStream::Next() {
+  if (!failed_.ok()) return failed_;
+  internal::ScanContext& ctx = *context_;
+  while (ready_.empty()) {
+    if (next_component_ == ctx.components.size()) return std::nullopt;
+    const internal::Component& component = ctx.components[next_component_];
+    TopUp(component.end_task);
+    size_t task = component.end_task;
+    for (size_t s : component.sources) {
+      if (ctx.sources[s].chunk) --task;
+    }
+    std::vector<internal::Piece> pieces;
+    pieces.reserve(component.sources.size());
+    for (size_t s : component.sources) {
+      if (!ctx.sources[s].chunk) {
+        pieces.push_back(std::move(ctx.unflushed[ctx.sources[s].unflushed]));
+        continue;
+      }
+      absl::StatusOr<internal::Piece> piece = ctx.tasks[task++]->future.get();
+      if (!piece.ok()) {
+        failed_ = piece.status();
+        ctx.cancelled = true;
+        return failed_;
+      }
+      stats_.Add(piece->stats);
+      pieces.push_back(*std::move(piece));
+    }
+    ++next_component_;
+    if (!component.dedup) {
+      for (internal::Piece& piece : pieces) {
+        for (model::RecordBatch& batch : piece.batches) ready_.push_back(std::move(batch));
+      }
+    } else {
+      // Newest source first, so the most recently written copy of a sample is the one kept.
+      size_t total = 0;
+      for (const internal::Piece& piece : pieces) total += piece.ids.size();
+      absl::flat_hash_set<std::pair<uint64_t, int64_t>> seen;
+      seen.reserve(total);
+      for (internal::Piece& piece : pieces) {
+        size_t row = 0;
+        for (model::RecordBatch& batch : piece.batches) {
+          std::vector<uint32_t> selection;
+          selection.reserve(batch.num_rows());
+          for (size_t r = 0; r < batch.num_rows(); ++r, ++row) {
+            if (seen.insert({piece.ids[row], piece.timestamps[row]}).second) {
+              selection.push_back(static_cast<uint32_t>(r));
+            }
+          }
+          stats_.rows_deduplicated += static_cast<int64_t>(batch.num_rows() - selection.size());
+          if (selection.size() == batch.num_rows()) {
+            ready_.push_back(std::move(batch));
+          } else if (!selection.empty()) {
+            ready_.push_back(batch.Take(selection));
+          }
+        }
+      }
+    }
+    std::reverse(ready_.begin(), ready_.end());  // Next() pops from the back
+  }
+  model::RecordBatch batch = std::move(ready_.back());
+  ready_.pop_back();
+  stats_.rows_output += static_cast<int64_t>(batch.num_rows());
+  return std::optional<model::RecordBatch>(std::move(batch));
+}
+
+}  // namespace cardinalsin::scan

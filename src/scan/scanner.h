@@ -1,0 +1,187 @@
+// File: scanner.h
+//
+// The query side's one way to read a tenant's `metrics` rows (ARCHITECTURE.md section 7): the SQL
+// and PromQL engines describe what they need as a ScanRequest and get a stream of record batches
+// in one uniform schema, plus ScanStats for EXPLAIN and the JSON `stats` field.
+//
+//   CS_ASSIGN_OR_RETURN(auto scanner, Scanner::Create(&store, {.unflushed = &ingesters}));
+//   CS_ASSIGN_OR_RETURN(std::unique_ptr<ScanStream> stream, scanner->Open(request));
+//   // stream->schema() is known before any chunk is read.
+//   while (true) {
+//     CS_ASSIGN_OR_RETURN(std::optional<model::RecordBatch> batch, stream->Next());
+//     if (!batch) break;
+//     ...
+//   }
+//   const ScanStats& stats = stream->stats();   // complete once Next() returned nullopt
+//
+// What a scan does (src/scan/README.md has the details):
+//   1. asks every live ingester for its unflushed rows (UnflushedSource), each answer relative
+//      to a catalog sequence;
+//   2. refreshes the tenant's catalog, to at least the highest such sequence;
+//   3. prunes chunks by their catalog summaries (time, metric-name range, label ranges);
+//   4. per remaining chunk, on a small thread pool: Parquet row-group statistics, bloom filters,
+//      page index, then the exact filter on the decoded rows; bytes come through the RAM cache,
+//      the optional disk cache and ranged GETs;
+//   5. removes duplicate (series_id, timestamp) samples wherever two sources (chunks or ingester
+//      buffers) overlap in time and metric range, keeping the most recently written copy.
+//
+// Visibility: every sample acknowledged before Open() is returned exactly once (unless an
+// ingester could not be asked; see ScannerOptions::require_unflushed). Rows come in no
+// particular order across batches.
+//
+// Thread-safety: Scanner is safe for concurrent use; each ScanStream is used by one thread.
+// Ownership: the Scanner does not own `store` or options.unflushed, which must outlive it; every
+// ScanStream must be destroyed before its Scanner.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "catalog/catalog.h"
+#include "io/object_store.h"
+#include "model/record_batch.h"
+#include "scan/range_cache.h"
+#include "scan/scan_request.h"
+#include "scan/unflushed_source.h"
+
+namespace cardinalsin::scan {
+
+namespace internal {
+class ThreadPool;
+struct ScanContext;
+}  // namespace internal
+
+// What one scan touched. Counters are exact; "pruned" counts what was skipped without reading.
+struct ScanStats {
+  uint64_t catalog_seq = 0;                // catalog state the scan read
+  int64_t chunks_total = 0;                // live chunks of the tenant
+  int64_t chunks_pruned_by_catalog = 0;    // skipped on their summaries alone
+  int64_t chunks_read = 0;                 // opened (footer read)
+  int64_t row_groups_total = 0;            // in the chunks read
+  int64_t row_groups_pruned_by_statistics = 0;
+  int64_t row_groups_pruned_by_bloom_filter = 0;
+  int64_t row_groups_read = 0;
+  int64_t pages_total = 0;  // data pages of the read columns in the row groups read
+  int64_t pages_read = 0;   // ... left after page-index pruning
+  int64_t rows_read = 0;    // rows decoded from chunks
+  int64_t rows_unflushed = 0;      // rows received from ingesters
+  int64_t rows_deduplicated = 0;   // duplicate (series_id, timestamp) rows removed
+  int64_t rows_output = 0;         // rows returned
+  int64_t bytes_read = 0;          // chunk bytes decoded from, wherever they came from
+  int64_t bytes_fetched = 0;       // chunk bytes fetched from the object store
+  int64_t requests = 0;            // ranged GETs sent to the object store
+  int64_t cache_hits = 0;          // byte ranges found in the RAM cache
+  int64_t disk_cache_hits = 0;     // ... in the disk cache
+  int64_t cache_misses = 0;        // ... in neither
+  int64_t ingesters_asked = 0;
+  int64_t ingesters_failed = 0;
+  // Problems that did not fail the scan (an ingester that could not be asked), one sentence each.
+  std::vector<std::string> warnings;
+
+  void Add(const ScanStats& other);  // sums counters, keeps the larger catalog_seq
+};
+
+struct ScannerOptions {
+  int decode_threads = 2;             // REQUIRES: >= 1
+  uint64_t ram_cache_bytes = 256ull << 20;  // 0 = no RAM cache
+  std::string cache_dir;              // CACHE_DIR; empty = no disk cache
+  uint64_t disk_cache_bytes = 10ull << 30;
+  // Not owned. nullptr = committed data only.
+  UnflushedSource* unflushed = nullptr;
+  // true: a scan fails with Unavailable when an ingester cannot be asked (its unflushed rows
+  // would be missing). false: the scan goes on and says so in ScanStats::warnings.
+  bool require_unflushed = false;
+  // Chunks decoded ahead of the consumer. 0 = 2 * decode_threads.
+  int max_inflight_chunks = 0;
+};
+
+class ScanStream;
+
+class Scanner {
+ public:
+  // Errors: InvalidArgument for bad options; the disk cache's errors.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Scanner>> Create(io::ObjectStore* store,
+                                                                       ScannerOptions options);
+  ~Scanner();
+
+  // Plans a scan: validates `request`, fetches unflushed rows, refreshes the catalog and prunes
+  // chunks by their summaries. No chunk is read until the stream's first Next().
+  // Errors: InvalidArgument for a bad request; Unavailable when the catalog cannot be brought to
+  // the sequence an ingester reported, or (require_unflushed) an ingester failed; the catalog's
+  // and the unflushed source's errors.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<ScanStream>> Open(const ScanRequest& request);
+
+  // Open() and Next() until the end, handing every batch to `sink` (stops at its first error).
+  // Fills `*stats` when non-null, also on error.
+  [[nodiscard]] absl::Status Scan(const ScanRequest& request,
+                                  const std::function<absl::Status(model::RecordBatch)>& sink,
+                                  ScanStats* stats = nullptr);
+
+  struct Result {
+    model::Schema schema;
+    std::vector<model::RecordBatch> batches;
+    ScanStats stats;
+    size_t num_rows() const;
+  };
+  // Everything in memory: for tests, tools and small queries.
+  [[nodiscard]] absl::StatusOr<Result> ScanAll(const ScanRequest& request);
+
+  // The tenant's catalog after a refresh (for SHOW / DESCRIBE and the PromQL label APIs).
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const catalog::Snapshot>> RefreshCatalog(
+      const std::string& tenant);
+
+  CacheStats ram_cache_stats() const;                  // zeros when there is no RAM cache
+  std::optional<CacheStats> disk_cache_stats() const;  // nullopt when there is no disk cache
+
+ private:
+  Scanner(io::ObjectStore* store, ScannerOptions options);
+  absl::StatusOr<catalog::Catalog*> CatalogFor(const std::string& tenant);
+
+  io::ObjectStore* const store_;
+  const ScannerOptions options_;
+  std::unique_ptr<RangeCache> ram_cache_;
+  std::unique_ptr<DiskCache> disk_cache_;
+  absl::Mutex catalogs_mu_;
+  std::map<std::string, std::unique_ptr<catalog::Catalog>> catalogs_ ABSL_GUARDED_BY(catalogs_mu_);
+  // Last so that it is destroyed first: its workers still use the caches and the store.
+  std::unique_ptr<internal::ThreadPool> pool_;
+};
+
+// The rows of one scan, batch by batch, all in schema(): the requested columns in order (or the
+// full metrics schema); fixed columns non-null, label columns nullable strings.
+class ScanStream {
+ public:
+  ~ScanStream();  // cancels chunk decodes that have not started; waits for none
+  ScanStream(const ScanStream&) = delete;
+  ScanStream& operator=(const ScanStream&) = delete;
+
+  const model::Schema& schema() const;
+  // The next non-empty batch, or nullopt at the end. After an error the stream stays failed.
+  // Errors: DataLoss naming the chunk object for a corrupt or inconsistent chunk; the object
+  // store's errors (NotFound when a live chunk is gone) prefixed with the object key.
+  [[nodiscard]] absl::StatusOr<std::optional<model::RecordBatch>> Next();
+  // Counters so far; complete after Next() returned nullopt.
+  const ScanStats& stats() const { return stats_; }
+
+ private:
+  friend class Scanner;
+  explicit ScanStream(std::shared_ptr<internal::ScanContext> context);
+  void TopUp(size_t at_least);
+
+  std::shared_ptr<internal::ScanContext> context_;
+  ScanStats stats_;
+  absl::Status failed_;
+  size_t next_component_ = 0;
+  size_t submitted_ = 0;  // chunk tasks handed to the pool, in plan order
+  std::vector<model::RecordBatch> ready_;  // batches of the current component, not yet returned
+};
+
+}  // namespace cardinalsin::scan
