@@ -14,7 +14,9 @@ struct Case {
 
 TEST(StringMatcherTest, LabelPredicatesMatchExactly) {
   const std::vector<Case> cases = {
-      {{.name = "l", .op = LabelOp::kEqual, .values = {"a"}}, {{"a", true}, {"b", false}, {"", false}}, false},
+      {{.name = "l", .op = LabelOp::kEqual, .values = {"a"}},
+       {{"a", true}, {"b", false}, {"", false}},
+       false},
       {{.name = "l", .op = LabelOp::kEqual, .values = {""}}, {{"a", false}, {"", true}}, true},
       {{.name = "l", .op = LabelOp::kEqual, .values = {""}, .absent = AbsentLabel::kNoMatch},
        {{"", true}},
@@ -28,12 +30,16 @@ TEST(StringMatcherTest, LabelPredicatesMatchExactly) {
        {{"a", true}, {"y", true}, {"x", false}},
        false},
       {{.name = "l", .op = LabelOp::kIn, .values = {}}, {{"a", false}, {"", false}}, false},
-      {{.name = "l", .op = LabelOp::kRegex, .values = {"a.c"}}, {{"abc", true}, {"xabc", false}}, false},
+      {{.name = "l", .op = LabelOp::kRegex, .values = {"a.c"}},
+       {{"abc", true}, {"xabc", false}},
+       false},
       {{.name = "l", .op = LabelOp::kRegex, .values = {".*"}}, {{"x", true}, {"a\nb", true}}, true},
       {{.name = "l", .op = LabelOp::kRegex, .values = {"b"}, .full_match = false},
        {{"abc", true}, {"ac", false}},
        false},
-      {{.name = "l", .op = LabelOp::kNotRegex, .values = {"a.*"}}, {{"abc", false}, {"b", true}}, true},
+      {{.name = "l", .op = LabelOp::kNotRegex, .values = {"a.*"}},
+       {{"abc", false}, {"b", true}},
+       true},
       {{.name = "l", .op = LabelOp::kNotRegex, .values = {".*"}}, {{"b", false}}, false},
   };
   for (const Case& c : cases) {
@@ -81,11 +87,13 @@ TEST(StringMatcherTest, RangesPruneOnlyWhatCannotMatch) {
 }
 
 TEST(StringMatcherTest, EvaluatesPlainAndDictionaryColumnsWithNulls) {
-  CS_ASSERT_OK_AND_ASSIGN(StringMatcher m, StringMatcher::ForLabel(
-                                               {.name = "l", .op = LabelOp::kNotEqual, .values = {"b"}}));
+  CS_ASSERT_OK_AND_ASSIGN(
+      StringMatcher m,
+      StringMatcher::ForLabel({.name = "l", .op = LabelOp::kNotEqual, .values = {"b"}}));
   model::Column plain = model::Column::FromStrings(model::StringVector::Of({"a", "b", "", "b"}));
   plain.SetValidity({1, 1, 0, 1});
-  model::Column dict = model::Column::FromDictionary(model::StringVector::Of({"b", "a"}), {1, 0, 0, 0});
+  model::Column dict =
+      model::Column::FromDictionary(model::StringVector::Of({"b", "a"}), {1, 0, 0, 0});
   dict.SetValidity({1, 1, 0, 1});
   for (const model::Column* column : {&plain, &dict}) {
     std::vector<uint8_t> keep = {1, 1, 1, 0};

@@ -67,11 +67,13 @@ TEST_F(DiskCacheTest, SurvivesReopenAndEvictsBeyondBudget) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/leftover.bin.3.tmp"));
   EXPECT_EQ(cache->stats().entries, 1u);
   EXPECT_EQ(cache->Lookup("t/data/a.parquet", 4, 100), std::string(100, 'a'));
-  for (int i = 0; i < 20; ++i) cache->Insert("k" + std::to_string(i), 0, 9000, std::string(9000, 'x'));
+  for (int i = 0; i < 20; ++i)
+    cache->Insert("k" + std::to_string(i), 0, 9000, std::string(9000, 'x'));
   EXPECT_LE(cache->stats().bytes, 80'000u);
   EXPECT_GT(cache->stats().evictions, 0u);
   size_t files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_)) files += entry.is_regular_file();
+  for (const auto& entry : std::filesystem::directory_iterator(dir_))
+    files += entry.is_regular_file();
   EXPECT_EQ(files, cache->stats().entries);
   EXPECT_EQ(cache->Lookup("k0", 0, 9000), std::nullopt);
   EXPECT_EQ(cache->Lookup("k19", 0, 9000), std::string(9000, 'x'));

@@ -87,12 +87,12 @@ void Run(benchmark::State& state, const ScanRequest& request) {
   state.counters["chunks_read"] = static_cast<double>(last.chunks_read);
   state.counters["pages_read"] = static_cast<double>(last.pages_read);
   state.counters["bytes_read"] = static_cast<double>(last.bytes_read);
-  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(rows),
-                                                    benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] =
+      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
 }
 
 void BM_FullScan(benchmark::State& state) { Run(state, {.tenant = "bench"}); }
-BENCHMARK(BM_FullScan)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullScan)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_SelectiveScan(benchmark::State& state) {
   Run(state, {.tenant = "bench",
@@ -103,7 +103,7 @@ void BM_SelectiveScan(benchmark::State& state) {
               .columns = {"timestamp", "value"},
               .include_series_id = true});
 }
-BENCHMARK(BM_SelectiveScan)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SelectiveScan)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace cardinalsin::scan

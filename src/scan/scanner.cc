@@ -124,9 +124,8 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
                                                  model::TypeName(type)));
     }
     if (IsFixed(name) && column.null_count() > 0) {
-      return absl::DataLossError(
-          absl::StrFormat("%s: column '%s' has nulls; it is required in metrics chunks", what,
-                          name));
+      return absl::DataLossError(absl::StrFormat(
+          "%s: column '%s' has nulls; it is required in metrics chunks", what, name));
     }
     return &column;
   };
@@ -137,8 +136,8 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
   CS_ASSIGN_OR_RETURN(const model::Column* metric,
                       column_of(model::kMetricNameColumn, model::TypeId::kString, false));
   if (!ts || !ids) {
-    return absl::DataLossError(absl::StrFormat(
-        "%s: not a metrics chunk: needs columns timestamp and series_id", what));
+    return absl::DataLossError(
+        absl::StrFormat("%s: not a metrics chunk: needs columns timestamp and series_id", what));
   }
 
   std::vector<uint8_t> keep(n, 1);
@@ -194,9 +193,9 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
   std::vector<model::Column> out;
   out.reserve(ctx.output.size());
   for (const model::Field& field : ctx.output.fields()) {
-    CS_ASSIGN_OR_RETURN(const model::Column* column, column_of(field.name, field.type,
-                                                               field.type ==
-                                                                   model::TypeId::kTimestampNs));
+    CS_ASSIGN_OR_RETURN(
+        const model::Column* column,
+        column_of(field.name, field.type, field.type == model::TypeId::kTimestampNs));
     if (!column) {
       if (IsFixed(field.name)) {
         return absl::DataLossError(
@@ -267,8 +266,7 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
     std::vector<std::string> columns = {std::string(model::kTimestampColumn),
                                         std::string(model::kSeriesIdColumn)};
     auto want = [&](const std::string& name) {
-      if (file.IndexOf(name) &&
-          std::find(columns.begin(), columns.end(), name) == columns.end()) {
+      if (file.IndexOf(name) && std::find(columns.begin(), columns.end(), name) == columns.end()) {
         columns.push_back(name);
       }
     };
@@ -337,9 +335,8 @@ void BuildComponents(ScanContext& ctx) {
   };
   std::vector<size_t> by_time(n);
   std::iota(by_time.begin(), by_time.end(), 0);
-  std::sort(by_time.begin(), by_time.end(), [&](size_t a, size_t b) {
-    return ctx.sources[a].min_time < ctx.sources[b].min_time;
-  });
+  std::sort(by_time.begin(), by_time.end(),
+            [&](size_t a, size_t b) { return ctx.sources[a].min_time < ctx.sources[b].min_time; });
   std::vector<size_t> active;  // sources whose time range reaches the current start
   for (size_t i : by_time) {
     const Source& s = ctx.sources[i];
@@ -360,9 +357,8 @@ void BuildComponents(ScanContext& ctx) {
     ctx.components[it->second].sources.push_back(i);
   }
   for (Component& c : ctx.components) {
-    std::sort(c.sources.begin(), c.sources.end(), [&](size_t a, size_t b) {
-      return ctx.sources[a].recency > ctx.sources[b].recency;
-    });
+    std::sort(c.sources.begin(), c.sources.end(),
+              [&](size_t a, size_t b) { return ctx.sources[a].recency > ctx.sources[b].recency; });
     c.dedup = c.sources.size() > 1 || ctx.sources[c.sources[0]].chunk == nullptr;
     for (size_t s : c.sources) {
       if (const catalog::ChunkSummary* chunk = ctx.sources[s].chunk) {
@@ -466,9 +462,8 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
   ctx->ram = ram_cache_.get();
   ctx->disk = disk_cache_.get();
   ctx->pool = pool_.get();
-  ctx->window = options_.max_inflight_chunks > 0
-                    ? static_cast<size_t>(options_.max_inflight_chunks)
-                    : static_cast<size_t>(2 * options_.decode_threads);
+  ctx->window = options_.max_inflight_chunks > 0 ? static_cast<size_t>(options_.max_inflight_chunks)
+                                                 : static_cast<size_t>(2 * options_.decode_threads);
   ScanStats plan;
 
   // 1. Unflushed rows first: their catalog sequence says how new the catalog must be.
@@ -482,8 +477,8 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
     }
     absl::StatusOr<UnflushedResult> fetched = options_.unflushed->Fetch(query);
     if (!fetched.ok()) {
-      std::string what = absl::StrFormat("unflushed rows unavailable: %s",
-                                         fetched.status().message());
+      std::string what =
+          absl::StrFormat("unflushed rows unavailable: %s", fetched.status().message());
       if (options_.require_unflushed) return absl::UnavailableError(what);
       plan.warnings.push_back(std::move(what));
     } else {
@@ -492,8 +487,8 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
           static_cast<int64_t>(unflushed.sources.size() + unflushed.failures.size());
       plan.ingesters_failed = static_cast<int64_t>(unflushed.failures.size());
       if (!unflushed.failures.empty() && options_.require_unflushed) {
-        return absl::UnavailableError(absl::StrFormat(
-            "unflushed rows unavailable: %s", absl::StrJoin(unflushed.failures, "; ")));
+        return absl::UnavailableError(absl::StrFormat("unflushed rows unavailable: %s",
+                                                      absl::StrJoin(unflushed.failures, "; ")));
       }
       for (const std::string& failure : unflushed.failures) {
         plan.warnings.push_back("unflushed rows missing: " + failure);
@@ -555,9 +550,8 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
         fields.push_back({column, model::TypeId::kString, true});
       }
     }
-    if (request.include_series_id &&
-        std::find(request.columns.begin(), request.columns.end(), model::kSeriesIdColumn) ==
-            request.columns.end()) {
+    if (request.include_series_id && std::find(request.columns.begin(), request.columns.end(),
+                                               model::kSeriesIdColumn) == request.columns.end()) {
       fields.push_back({std::string(model::kSeriesIdColumn), model::TypeId::kUInt64, false});
     }
     ctx->output = model::Schema(std::move(fields));
@@ -580,8 +574,8 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
     source.min_time = *min_t;
     source.max_time = *max_t;
     if (!piece.metric_range) {
-      return absl::DataLossError(
-          absl::StrFormat("ingester %s: unflushed rows without a metric_name column", rows.ingester));
+      return absl::DataLossError(absl::StrFormat(
+          "ingester %s: unflushed rows without a metric_name column", rows.ingester));
     }
     source.min_metric = piece.metric_range->first;
     source.max_metric = piece.metric_range->second;
@@ -663,8 +657,7 @@ const model::Schema& ScanStream::schema() const { return context_->output; }
 
 void ScanStream::TopUp(size_t at_least) {
   internal::ScanContext& ctx = *context_;
-  const size_t consumed =
-      next_component_ == 0 ? 0 : ctx.components[next_component_ - 1].end_task;
+  const size_t consumed = next_component_ == 0 ? 0 : ctx.components[next_component_ - 1].end_task;
   const size_t target = std::min(ctx.tasks.size(), std::max(at_least, consumed + ctx.window));
   for (; submitted_ < target; ++submitted_) {
     std::shared_ptr<internal::ScanContext> shared = context_;

@@ -61,26 +61,26 @@ struct ScanContext;
 
 // What one scan touched. Counters are exact; "pruned" counts what was skipped without reading.
 struct ScanStats {
-  uint64_t catalog_seq = 0;                // catalog state the scan read
-  int64_t chunks_total = 0;                // live chunks of the tenant
-  int64_t chunks_pruned_by_catalog = 0;    // skipped on their summaries alone
-  int64_t chunks_read = 0;                 // opened (footer read)
-  int64_t row_groups_total = 0;            // in the chunks read
+  uint64_t catalog_seq = 0;              // catalog state the scan read
+  int64_t chunks_total = 0;              // live chunks of the tenant
+  int64_t chunks_pruned_by_catalog = 0;  // skipped on their summaries alone
+  int64_t chunks_read = 0;               // opened (footer read)
+  int64_t row_groups_total = 0;          // in the chunks read
   int64_t row_groups_pruned_by_statistics = 0;
   int64_t row_groups_pruned_by_bloom_filter = 0;
   int64_t row_groups_read = 0;
-  int64_t pages_total = 0;  // data pages of the read columns in the row groups read
-  int64_t pages_read = 0;   // ... left after page-index pruning
-  int64_t rows_read = 0;    // rows decoded from chunks
-  int64_t rows_unflushed = 0;      // rows received from ingesters
-  int64_t rows_deduplicated = 0;   // duplicate (series_id, timestamp) rows removed
-  int64_t rows_output = 0;         // rows returned
-  int64_t bytes_read = 0;          // chunk bytes decoded from, wherever they came from
-  int64_t bytes_fetched = 0;       // chunk bytes fetched from the object store
-  int64_t requests = 0;            // ranged GETs sent to the object store
-  int64_t cache_hits = 0;          // byte ranges found in the RAM cache
-  int64_t disk_cache_hits = 0;     // ... in the disk cache
-  int64_t cache_misses = 0;        // ... in neither
+  int64_t pages_total = 0;        // data pages of the read columns in the row groups read
+  int64_t pages_read = 0;         // ... left after page-index pruning
+  int64_t rows_read = 0;          // rows decoded from chunks
+  int64_t rows_unflushed = 0;     // rows received from ingesters
+  int64_t rows_deduplicated = 0;  // duplicate (series_id, timestamp) rows removed
+  int64_t rows_output = 0;        // rows returned
+  int64_t bytes_read = 0;         // chunk bytes decoded from, wherever they came from
+  int64_t bytes_fetched = 0;      // chunk bytes fetched from the object store
+  int64_t requests = 0;           // ranged GETs sent to the object store
+  int64_t cache_hits = 0;         // byte ranges found in the RAM cache
+  int64_t disk_cache_hits = 0;    // ... in the disk cache
+  int64_t cache_misses = 0;       // ... in neither
   int64_t ingesters_asked = 0;
   int64_t ingesters_failed = 0;
   // Problems that did not fail the scan (an ingester that could not be asked), one sentence each.
@@ -90,9 +90,9 @@ struct ScanStats {
 };
 
 struct ScannerOptions {
-  int decode_threads = 2;             // REQUIRES: >= 1
+  int decode_threads = 2;                   // REQUIRES: >= 1
   uint64_t ram_cache_bytes = 256ull << 20;  // 0 = no RAM cache
-  std::string cache_dir;              // CACHE_DIR; empty = no disk cache
+  std::string cache_dir;                    // CACHE_DIR; empty = no disk cache
   uint64_t disk_cache_bytes = 10ull << 30;
   // Not owned. nullptr = committed data only.
   UnflushedSource* unflushed = nullptr;
@@ -180,7 +180,7 @@ class ScanStream {
   ScanStats stats_;
   absl::Status failed_;
   size_t next_component_ = 0;
-  size_t submitted_ = 0;  // chunk tasks handed to the pool, in plan order
+  size_t submitted_ = 0;                   // chunk tasks handed to the pool, in plan order
   std::vector<model::RecordBatch> ready_;  // batches of the current component, not yet returned
 };
 

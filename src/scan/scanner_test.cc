@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "base/clock.h"
@@ -64,8 +65,8 @@ std::map<RowKey, double> Collect(const Scanner::Result& result, const std::strin
       if (label_index && batch.column(*label_index).IsValid(r)) {
         label_value = std::string(batch.column(*label_index).StringAt(r));
       }
-      auto [it, inserted] = rows.emplace(
-          RowKey{std::string(metric.StringAt(r)), label_value, ts[r]}, values[r]);
+      auto [it, inserted] =
+          rows.emplace(RowKey{std::string(metric.StringAt(r)), label_value, ts[r]}, values[r]);
       EXPECT_TRUE(inserted) << "duplicate row " << std::get<0>(it->first) << " "
                             << std::get<1>(it->first) << " " << std::get<2>(it->first);
     }
@@ -141,10 +142,10 @@ TEST_F(ScannerTest, OneSeriesOneHourReadsOneChunkAndFewPages) {
   EXPECT_EQ(stats.rows_output, 60);
   // Against reading that hour whole: fewer bytes (both include the footer probe, which on a chunk
   // this small covers the whole object).
-  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result hour,
-                          scanner->ScanAll({.tenant = "t",
-                                            .min_time_ns = request.min_time_ns,
-                                            .max_time_ns = request.max_time_ns}));
+  CS_ASSERT_OK_AND_ASSIGN(
+      Scanner::Result hour,
+      scanner->ScanAll(
+          {.tenant = "t", .min_time_ns = request.min_time_ns, .max_time_ns = request.max_time_ns}));
   EXPECT_EQ(hour.num_rows(), 2400u);
   EXPECT_LT(stats.bytes_read, hour.stats.bytes_read);
   std::map<RowKey, double> rows = Collect(result, "instance");
@@ -186,10 +187,11 @@ TEST_F(ScannerTest, TimeRangeIsExactAndInclusive) {
 }
 
 TEST_F(ScannerTest, CatalogPrunesOnLabelRanges) {
-  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "eu",
-                                    testing::MetricsRows({{"up", {{"region", "eu"}}, kBase, 1},
-                                                          {"up", {{"region", "eu-west"}}, kBase, 2}}))
-                   .status());
+  CS_ASSERT_OK(
+      testing::CommitChunk(store_, *writer_, "eu",
+                           testing::MetricsRows({{"up", {{"region", "eu"}}, kBase, 1},
+                                                 {"up", {{"region", "eu-west"}}, kBase, 2}}))
+          .status());
   CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "us",
                                     testing::MetricsRows({{"up", {{"region", "us"}}, kBase, 3}}))
                    .status());
@@ -246,9 +248,9 @@ TEST_F(ScannerTest, BloomFilterPrunesRowGroupsStatisticsCannot) {
 }
 
 TEST_F(ScannerTest, LabelColumnsAbsentFromSomeChunksAreNull) {
-  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "a",
-                                    testing::MetricsRows({{"up", {{"job", "api"}}, kBase, 1},
-                                                          {"up", {}, kBase, 2}}))
+  CS_ASSERT_OK(testing::CommitChunk(
+                   store_, *writer_, "a",
+                   testing::MetricsRows({{"up", {{"job", "api"}}, kBase, 1}, {"up", {}, kBase, 2}}))
                    .status());
   CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "b",
                                     testing::MetricsRows({{"up", {{"zone", "z1"}}, kBase + 1, 3}}))
@@ -276,19 +278,18 @@ TEST_F(ScannerTest, LabelColumnsAbsentFromSomeChunksAreNull) {
   EXPECT_EQ(rows, 3u);
 
   // SQL: job <> 'api' is not true for rows without job.
-  CS_ASSERT_OK_AND_ASSIGN(
-      Scanner::Result sql,
-      scanner->ScanAll({.tenant = "t",
-                        .labels = {{.name = "job",
-                                    .op = LabelOp::kNotEqual,
-                                    .values = {"api"},
-                                    .absent = AbsentLabel::kNoMatch}}}));
+  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result sql,
+                          scanner->ScanAll({.tenant = "t",
+                                            .labels = {{.name = "job",
+                                                        .op = LabelOp::kNotEqual,
+                                                        .values = {"api"},
+                                                        .absent = AbsentLabel::kNoMatch}}}));
   EXPECT_EQ(sql.num_rows(), 0u);
   // PromQL: {job!="api"} matches series without job.
   CS_ASSERT_OK_AND_ASSIGN(
       Scanner::Result promql,
-      scanner->ScanAll(
-          {.tenant = "t", .labels = {{.name = "job", .op = LabelOp::kNotEqual, .values = {"api"}}}}));
+      scanner->ScanAll({.tenant = "t",
+                        .labels = {{.name = "job", .op = LabelOp::kNotEqual, .values = {"api"}}}}));
   EXPECT_EQ(promql.num_rows(), 2u);
 }
 
@@ -296,7 +297,10 @@ TEST_F(ScannerTest, NanInfAndStalenessMarkersAreBitExact) {
   const double stale = std::bit_cast<double>(uint64_t{0x7ff0000000000002});
   const std::vector<double> values = {std::numeric_limits<double>::quiet_NaN(),
                                       std::numeric_limits<double>::infinity(),
-                                      -std::numeric_limits<double>::infinity(), stale, -0.0, 1.5};
+                                      -std::numeric_limits<double>::infinity(),
+                                      stale,
+                                      -0.0,
+                                      1.5};
   std::vector<TestRow> rows;
   for (size_t i = 0; i < values.size(); ++i) {
     rows.push_back({"m", {}, kBase + static_cast<int64_t>(i), values[i]});
@@ -328,8 +332,7 @@ TEST_F(ScannerTest, SamplesInAChunkAndStillBufferedAreReturnedOnce) {
   // The buffer still holds 7..9 (committed, not yet dropped) and has 10..11 besides; its copy
   // of 7 carries a different value, so the test also sees which copy wins (the newest).
   for (int t = 7; t < 12; ++t) buffered.push_back({"up", {{"job", "a"}}, kBase + t, 100.0 + t});
-  CS_ASSERT_OK(
-      testing::CommitChunk(store_, *writer_, "c", testing::MetricsRows(flushed)).status());
+  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "c", testing::MetricsRows(flushed)).status());
   unflushed_.result.sources.push_back(Unflushed("ing-1", writer_->snapshot()->seq, buffered));
   auto scanner = MakeScanner();
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result, scanner->ScanAll({.tenant = "t"}));
@@ -344,13 +347,15 @@ TEST_F(ScannerTest, SamplesInAChunkAndStillBufferedAreReturnedOnce) {
 }
 
 TEST_F(ScannerTest, OverlappingChunksAreDeduplicatedNewestWins) {
-  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "old",
-                                    testing::MetricsRows({{"up", {}, kBase, 1}, {"up", {}, kBase + 1, 1}}),
-                                    testing::ChunkOptions(), /*created_at_ns=*/1)
-                   .status());
-  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "new",
-                                    testing::MetricsRows({{"up", {}, kBase + 1, 2}, {"up", {}, kBase + 2, 2}}),
-                                    testing::ChunkOptions(), /*created_at_ns=*/2)
+  CS_ASSERT_OK(
+      testing::CommitChunk(store_, *writer_, "old",
+                           testing::MetricsRows({{"up", {}, kBase, 1}, {"up", {}, kBase + 1, 1}}),
+                           testing::ChunkOptions(), /*created_at_ns=*/1)
+          .status());
+  CS_ASSERT_OK(testing::CommitChunk(
+                   store_, *writer_, "new",
+                   testing::MetricsRows({{"up", {}, kBase + 1, 2}, {"up", {}, kBase + 2, 2}}),
+                   testing::ChunkOptions(), /*created_at_ns=*/2)
                    .status());
   // A third chunk far away in time overlaps nothing and is streamed without deduplication.
   CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "later",
@@ -374,8 +379,8 @@ TEST_F(ScannerTest, IngesterCommitBeforeAnswerIsSeenThroughTheCatalog) {
     std::vector<TestRow> rows;
     for (int t = 0; t < 5; ++t) rows.push_back({"up", {}, kBase + t, 1});
     ASSERT_TRUE(testing::CommitChunk(store_, *writer_, "flushed", testing::MetricsRows(rows)).ok());
-    unflushed_.result.sources = {
-        Unflushed("ing", writer_->snapshot()->seq, {{"up", {}, kBase + 5, 1}, {"up", {}, kBase + 6, 1}})};
+    unflushed_.result.sources = {Unflushed("ing", writer_->snapshot()->seq,
+                                           {{"up", {}, kBase + 5, 1}, {"up", {}, kBase + 6, 1}})};
   };
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result, scanner->ScanAll({.tenant = "t"}));
   EXPECT_EQ(result.num_rows(), 7u);
@@ -412,15 +417,14 @@ TEST_F(ScannerTest, UnflushedRowsAreFilteredLikeChunks) {
                                           {"down", {{"job", "a"}}, kBase, 3},
                                           {"up", {{"job", "a"}}, kBase + kHour, 4}})};
   auto scanner = MakeScanner();
-  CS_ASSERT_OK_AND_ASSIGN(
-      Scanner::Result result,
-      scanner->ScanAll({.tenant = "t",
-                        .min_time_ns = kBase,
-                        .max_time_ns = kBase + 1,
-                        .metric = MetricCondition::Exact({"up"}),
-                        .labels = {{.name = "job", .values = {"a"}}},
-                        .columns = {"value"},
-                        .include_series_id = true}));
+  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result,
+                          scanner->ScanAll({.tenant = "t",
+                                            .min_time_ns = kBase,
+                                            .max_time_ns = kBase + 1,
+                                            .metric = MetricCondition::Exact({"up"}),
+                                            .labels = {{.name = "job", .values = {"a"}}},
+                                            .columns = {"value"},
+                                            .include_series_id = true}));
   ASSERT_EQ(result.num_rows(), 1u);
   EXPECT_EQ(result.schema, model::Schema({{"value", model::TypeId::kDouble, false},
                                           {"series_id", model::TypeId::kUInt64, false}}));
@@ -457,9 +461,9 @@ TEST_F(ScannerTest, CatalogRefreshShowsNewCommits) {
   auto scanner = MakeScanner();
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result first, scanner->ScanAll({.tenant = "t"}));
   EXPECT_EQ(first.num_rows(), 1u);
-  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "b",
-                                    testing::MetricsRows({{"up", {}, kBase + 1, 2}}))
-                   .status());
+  CS_ASSERT_OK(
+      testing::CommitChunk(store_, *writer_, "b", testing::MetricsRows({{"up", {}, kBase + 1, 2}}))
+          .status());
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result second, scanner->ScanAll({.tenant = "t"}));
   EXPECT_EQ(second.num_rows(), 2u);
   EXPECT_EQ(second.stats.catalog_seq, first.stats.catalog_seq + 1);
@@ -569,13 +573,17 @@ TEST_F(ScannerTest, StoreFaultsSurfaceAsStatuses) {
     absl::StatusCode code;
   };
   const std::vector<Case> cases = {
-      {{.ops = io::kOpGet, .key_prefix = "t/data/", .error = absl::UnavailableError("503 SlowDown")},
+      {{.ops = io::kOpGet,
+        .key_prefix = "t/data/",
+        .error = absl::UnavailableError("503 SlowDown")},
        absl::StatusCode::kUnavailable},
       {{.ops = io::kOpGet, .key_prefix = "t/data/", .error = absl::NotFoundError("gone")},
        absl::StatusCode::kNotFound},
       {{.ops = io::kOpGet, .key_prefix = "t/data/", .truncate_read = true},
        absl::StatusCode::kDataLoss},
-      {{.ops = io::kOpGet, .key_prefix = "t/_catalog/", .error = absl::DeadlineExceededError("slow")},
+      {{.ops = io::kOpGet,
+        .key_prefix = "t/_catalog/",
+        .error = absl::DeadlineExceededError("slow")},
        absl::StatusCode::kDeadlineExceeded},
   };
   for (const Case& c : cases) {
@@ -591,6 +599,22 @@ TEST_F(ScannerTest, StoreFaultsSurfaceAsStatuses) {
   faulty.ClearRules();
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result, scanner->ScanAll({.tenant = "t"}));
   EXPECT_EQ(result.num_rows(), 24u * 2 * 20 * 60);
+}
+
+TEST_F(ScannerTest, ConcurrentScansShareOneScanner) {
+  WriteDay();
+  auto scanner = MakeScanner({.ram_cache_bytes = 1 << 20});  // small: evictions while scanning
+  std::vector<std::thread> threads;
+  std::vector<size_t> rows(4);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    threads.emplace_back([&, i] {
+      absl::StatusOr<Scanner::Result> result = scanner->ScanAll(
+          {.tenant = "t", .labels = {{.name = "instance", .values = {"i" + std::to_string(i)}}}});
+      rows[i] = result.ok() ? result->num_rows() : 0;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t n : rows) EXPECT_EQ(n, 24u * 2 * 60);
 }
 
 TEST_F(ScannerTest, AbandonedStreamIsSafe) {
@@ -609,10 +633,12 @@ TEST_F(ScannerTest, LocalObjectStoreAndCallbackApi) {
   std::filesystem::remove_all(root);
   CS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<io::LocalObjectStore> local,
                           io::LocalObjectStore::Open(root));
-  CS_ASSERT_OK_AND_ASSIGN(auto catalog, catalog::Catalog::Open(local.get(), "t", {.writer_id = "w"}));
-  CS_ASSERT_OK(testing::CommitChunk(*local, *catalog, "c",
-                                    testing::MetricsRows({{"up", {}, kBase, 1}, {"up", {}, kBase + 1, 2}}))
-                   .status());
+  CS_ASSERT_OK_AND_ASSIGN(auto catalog,
+                          catalog::Catalog::Open(local.get(), "t", {.writer_id = "w"}));
+  CS_ASSERT_OK(
+      testing::CommitChunk(*local, *catalog, "c",
+                           testing::MetricsRows({{"up", {}, kBase, 1}, {"up", {}, kBase + 1, 2}}))
+          .status());
   CS_ASSERT_OK_AND_ASSIGN(auto scanner, Scanner::Create(local.get(), {}));
   ScanStats stats;
   size_t rows = 0;

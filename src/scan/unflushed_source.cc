@@ -50,8 +50,10 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   if (line.size() > name.size() && line[name.size()] == ':' &&
       strncasecmp(line.data(), name.data(), name.size()) == 0) {
     std::string_view value = line.substr(name.size() + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     response->catalog_seq = std::string(value);
@@ -81,10 +83,10 @@ absl::StatusOr<IngesterEndpoint> ParseIngesterRegistration(std::string_view key,
   auto updated = json.find("updated_at_ns");
   if (id == json.end() || !id->is_string() || url == json.end() || !url->is_string() ||
       updated == json.end() || !updated->is_number_integer()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "ingester registration %s: needs string \"id\", string \"url\" and integer "
-        "\"updated_at_ns\"",
-        std::string(key)));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("ingester registration %s: needs string \"id\", string \"url\" and integer "
+                        "\"updated_at_ns\"",
+                        std::string(key)));
   }
   IngesterEndpoint endpoint{id->get<std::string>(), url->get<std::string>(),
                             updated->get<int64_t>()};
@@ -107,9 +109,9 @@ absl::StatusOr<UnflushedRows> DecodeScanResponse(std::string ingester, std::stri
   }
   absl::StatusOr<arrow::StreamReader> reader = arrow::StreamReader::Open(body);
   if (!reader.ok()) {
-    return absl::Status(reader.status().code(),
-                        absl::StrFormat("ingester %s: scan answer: %s", rows.ingester,
-                                        reader.status().message()));
+    return absl::Status(
+        reader.status().code(),
+        absl::StrFormat("ingester %s: scan answer: %s", rows.ingester, reader.status().message()));
   }
   const model::Schema& schema = reader->schema();
   struct Required {
@@ -129,17 +131,17 @@ absl::StatusOr<UnflushedRows> DecodeScanResponse(std::string ingester, std::stri
   }
   for (const model::Field& field : schema.fields()) {
     if (!model::IsReservedColumnName(field.name) && field.type != model::TypeId::kString) {
-      return absl::DataLossError(absl::StrFormat(
-          "ingester %s: scan answer label column '%s' is %s, not string", rows.ingester,
-          field.name, model::TypeName(field.type)));
+      return absl::DataLossError(
+          absl::StrFormat("ingester %s: scan answer label column '%s' is %s, not string",
+                          rows.ingester, field.name, model::TypeName(field.type)));
     }
   }
   while (true) {
     absl::StatusOr<std::optional<model::RecordBatch>> batch = reader->Next();
     if (!batch.ok()) {
-      return absl::Status(batch.status().code(),
-                          absl::StrFormat("ingester %s: scan answer: %s", rows.ingester,
-                                          batch.status().message()));
+      return absl::Status(
+          batch.status().code(),
+          absl::StrFormat("ingester %s: scan answer: %s", rows.ingester, batch.status().message()));
     }
     if (!*batch) break;
     if ((*batch)->num_rows() > 0) rows.batches.push_back(std::move(**batch));
@@ -157,8 +159,7 @@ HttpUnflushedSource::HttpUnflushedSource(io::ObjectStore* store, Options options
 absl::StatusOr<std::vector<IngesterEndpoint>> HttpUnflushedSource::ListLive(
     std::vector<std::string>* skipped) {
   if (!store_) return absl::FailedPreconditionError("ingester registry: no object store");
-  CS_ASSIGN_OR_RETURN(std::vector<io::ObjectMeta> objects,
-                      io::ListAll(*store_, kRegistryPrefix));
+  CS_ASSIGN_OR_RETURN(std::vector<io::ObjectMeta> objects, io::ListAll(*store_, kRegistryPrefix));
   const int64_t oldest = absl::ToUnixNanos(clock_.Now() - options_.max_age);
   std::vector<IngesterEndpoint> live;
   for (const io::ObjectMeta& object : objects) {
@@ -204,7 +205,8 @@ absl::StatusOr<UnflushedRows> HttpUnflushedSource::Ask(const std::string& name,
                                                        const std::string& base_url,
                                                        const UnflushedQuery& query) {
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return absl::InternalError(absl::StrFormat("ingester %s: curl_easy_init failed", name));
+  if (!curl)
+    return absl::InternalError(absl::StrFormat("ingester %s: curl_easy_init failed", name));
   std::string url = base_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/internal/v1/scan?tenant=" + Escape(curl.get(), query.tenant);
@@ -244,9 +246,9 @@ absl::StatusOr<UnflushedRows> HttpUnflushedSource::Ask(const std::string& name,
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
-    return absl::UnavailableError(absl::StrFormat(
-        "ingester %s (%s): /internal/v1/scan answered HTTP %d: %s", name, base_url, status,
-        response.body.substr(0, 200)));
+    return absl::UnavailableError(
+        absl::StrFormat("ingester %s (%s): /internal/v1/scan answered HTTP %d: %s", name, base_url,
+                        status, response.body.substr(0, 200)));
   }
   if (!response.catalog_seq) {
     return absl::DataLossError(absl::StrFormat("ingester %s (%s): scan answer has no %s header",

@@ -34,7 +34,7 @@ namespace cardinalsin::scan {
 // applies the rest of its request itself.
 struct UnflushedQuery {
   std::string tenant;
-  std::optional<std::string> metric;  // exact metric name, or every metric
+  std::optional<std::string> metric;                          // exact metric name, or every metric
   int64_t min_time_ns = std::numeric_limits<int64_t>::min();  // inclusive
   int64_t max_time_ns = std::numeric_limits<int64_t>::max();  // inclusive
 };

@@ -163,8 +163,8 @@ TEST(HttpUnflushedSourceTest, BadAnswersAreFailuresNamingTheIngester) {
     OneShotServer server(HttpResponse(500, "", "boom"));
     HttpUnflushedSource source(nullptr, {.static_urls = {server.url()}});
     CS_ASSERT_OK_AND_ASSIGN(UnflushedResult result, source.Fetch({.tenant = "t"}));
-    EXPECT_THAT(result.failures, ::testing::ElementsAre(AllOf(HasSubstr(server.url()),
-                                                              HasSubstr("HTTP 500"))));
+    EXPECT_THAT(result.failures,
+                ::testing::ElementsAre(AllOf(HasSubstr(server.url()), HasSubstr("HTTP 500"))));
   }
   {
     OneShotServer server(HttpResponse(200, "", "no header"));
@@ -173,8 +173,10 @@ TEST(HttpUnflushedSourceTest, BadAnswersAreFailuresNamingTheIngester) {
     EXPECT_THAT(result.failures, ::testing::ElementsAre(HasSubstr("X-CardinalSin-Catalog-Seq")));
   }
   {
-    OneShotServer server(HttpResponse(200, "X-CardinalSin-Catalog-Seq: 1\r\n", std::string(5000, 'x')));
-    HttpUnflushedSource source(nullptr, {.static_urls = {server.url()}, .max_response_bytes = 1000});
+    OneShotServer server(
+        HttpResponse(200, "X-CardinalSin-Catalog-Seq: 1\r\n", std::string(5000, 'x')));
+    HttpUnflushedSource source(nullptr,
+                               {.static_urls = {server.url()}, .max_response_bytes = 1000});
     CS_ASSERT_OK_AND_ASSIGN(UnflushedResult result, source.Fetch({.tenant = "t"}));
     EXPECT_THAT(result.failures, ::testing::ElementsAre(HasSubstr("exceeds 1000 bytes")));
   }

@@ -32,7 +32,11 @@ class CachedObjectSource final : public parquet::ByteSource {
  public:
   CachedObjectSource(io::ObjectStore& store, std::string key, uint64_t size, RangeCache* ram,
                      DiskCache* disk, SourceCounters& counters)
-      : store_(store), key_(std::move(key)), size_(size), ram_(ram), disk_(disk),
+      : store_(store),
+        key_(std::move(key)),
+        size_(size),
+        ram_(ram),
+        disk_(disk),
         counters_(counters) {}
 
   uint64_t size() const override { return size_; }

@@ -100,9 +100,9 @@ absl::StatusOr<StringMatcher> StringMatcher::ForLabel(const LabelPredicate& pred
   const bool empty_is_absent = predicate.absent == AbsentLabel::kEmptyString;
   auto one_value = [&]() -> absl::Status {
     if (predicate.values.size() != 1) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "label predicate on '%s' needs exactly one value, has %d", predicate.name,
-          predicate.values.size()));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("label predicate on '%s' needs exactly one value, has %d", predicate.name,
+                          predicate.values.size()));
     }
     return absl::OkStatus();
   };

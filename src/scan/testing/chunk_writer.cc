@@ -113,8 +113,7 @@ absl::StatusOr<catalog::ChunkSummary> PutChunk(io::ObjectStore& store, std::stri
   return summary;
 }
 
-absl::StatusOr<catalog::ChunkSummary> CommitChunk(io::ObjectStore& store,
-                                                  catalog::Catalog& catalog,
+absl::StatusOr<catalog::ChunkSummary> CommitChunk(io::ObjectStore& store, catalog::Catalog& catalog,
                                                   std::string_view name,
                                                   const model::RecordBatch& rows,
                                                   const parquet::WriterOptions& options,

@@ -41,8 +41,9 @@ model::RecordBatch MetricsRows(std::vector<TestRow> rows);
 // The writer options of chunks (sort order recorded), with `row_group_rows` and `page_rows`.
 parquet::WriterOptions ChunkOptions(size_t row_group_rows = 1 << 20, size_t page_rows = 20'000);
 
-// Writes `rows` (REQUIRES: non-empty, chunk order) as the object "{tenant}/data/test/{name}.parquet"
-// and returns its summary (not committed). `created_at_ns` orders duplicates (newer wins).
+// Writes `rows` (REQUIRES: non-empty, chunk order) as the object
+// "{tenant}/data/test/{name}.parquet" and returns its summary (not committed). `created_at_ns`
+// orders duplicates (newer wins).
 [[nodiscard]] absl::StatusOr<catalog::ChunkSummary> PutChunk(
     io::ObjectStore& store, std::string_view tenant, std::string_view name,
     const model::RecordBatch& rows, const parquet::WriterOptions& options = ChunkOptions(),
