@@ -30,6 +30,9 @@ parquet::WriterOptions DefaultChunkOptions() {
   options.sorting_columns = {std::string(model::kMetricNameColumn),
                              std::string(model::kSeriesIdColumn),
                              std::string(model::kTimestampColumn)};
+  // L0 chunks live until compaction rewrites them; the flush is on the ingest critical path, and
+  // zstd level 1 compresses about twice as fast as the default 3 for a few percent more bytes.
+  options.compression_level = 1;
   return options;
 }
 

@@ -269,8 +269,9 @@ absl::Status Ingester::FlushOnce(bool force) {
                                      active.bytes() >= options_.flush_bytes ||
                                      now - active.first_append() >= options_.flush_age);
       if (due) {
+        const SeriesBuffer::Capacity capacity = active.capacity_used();
         tenant->sealed.push_back(std::move(tenant->active));
-        tenant->active = std::make_shared<SeriesBuffer>();
+        tenant->active = std::make_shared<SeriesBuffer>(capacity);
       }
       if (!tenant->sealed.empty()) tenants.push_back(tenant.get());
     }

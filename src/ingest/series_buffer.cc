@@ -14,8 +14,19 @@ constexpr size_t kBytesPerSeries =
     sizeof(model::SeriesId) + 4 * sizeof(uint32_t) + 16;  // + hash slot
 }  // namespace
 
-uint32_t SeriesBuffer::Intern(std::string_view s) {
-  if (auto it = string_ids_.find(s); it != string_ids_.end()) return it->second;
+SeriesBuffer::SeriesBuffer(const Capacity& capacity) {
+  strings_.reserve(capacity.strings);
+  string_ids_.reserve(capacity.strings);
+  series_.reserve(capacity.series);
+  series_index_.reserve(capacity.series);
+  labels_.reserve(capacity.label_refs);
+  row_series_.reserve(capacity.rows);
+  timestamps_.reserve(capacity.rows);
+  values_.reserve(capacity.rows);
+}
+
+uint32_t SeriesBuffer::InternIn(StringTable& table, std::string_view s) {
+  if (auto it = table.find(s); it != table.end()) return it->second;
   if (s.size() > arena_left_) {
     size_t block = std::max(kArenaBlockBytes, s.size());
     arena_.push_back(std::make_unique<char[]>(block));
@@ -29,7 +40,7 @@ uint32_t SeriesBuffer::Intern(std::string_view s) {
   arena_left_ -= s.size();
   uint32_t id = static_cast<uint32_t>(strings_.size());
   strings_.push_back(stored);
-  string_ids_.emplace(stored, id);
+  table.emplace(stored, id);
   bytes_ += sizeof(std::string_view) + 24;
   return id;
 }
@@ -51,7 +62,7 @@ void SeriesBuffer::Append(const ValidatedSeries& series, uint64_t wal_seq, absl:
       if (label.name == model::kMetricNameLabel) {
         entry.metric = Intern(label.value);
       } else {
-        labels_.push_back({Intern(label.name), Intern(label.value)});
+        labels_.push_back({InternName(label.name), Intern(label.value)});
         ++entry.label_count;
       }
     }
@@ -95,102 +106,167 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
       grouped[cursor[row_series_[r]]++] = static_cast<uint32_t>(r);
     }
   }
-  std::vector<uint32_t> order;
+  // Series order: metric name, then series id. Metric names compare through their rank among
+  // the distinct names so that the sort compares integers, not strings.
+  absl::flat_hash_map<uint32_t, uint32_t> metric_rank;
   for (uint32_t s = 0; s < series_.size(); ++s) {
-    if (row_begin[s + 1] > row_begin[s]) order.push_back(s);
+    if (row_begin[s + 1] > row_begin[s]) metric_rank.try_emplace(series_[s].metric, 0);
   }
-  std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
-    std::string_view ma = strings_[series_[a].metric];
-    std::string_view mb = strings_[series_[b].metric];
-    if (ma != mb) return ma < mb;
-    return series_[a].id < series_[b].id;
+  {
+    std::vector<uint32_t> metrics;
+    metrics.reserve(metric_rank.size());
+    for (const auto& entry : metric_rank) metrics.push_back(entry.first);
+    std::sort(metrics.begin(), metrics.end(),
+              [this](uint32_t a, uint32_t b) { return strings_[a] < strings_[b]; });
+    for (uint32_t rank = 0; rank < metrics.size(); ++rank) metric_rank[metrics[rank]] = rank;
+  }
+  struct SortKey {
+    uint32_t metric_rank;
+    uint32_t series;
+    model::SeriesId id;
+  };
+  std::vector<SortKey> keys;
+  for (uint32_t s = 0; s < series_.size(); ++s) {
+    if (row_begin[s + 1] > row_begin[s])
+      keys.push_back({metric_rank.at(series_[s].metric), s, series_[s].id});
+  }
+  std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
+    return a.metric_rank != b.metric_rank ? a.metric_rank < b.metric_rank : a.id < b.id;
   });
+  constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<uint32_t> order(keys.size());
+  std::vector<uint32_t> position_of_series(series_.size(), kNone);
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    order[i] = keys[i].series;
+    position_of_series[keys[i].series] = i;
+  }
+  keys = {};
 
   // 3. Label columns: the names present in the selected series, sorted.
-  absl::flat_hash_map<uint32_t, size_t> column_of_name;
-  std::vector<std::string> label_names;
-  for (uint32_t s : order) {
+  //    Lookups by string id go through dense arrays over the interned strings: a buffer of a
+  //    million fresh series makes hash maps here the flush's dominant cost.
+  std::vector<uint32_t> column_of_name(strings_.size(), kNone);  // name string id -> column
+  //    Loops that only need each selected series once walk them in buffer order, not in `order`:
+  //    that keeps series_, labels_ and (fresh series intern fresh strings) the string ids
+  //    sequential in memory.
+  std::vector<uint32_t> name_ids;
+  for (uint32_t s = 0; s < series_.size(); ++s) {
+    if (position_of_series[s] == kNone) continue;
     for (uint32_t l = 0; l < series_[s].label_count; ++l) {
-      uint32_t name = labels_[series_[s].label_begin + l].name;
-      if (column_of_name.try_emplace(name, 0).second) label_names.emplace_back(strings_[name]);
+      const uint32_t name = labels_[series_[s].label_begin + l].name;
+      if (column_of_name[name] == kNone) {
+        column_of_name[name] = 0;
+        name_ids.push_back(name);
+      }
     }
   }
-  std::sort(label_names.begin(), label_names.end());
-  for (size_t i = 0; i < label_names.size(); ++i)
-    column_of_name[string_ids_.at(label_names[i])] = i;
+  std::sort(name_ids.begin(), name_ids.end(),
+            [this](uint32_t a, uint32_t b) { return strings_[a] < strings_[b]; });
+  std::vector<std::string> label_names;
+  for (uint32_t i = 0; i < name_ids.size(); ++i) {
+    column_of_name[name_ids[i]] = i;
+    label_names.emplace_back(strings_[name_ids[i]]);
+  }
 
-  // 4. Rows: per series sorted by timestamp (stable: the last appended of equal timestamps is
-  //    last), duplicates dropped keeping the last.
+  // 4. Rows: per series by timestamp, ties in append order (row index), keeping only the last of
+  //    equal timestamps. Rows usually arrive in time order, so sorting is mostly skipped.
+  const size_t selected = grouped.size();
   std::vector<int64_t> ts;
   std::vector<double> values;
   std::vector<uint64_t> ids;
-  std::vector<uint32_t> metric_codes;
   std::vector<uint32_t> row_of_series;  // index into `order` per output row
-  ts.reserve(grouped.size());
-  values.reserve(grouped.size());
-  std::vector<uint32_t> rows;
+  ts.reserve(selected);
+  values.reserve(selected);
+  ids.reserve(selected);
+  row_of_series.reserve(selected);
   for (uint32_t position = 0; position < order.size(); ++position) {
-    uint32_t s = order[position];
-    rows.assign(grouped.begin() + row_begin[s], grouped.begin() + row_begin[s + 1]);
-    std::stable_sort(rows.begin(), rows.end(),
-                     [this](uint32_t a, uint32_t b) { return timestamps_[a] < timestamps_[b]; });
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (i + 1 < rows.size() && timestamps_[rows[i + 1]] == timestamps_[rows[i]]) continue;
-      ts.push_back(timestamps_[rows[i]]);
-      values.push_back(values_[rows[i]]);
+    const uint32_t s = order[position];
+    const auto begin = grouped.begin() + row_begin[s];
+    const auto end = grouped.begin() + row_begin[s + 1];
+    auto earlier = [this](uint32_t a, uint32_t b) {
+      return timestamps_[a] != timestamps_[b] ? timestamps_[a] < timestamps_[b] : a < b;
+    };
+    if (!std::is_sorted(begin, end, earlier)) std::sort(begin, end, earlier);
+    for (auto it = begin; it != end; ++it) {
+      if (it + 1 != end && timestamps_[*(it + 1)] == timestamps_[*it]) continue;
+      ts.push_back(timestamps_[*it]);
+      values.push_back(values_[*it]);
       ids.push_back(series_[s].id);
       row_of_series.push_back(position);
     }
   }
 
-  // 5. Dictionary columns: metric names and labels, codes assigned in first-use order.
+  // 5. Dictionary columns: metric names and labels, codes assigned in first-use order (in buffer
+  //    order). One pass over the series fills every label column's per-series code.
   const size_t num_rows = ts.size();
-  auto build_dictionary = [&](auto value_of_position) {
-    absl::flat_hash_map<uint32_t, uint32_t> code_of;
+  const size_t num_columns = label_names.size();
+  struct DictionaryBuilder {
     model::StringVector dictionary;
+    std::vector<int64_t> code_of_position;  // -1 = the series lacks the label
+    // Codes of values that another column claimed first in `claimed` (rare: shared values).
+    absl::flat_hash_map<uint32_t, uint32_t> shared_codes;
+  };
+  // Per string id: the first column (metric names are column num_columns) using it as a value,
+  // and its code there.
+  struct Claim {
+    uint32_t column = kNone;
+    uint32_t code = 0;
+  };
+  std::vector<Claim> claimed(strings_.size());
+  std::vector<DictionaryBuilder> builders(num_columns + 1);
+  for (DictionaryBuilder& builder : builders) builder.code_of_position.assign(order.size(), -1);
+  auto add_value = [&](uint32_t column, uint32_t position, uint32_t value) {
+    DictionaryBuilder& builder = builders[column];
+    Claim& claim = claimed[value];
+    uint32_t code;
+    if (claim.column == column) {
+      code = claim.code;
+    } else if (claim.column == kNone) {
+      code = static_cast<uint32_t>(builder.dictionary.size());
+      claim = {column, code};
+      builder.dictionary.Append(strings_[value]);
+    } else {
+      auto [it, inserted] =
+          builder.shared_codes.try_emplace(value, static_cast<uint32_t>(builder.dictionary.size()));
+      if (inserted) builder.dictionary.Append(strings_[value]);
+      code = it->second;
+    }
+    builder.code_of_position[position] = code;
+  };
+  for (uint32_t s = 0; s < series_.size(); ++s) {
+    const uint32_t position = position_of_series[s];
+    if (position == kNone) continue;
+    const Series& series = series_[s];
+    add_value(static_cast<uint32_t>(num_columns), position, series.metric);
+    for (uint32_t l = 0; l < series.label_count; ++l) {
+      const LabelRef& ref = labels_[series.label_begin + l];
+      add_value(column_of_name[ref.name], position, ref.value);
+    }
+  }
+  auto finish = [&](DictionaryBuilder& builder) {
     std::vector<uint32_t> codes(num_rows, 0);
     std::vector<uint8_t> validity;
-    bool any_null = false;
-    std::vector<int64_t> code_of_position(order.size(), -1);
-    for (uint32_t p = 0; p < order.size(); ++p) {
-      std::optional<uint32_t> value = value_of_position(order[p]);
-      if (!value) continue;
-      auto [it, inserted] = code_of.try_emplace(*value, static_cast<uint32_t>(dictionary.size()));
-      if (inserted) dictionary.Append(strings_[*value]);
-      code_of_position[p] = it->second;
-    }
     for (size_t r = 0; r < num_rows; ++r) {
-      int64_t code = code_of_position[row_of_series[r]];
-      if (code < 0) {
-        if (!any_null) validity.assign(num_rows, 1);
-        any_null = true;
-        validity[r] = 0;
-      } else {
+      const int64_t code = builder.code_of_position[row_of_series[r]];
+      if (code >= 0) {
         codes[r] = static_cast<uint32_t>(code);
+      } else {
+        if (validity.empty()) validity.assign(num_rows, 1);
+        validity[r] = 0;
       }
     }
-    model::Column column = model::Column::FromDictionary(std::move(dictionary), std::move(codes));
-    if (any_null) column.SetValidity(std::move(validity));
+    model::Column column =
+        model::Column::FromDictionary(std::move(builder.dictionary), std::move(codes));
+    if (!validity.empty()) column.SetValidity(std::move(validity));
     return column;
   };
 
   std::vector<model::Column> columns;
   columns.push_back(model::Column::FromInt64(model::TypeId::kTimestampNs, std::move(ts)));
-  columns.push_back(build_dictionary(
-      [this](uint32_t s) -> std::optional<uint32_t> { return series_[s].metric; }));
+  columns.push_back(finish(builders[num_columns]));
   columns.push_back(model::Column::FromDouble(std::move(values)));
   columns.push_back(model::Column::FromUInt64(std::move(ids)));
-  for (const std::string& name : label_names) {
-    uint32_t name_id = string_ids_.at(name);
-    columns.push_back(build_dictionary([this, name_id](uint32_t s) -> std::optional<uint32_t> {
-      const Series& series = series_[s];
-      for (uint32_t l = 0; l < series.label_count; ++l) {
-        const LabelRef& ref = labels_[series.label_begin + l];
-        if (ref.name == name_id) return ref.value;
-      }
-      return std::nullopt;
-    }));
-  }
+  for (size_t c = 0; c < num_columns; ++c) columns.push_back(finish(builders[c]));
   return model::RecordBatch(model::MetricsSchema(label_names), std::move(columns));
 }
 

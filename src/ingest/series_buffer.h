@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "ingest/series_validation.h"
 #include "model/record_batch.h"
@@ -38,7 +40,16 @@ struct RowFilter {
 
 class SeriesBuffer {
  public:
+  // Expected contents, reserved up front so that a busy buffer does not spend its time rehashing
+  // and regrowing (the ingester passes the size of the buffer this one replaces).
+  struct Capacity {
+    size_t series = 0;
+    size_t strings = 0;
+    size_t label_refs = 0;
+    size_t rows = 0;
+  };
   SeriesBuffer() = default;
+  explicit SeriesBuffer(const Capacity& capacity);
   SeriesBuffer(const SeriesBuffer&) = delete;
   SeriesBuffer& operator=(const SeriesBuffer&) = delete;
 
@@ -47,6 +58,10 @@ class SeriesBuffer {
 
   size_t rows() const { return timestamps_.size(); }
   size_t num_series() const { return series_.size(); }
+  // What this buffer holds, as a reservation for its successor.
+  Capacity capacity_used() const {
+    return {series_.size(), strings_.size(), labels_.size(), timestamps_.size()};
+  }
   // Approximate heap bytes held, for the flush and back-pressure limits.
   size_t bytes() const { return bytes_; }
   bool empty() const { return timestamps_.empty(); }
@@ -65,7 +80,11 @@ class SeriesBuffer {
   model::RecordBatch ToRecordBatch(const RowFilter& filter = {}) const;
 
  private:
-  uint32_t Intern(std::string_view s);
+  // Interns a label value or metric name (string_ids_) or a label name (name_ids_). Names live
+  // in their own small, cache-resident table: the value table of a high-cardinality buffer holds
+  // millions of strings, and looking names up there would cost a cache miss each.
+  uint32_t Intern(std::string_view s) { return InternIn(string_ids_, s); }
+  uint32_t InternName(std::string_view s) { return InternIn(name_ids_, s); }
 
   struct Series {
     model::SeriesId id;
@@ -82,8 +101,17 @@ class SeriesBuffer {
   std::vector<std::unique_ptr<char[]>> arena_;
   size_t arena_left_ = 0;
   char* arena_next_ = nullptr;
-  std::vector<std::string_view> strings_;
-  absl::flat_hash_map<std::string_view, uint32_t> string_ids_;
+  // Debian's Abseil hashes std::string_view through std::hash (slow); hash as absl::string_view.
+  struct StringHash {
+    size_t operator()(std::string_view s) const {
+      return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size()));
+    }
+  };
+  using StringTable = absl::flat_hash_map<std::string_view, uint32_t, StringHash>;
+  uint32_t InternIn(StringTable& table, std::string_view s);
+  std::vector<std::string_view> strings_;  // by string id; names and values share the id space
+  StringTable string_ids_;
+  StringTable name_ids_;
 
   std::vector<Series> series_;
   std::vector<LabelRef> labels_;

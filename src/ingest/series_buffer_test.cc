@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <map>
+#include <random>
+#include <tuple>
+
 #include "model/labels.h"
 
 namespace cardinalsin::ingest {
@@ -61,6 +66,73 @@ TEST(SeriesBufferTest, SortsDeduplicatesAndUnionsLabels) {
   EXPECT_EQ(some.column(0).int64s(), (std::vector<int64_t>{20, 30}));
   filter.metric_name = "nope";
   EXPECT_EQ(buffer.ToRecordBatch(filter).num_rows(), 0u);
+}
+
+// Random appends (out-of-order and repeated timestamps, series lacking some labels, several
+// metrics) against a reference model: a map from (metric, series id, timestamp) to the value
+// appended last.
+TEST(SeriesBufferTest, MatchesReferenceModelOnRandomAppends) {
+  std::mt19937_64 random(42);
+  for (int round = 0; round < 20; ++round) {
+    SeriesBuffer buffer;
+    // (metric, series id, timestamp) -> (value, labels other than __name__)
+    std::map<std::tuple<std::string, uint64_t, int64_t>,
+             std::pair<double, std::map<std::string, std::string>>>
+        expected;
+    const int num_series = 1 + static_cast<int>(random() % 60);
+    std::deque<std::string> storage;  // model::Label holds views
+    auto keep = [&storage](std::string s) -> std::string_view { return storage.emplace_back(s); };
+    std::vector<std::vector<model::Label>> label_sets;
+    for (int i = 0; i < num_series; ++i) {
+      std::vector<model::Label> labels = {{"__name__", keep("m" + std::to_string(random() % 4))}};
+      if (random() % 2) labels.push_back({"job", keep("j" + std::to_string(random() % 3))});
+      if (random() % 3) labels.push_back({"pod", keep("p" + std::to_string(i))});
+      // Values shared with other columns and with metric names.
+      if (random() % 2) {
+        labels.push_back(
+            {"alias", keep((random() % 2 ? "m" : "j") + std::to_string(random() % 4))});
+      }
+      label_sets.push_back(std::move(labels));
+    }
+    RowFilter filter;
+    if (round % 3 == 1) filter.metric_name = "m1";
+    if (round % 4 == 2) filter.min_time_ns = 20, filter.max_time_ns = 60;
+    for (int append = 0; append < 200; ++append) {
+      std::vector<int64_t> ts;
+      std::vector<double> values;
+      for (int k = 0, n = 1 + static_cast<int>(random() % 3); k < n; ++k) {
+        ts.push_back(static_cast<int64_t>(random() % 80));
+        values.push_back(static_cast<double>(random() % 1000));
+      }
+      ValidatedSeries s = Series(label_sets[random() % num_series], ts, values);
+      std::map<std::string, std::string> labels;
+      for (const model::Label& label : s.labels)
+        if (label.name != "__name__") labels[std::string(label.name)] = std::string(label.value);
+      for (size_t k = 0; k < ts.size(); ++k) {
+        if (ts[k] < filter.min_time_ns || ts[k] > filter.max_time_ns) continue;
+        if (filter.metric_name && s.labels[0].value != *filter.metric_name) continue;
+        expected[{std::string(s.labels[0].value), s.id, ts[k]}] = {values[k], labels};
+      }
+      buffer.Append(s, append + 1, absl::FromUnixSeconds(1));
+    }
+    model::RecordBatch rows = buffer.ToRecordBatch(filter);
+    ASSERT_TRUE(rows.Validate().ok()) << rows.Validate();
+    ASSERT_EQ(rows.num_rows(), expected.size()) << "round " << round;
+    size_t r = 0;
+    for (const auto& [key, value] : expected) {
+      EXPECT_EQ(rows.column(1).StringAt(r), std::get<0>(key)) << "round " << round << " row " << r;
+      EXPECT_EQ(rows.column(3).uint64s()[r], std::get<1>(key));
+      EXPECT_EQ(rows.column(0).int64s()[r], std::get<2>(key));
+      EXPECT_EQ(rows.column(2).doubles()[r], value.first);
+      std::map<std::string, std::string> labels;
+      for (size_t c = 4; c < rows.num_columns(); ++c) {
+        if (rows.column(c).IsValid(r))
+          labels[rows.schema().field(c).name] = std::string(rows.column(c).StringAt(r));
+      }
+      EXPECT_EQ(labels, value.second) << "round " << round << " row " << r;
+      ++r;
+    }
+  }
 }
 
 TEST(SeriesBufferTest, ConcatUnionsSchemas) {
