@@ -105,6 +105,22 @@ void BM_SelectiveScan(benchmark::State& state) {
 }
 BENCHMARK(BM_SelectiveScan)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// Planning alone (catalog refresh and summary pruning, no chunk read): the fixed cost per query.
+void BM_PlanOnly(benchmark::State& state) {
+  Dataset& data = Data();
+  auto scanner = Scanner::Create(&data.store, {});
+  if (!scanner.ok()) std::abort();
+  for (auto _ : state) {
+    auto stream = (*scanner)->Open({.tenant = "bench",
+                                    .min_time_ns = kBase + 13 * kHour,
+                                    .max_time_ns = kBase + 14 * kHour - 1,
+                                    .metric = MetricCondition::Exact({"node_load1"})});
+    if (!stream.ok()) state.SkipWithError(std::string(stream.status().message()).c_str());
+    benchmark::DoNotOptimize(stream);
+  }
+}
+BENCHMARK(BM_PlanOnly)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 }  // namespace cardinalsin::scan
 

@@ -81,8 +81,9 @@ struct IngesterEndpoint {
                                                                std::string_view catalog_seq_header);
 
 // Lists the registry in the object store (or uses a static URL list) and calls every live
-// ingester's `GET /internal/v1/scan?tenant=&metric=&start_ns=&end_ns=` over HTTP (libcurl), one
-// after the other.
+// ingester's `GET /internal/v1/scan?tenant=&metric=&start_ns=&end_ns=` over HTTP (libcurl), all
+// in parallel (one short-lived thread per ingester). Every Fetch() lists and reads the registry
+// (one LIST plus one GET per registered ingester).
 class HttpUnflushedSource final : public UnflushedSource {
  public:
   static constexpr std::string_view kRegistryPrefix = "_cluster/ingesters/";

@@ -158,6 +158,18 @@ TEST(HttpUnflushedSourceTest, AsksTheScanEndpoint) {
               HasSubstr("GET /internal/v1/scan?tenant=t1&metric=a%20b%2Fc&start_ns=5 HTTP/1.1"));
 }
 
+TEST(HttpUnflushedSourceTest, AsksEveryIngesterAndKeepsTheGoodAnswers) {
+  model::RecordBatch rows = testing::MetricsRows({{"up", {}, 5, 1.0}});
+  OneShotServer good(HttpResponse(200, "X-CardinalSin-Catalog-Seq: 3\r\n", ArrowBody(rows)));
+  OneShotServer bad(HttpResponse(503, "", "draining"));
+  HttpUnflushedSource source(nullptr, {.static_urls = {good.url(), bad.url()}});
+  CS_ASSERT_OK_AND_ASSIGN(UnflushedResult result, source.Fetch({.tenant = "t"}));
+  ASSERT_EQ(result.sources.size(), 1u);
+  EXPECT_EQ(result.sources[0].ingester, good.url());
+  EXPECT_EQ(result.sources[0].catalog_seq, 3u);
+  EXPECT_THAT(result.failures, ::testing::ElementsAre(HasSubstr("HTTP 503")));
+}
+
 TEST(HttpUnflushedSourceTest, BadAnswersAreFailuresNamingTheIngester) {
   {
     OneShotServer server(HttpResponse(500, "", "boom"));
