@@ -78,9 +78,8 @@ struct Parameter {
 
 enum class UnaryOperator { kNot, kMinus, kPlus };
 
+// AND and OR are LogicalOp, not BinaryOp.
 enum class BinaryOperator {
-  kOr,
-  kAnd,
   kEq,        // =
   kNotEq,     // <> and !=
   kLt,        // <
@@ -99,9 +98,12 @@ enum class BinaryOperator {
   kRegexNotMatchInsensitive,  // !~*
 };
 
-// The SQL spelling of an operator ("AND", "<>", "~*").
+enum class LogicalOperator { kAnd, kOr };
+
+// The SQL spelling of an operator ("NOT", "<>", "~*", "AND").
 const char* OperatorSymbol(UnaryOperator op);
 const char* OperatorSymbol(BinaryOperator op);
+const char* OperatorSymbol(LogicalOperator op);
 
 struct UnaryOp {
   UnaryOperator op;
@@ -112,6 +114,14 @@ struct BinaryOp {
   BinaryOperator op;
   ExprPtr left;
   ExprPtr right;
+};
+
+// `a AND b AND c` or `a OR b OR c`: a chain of one operator without parentheses is one node with
+// all its operands (at least two), so long chains stay shallow and conjuncts are easy to split.
+// `(a AND b) AND c` keeps the inner node.
+struct LogicalOp {
+  LogicalOperator op;
+  std::vector<ExprPtr> operands;
 };
 
 // `operand IS [NOT] NULL`.
@@ -211,7 +221,7 @@ struct ScalarSubquery {
 };
 
 struct Expr {
-  using Node = std::variant<ColumnRef, Literal, Parameter, UnaryOp, BinaryOp, IsNull, InList,
+  using Node = std::variant<ColumnRef, Literal, Parameter, UnaryOp, BinaryOp, LogicalOp, IsNull, InList,
                             InSubquery, Between, Like, FunctionCall, Case, Cast, Extract,
                             ScalarSubquery>;
 

@@ -137,6 +137,13 @@ void AppendExpr(std::string* out, const Expr& expr) {
     base::StrAppend(out, " ", OperatorSymbol(n->op), " ");
     AppendExpr(out, *n->right);
     out->push_back(')');
+  } else if (const auto* n = expr.As<LogicalOp>()) {
+    out->push_back('(');
+    for (size_t i = 0; i < n->operands.size(); ++i) {
+      if (i > 0) base::StrAppend(out, " ", OperatorSymbol(n->op), " ");
+      AppendExpr(out, *n->operands[i]);
+    }
+    out->push_back(')');
   } else if (const auto* n = expr.As<IsNull>()) {
     out->push_back('(');
     AppendExpr(out, *n->operand);
@@ -325,10 +332,6 @@ const char* OperatorSymbol(UnaryOperator op) {
 
 const char* OperatorSymbol(BinaryOperator op) {
   switch (op) {
-    case BinaryOperator::kOr:
-      return "OR";
-    case BinaryOperator::kAnd:
-      return "AND";
     case BinaryOperator::kEq:
       return "=";
     case BinaryOperator::kNotEq:
@@ -363,6 +366,10 @@ const char* OperatorSymbol(BinaryOperator op) {
       return "!~*";
   }
   return "?";
+}
+
+const char* OperatorSymbol(LogicalOperator op) {
+  return op == LogicalOperator::kAnd ? "AND" : "OR";
 }
 
 std::string QuoteIdentifier(std::string_view name) {

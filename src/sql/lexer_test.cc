@@ -159,7 +159,8 @@ TEST(LexerTest, EndRepeats) {
 }
 
 TEST(LexerTest, HugeTokensAreLinear) {
-  // A 1 MiB string and a 1 MiB number lex without trouble; the number is just digits.
+  // A 1 MiB string and a 1 MiB number lex in one step each (the lexer has no size limit; the
+  // parser does).
   std::string sql = "'" + std::string(1 << 20, 'x') + "'";
   CS_ASSERT_OK_AND_ASSIGN(std::vector<std::string> tokens, Lex(sql));
   EXPECT_EQ(tokens.size(), 1u);

@@ -30,6 +30,16 @@ constexpr std::string_view kReservedKeywords[] = {
 constexpr std::string_view kJoinKeywords[] = {"join",  "inner", "left",    "right",
                                               "full",  "cross", "natural", "outer"};
 
+// Binding strength of the infix and prefix operators, loosest first (parser.h).
+constexpr int kOrPrecedence = 1;
+constexpr int kAndPrecedence = 2;
+constexpr int kNotPrecedence = 3;
+constexpr int kComparisonPrecedence = 4;  // also IS, IN, BETWEEN, LIKE, ILIKE
+constexpr int kConcatPrecedence = 5;
+constexpr int kAdditivePrecedence = 6;
+constexpr int kMultiplicativePrecedence = 7;
+constexpr int kUnaryPrecedence = 8;  // prefix - and +; only :: binds tighter
+
 bool IsOneOf(std::string_view word, const auto& words) {
   return std::find(std::begin(words), std::end(words), word) != std::end(words);
 }
@@ -62,6 +72,8 @@ int ChildHeight(const Expr::Node& node) {
   } else if (const auto* n = std::get_if<BinaryOp>(&node)) {
     take(HeightOf(n->left));
     take(HeightOf(n->right));
+  } else if (const auto* n = std::get_if<LogicalOp>(&node)) {
+    for (const auto& o : n->operands) take(HeightOf(o));
   } else if (const auto* n = std::get_if<IsNull>(&node)) {
     take(HeightOf(n->operand));
   } else if (const auto* n = std::get_if<InList>(&node)) {
@@ -164,37 +176,43 @@ class Parser {
   absl::StatusOr<ExprPtr> MakeExpr(Expr::Node node, size_t pos);
   absl::Status SetQueryHeight(Query& query);
 
+  // The parsing functions are kept out of line: inlined into each other, their locals would all
+  // share the frames on the recursion path and multiply the stack used per nesting level.
   // Queries.
-  absl::StatusOr<std::unique_ptr<Query>> ParseQuery();
-  absl::StatusOr<std::unique_ptr<Query>> ParseSetOperand();
-  absl::StatusOr<std::unique_ptr<Select>> ParseSelect();
-  absl::StatusOr<SelectItem> ParseSelectItem();
-  absl::StatusOr<TableRef> ParseTableRef();
-  absl::StatusOr<std::vector<std::string>> ParseQualifiedName(std::string_view what);
-  absl::StatusOr<std::vector<OrderItem>> ParseOrderItems();
-  absl::StatusOr<std::optional<std::string>> ParseOptionalAlias();
+  [[gnu::noinline]] absl::StatusOr<std::unique_ptr<Query>> ParseQuery();
+  [[gnu::noinline]] absl::StatusOr<std::unique_ptr<Query>> ParseSetOperand();
+  [[gnu::noinline]] absl::StatusOr<std::unique_ptr<Select>> ParseSelect();
+  [[gnu::noinline]] absl::StatusOr<SelectItem> ParseSelectItem();
+  [[gnu::noinline]] absl::StatusOr<TableRef> ParseTableRef();
+  [[gnu::noinline]] absl::StatusOr<std::vector<std::string>> ParseQualifiedName(std::string_view what);
+  [[gnu::noinline]] absl::StatusOr<std::vector<OrderItem>> ParseOrderItems();
+  [[gnu::noinline]] absl::StatusOr<std::optional<std::string>> ParseOptionalAlias();
 
-  // Expressions, loosest binding first.
-  absl::StatusOr<ExprPtr> ParseExpr();
-  absl::StatusOr<ExprPtr> ParseOr();
-  absl::StatusOr<ExprPtr> ParseAnd();
-  absl::StatusOr<ExprPtr> ParseNot();
-  absl::StatusOr<ExprPtr> ParseComparison();
-  absl::StatusOr<ExprPtr> ParseConcat();
-  absl::StatusOr<ExprPtr> ParseAdditive();
-  absl::StatusOr<ExprPtr> ParseMultiplicative();
-  absl::StatusOr<ExprPtr> ParseUnary();
-  absl::StatusOr<ExprPtr> ParsePostfix();
-  absl::StatusOr<ExprPtr> ParsePrimary();
-  absl::StatusOr<ExprPtr> ParseNumber(const Token& token);
-  absl::StatusOr<ExprPtr> ParseParameter(const Token& token);
-  absl::StatusOr<ExprPtr> ParseTypedLiteral(const Token& prefix);
-  absl::StatusOr<ExprPtr> ParseFunctionCall(const Token& name);
-  absl::StatusOr<ExprPtr> ParseCase(const Token& case_token);
-  absl::StatusOr<ExprPtr> ParseCast(const Token& cast_token);
-  absl::StatusOr<ExprPtr> ParseExtract(const Token& extract_token);
-  absl::StatusOr<TypeName> ParseTypeName();
-  absl::StatusOr<ExprPtr> MakeBinary(BinaryOperator op, ExprPtr left, ExprPtr right);
+  // Expressions, by precedence climbing over the levels in parser.h.
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseExpr();
+  // The precedence of the infix operator at the next token, or 0 if there is none.
+  int InfixPrecedence();
+  // An expression whose infix operators all bind at least as tightly as `min_precedence`.
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseBinary(int min_precedence);
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParsePrefix(int min_precedence);
+  // REQUIRES: InfixPrecedence() == precedence > 0.
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseInfix(ExprPtr left, int precedence);
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseLogicalChain(ExprPtr first, int precedence);
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseComparisonKeyword(ExprPtr left);
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseIn(ExprPtr left, bool negated);
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParsePostfix();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParsePrimary();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseParenthesized();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseNumber();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseStringLiteral();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseParameter();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseIdentifierExpr();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseTypedLiteral();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseFunctionCall();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseCase();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseCast();
+  [[gnu::noinline]] absl::StatusOr<ExprPtr> ParseExtract();
+  [[gnu::noinline]] absl::StatusOr<TypeName> ParseTypeName();
 
   std::string_view sql_;
   Lexer lexer_;
@@ -525,159 +543,151 @@ absl::StatusOr<std::vector<OrderItem>> Parser::ParseOrderItems() {
 absl::StatusOr<ExprPtr> Parser::ParseExpr() {
   DepthGuard guard(this);
   CS_RETURN_IF_ERROR(CheckDepth(Peek()));
-  return ParseOr();
+  return ParseBinary(kOrPrecedence);
 }
 
-absl::StatusOr<ExprPtr> Parser::MakeBinary(BinaryOperator op, ExprPtr left, ExprPtr right) {
+int Parser::InfixPrecedence() {
+  const Token& token = Peek();
+  if (token.kind == TokenKind::kOperator) {
+    if (ComparisonOperator(token)) return kComparisonPrecedence;
+    const std::string_view t = token.text;
+    if (t == "||") return kConcatPrecedence;
+    if (t == "+" || t == "-") return kAdditivePrecedence;
+    if (t == "*" || t == "/" || t == "%") return kMultiplicativePrecedence;
+    return 0;
+  }
+  if (token.kind != TokenKind::kIdentifier || token.quoted) return 0;
+  const std::string& word = token.value;
+  if (word == "or") return kOrPrecedence;
+  if (word == "and") return kAndPrecedence;
+  // NOT after an operand can only start NOT IN / BETWEEN / LIKE / ILIKE; ParseInfix says so if
+  // it does not.
+  if (word == "is" || word == "in" || word == "between" || word == "like" || word == "ilike" ||
+      word == "not") {
+    return kComparisonPrecedence;
+  }
+  return 0;
+}
+
+absl::StatusOr<ExprPtr> Parser::ParseBinary(int min_precedence) {
+  CS_ASSIGN_OR_RETURN(ExprPtr left, ParsePrefix(min_precedence));
+  while (true) {
+    const int precedence = InfixPrecedence();
+    if (precedence == 0 || precedence < min_precedence) return left;
+    CS_ASSIGN_OR_RETURN(left, ParseInfix(std::move(left), precedence));
+  }
+}
+
+absl::StatusOr<ExprPtr> Parser::ParsePrefix(int min_precedence) {
+  const Token& token = Peek();
+  // NOT binds looser than comparisons, so it is a prefix only where such an operand may start.
+  const bool is_not = token.IsKeyword("not") && min_precedence <= kNotPrecedence;
+  const bool is_sign = token.IsOperator("-") || token.IsOperator("+");
+  if (!is_not && !is_sign) return ParsePostfix();
+  DepthGuard guard(this);
+  CS_RETURN_IF_ERROR(CheckDepth(token));
+  const size_t pos = token.location.offset;
+  const UnaryOperator op = is_not                ? UnaryOperator::kNot
+                           : token.text == "-"   ? UnaryOperator::kMinus
+                                                 : UnaryOperator::kPlus;
+  Take();
+  CS_ASSIGN_OR_RETURN(ExprPtr operand,
+                      ParseBinary(is_not ? kNotPrecedence : kUnaryPrecedence));
+  return MakeExpr(UnaryOp{op, std::move(operand)}, pos);
+}
+
+absl::StatusOr<ExprPtr> Parser::ParseInfix(ExprPtr left, int precedence) {
+  if (precedence == kOrPrecedence || precedence == kAndPrecedence) {
+    return ParseLogicalChain(std::move(left), precedence);
+  }
+  if (precedence == kComparisonPrecedence && Peek().kind == TokenKind::kIdentifier) {
+    return ParseComparisonKeyword(std::move(left));
+  }
+  const std::string_view text = Peek().text;
+  BinaryOperator op;
+  if (std::optional<BinaryOperator> comparison = ComparisonOperator(Peek())) {
+    op = *comparison;
+  } else {
+    op = text == "||"  ? BinaryOperator::kConcat
+         : text == "+" ? BinaryOperator::kAdd
+         : text == "-" ? BinaryOperator::kSubtract
+         : text == "*" ? BinaryOperator::kMultiply
+         : text == "/" ? BinaryOperator::kDivide
+                       : BinaryOperator::kModulo;
+  }
+  Take();
+  // precedence + 1: every binary operator is left-associative.
+  CS_ASSIGN_OR_RETURN(ExprPtr right, ParseBinary(precedence + 1));
   const size_t pos = left->pos;
   return MakeExpr(BinaryOp{op, std::move(left), std::move(right)}, pos);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseOr() {
-  CS_ASSIGN_OR_RETURN(ExprPtr left, ParseAnd());
-  while (TakeKeyword("or")) {
-    CS_ASSIGN_OR_RETURN(ExprPtr right, ParseAnd());
-    CS_ASSIGN_OR_RETURN(left, MakeBinary(BinaryOperator::kOr, std::move(left), std::move(right)));
+absl::StatusOr<ExprPtr> Parser::ParseLogicalChain(ExprPtr first, int precedence) {
+  const bool is_or = precedence == kOrPrecedence;
+  const std::string_view keyword = is_or ? "or" : "and";
+  LogicalOp chain{is_or ? LogicalOperator::kOr : LogicalOperator::kAnd, {}};
+  const size_t pos = first->pos;
+  chain.operands.push_back(std::move(first));
+  while (TakeKeyword(keyword)) {
+    CS_ASSIGN_OR_RETURN(ExprPtr operand, ParseBinary(precedence + 1));
+    chain.operands.push_back(std::move(operand));
   }
-  return left;
+  return MakeExpr(std::move(chain), pos);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseAnd() {
-  CS_ASSIGN_OR_RETURN(ExprPtr left, ParseNot());
-  while (TakeKeyword("and")) {
-    CS_ASSIGN_OR_RETURN(ExprPtr right, ParseNot());
-    CS_ASSIGN_OR_RETURN(left, MakeBinary(BinaryOperator::kAnd, std::move(left), std::move(right)));
+absl::StatusOr<ExprPtr> Parser::ParseComparisonKeyword(ExprPtr left) {
+  const size_t pos = left->pos;
+  if (TakeKeyword("is")) {
+    const bool negated = TakeKeyword("not");
+    if (!TakeKeyword("null")) return Expected(negated ? "NULL after IS NOT" : "NULL after IS");
+    return MakeExpr(IsNull{std::move(left), negated}, pos);
   }
-  return left;
-}
-
-absl::StatusOr<ExprPtr> Parser::ParseNot() {
-  if (!Peek().IsKeyword("not")) return ParseComparison();
-  DepthGuard guard(this);
-  CS_RETURN_IF_ERROR(CheckDepth(Peek()));
-  const size_t pos = Take().location.offset;
-  CS_ASSIGN_OR_RETURN(ExprPtr operand, ParseNot());
-  return MakeExpr(UnaryOp{UnaryOperator::kNot, std::move(operand)}, pos);
-}
-
-absl::StatusOr<ExprPtr> Parser::ParseComparison() {
-  CS_ASSIGN_OR_RETURN(ExprPtr left, ParseConcat());
-  while (true) {
-    const Token& next = Peek();
-    const size_t pos = left->pos;
-    if (std::optional<BinaryOperator> op = ComparisonOperator(next)) {
-      Take();
-      CS_ASSIGN_OR_RETURN(ExprPtr right, ParseConcat());
-      CS_ASSIGN_OR_RETURN(left, MakeBinary(*op, std::move(left), std::move(right)));
-      continue;
+  bool negated = false;
+  if (Peek().IsKeyword("not")) {
+    const Token& after = Peek(1);
+    if (!after.IsKeyword("in") && !after.IsKeyword("between") && !after.IsKeyword("like") &&
+        !after.IsKeyword("ilike")) {
+      return Error(after, base::StrCat("expected IN, BETWEEN, LIKE or ILIKE after NOT, found ",
+                                       DescribeToken(after)));
     }
-    if (next.IsKeyword("is")) {
-      Take();
-      const bool negated = TakeKeyword("not");
-      if (!TakeKeyword("null")) return Expected(negated ? "NULL after IS NOT" : "NULL after IS");
-      CS_ASSIGN_OR_RETURN(left, MakeExpr(IsNull{std::move(left), negated}, pos));
-      continue;
-    }
-    bool negated = false;
-    const Token* keyword = &next;
-    if (next.IsKeyword("not")) {
-      const Token& after = Peek(1);
-      if (!after.IsKeyword("in") && !after.IsKeyword("between") && !after.IsKeyword("like") &&
-          !after.IsKeyword("ilike")) {
-        return Error(after, base::StrCat("expected IN, BETWEEN, LIKE or ILIKE after NOT, found ",
-                                         DescribeToken(after)));
-      }
-      Take();
-      negated = true;
-      keyword = &Peek();
-    }
-    if (keyword->IsKeyword("in")) {
-      Take();
-      CS_RETURN_IF_ERROR(ExpectOperator("("));
-      if (Peek().IsKeyword("select") || (Peek().IsOperator("(") && Peek(1).IsKeyword("select"))) {
-        CS_ASSIGN_OR_RETURN(std::unique_ptr<Query> subquery, ParseQuery());
-        CS_RETURN_IF_ERROR(ExpectOperator(")"));
-        CS_ASSIGN_OR_RETURN(
-            left, MakeExpr(InSubquery{std::move(left), std::move(subquery), negated}, pos));
-        continue;
-      }
-      InList in{std::move(left), {}, negated};
-      do {
-        CS_ASSIGN_OR_RETURN(ExprPtr value, ParseExpr());
-        in.values.push_back(std::move(value));
-      } while (TakeOperator(","));
-      CS_RETURN_IF_ERROR(ExpectOperator(")"));
-      CS_ASSIGN_OR_RETURN(left, MakeExpr(std::move(in), pos));
-      continue;
-    }
-    if (keyword->IsKeyword("between")) {
-      Take();
-      // The bounds bind tighter than AND, so the AND here is BETWEEN's own.
-      CS_ASSIGN_OR_RETURN(ExprPtr low, ParseConcat());
-      CS_RETURN_IF_ERROR(ExpectKeyword("and", "AND in BETWEEN"));
-      CS_ASSIGN_OR_RETURN(ExprPtr high, ParseConcat());
-      CS_ASSIGN_OR_RETURN(
-          left, MakeExpr(Between{std::move(left), std::move(low), std::move(high), negated}, pos));
-      continue;
-    }
-    if (keyword->IsKeyword("like") || keyword->IsKeyword("ilike")) {
-      const bool case_insensitive = Take().value == "ilike";
-      CS_ASSIGN_OR_RETURN(ExprPtr pattern, ParseConcat());
-      ExprPtr escape;
-      if (TakeKeyword("escape")) {
-        CS_ASSIGN_OR_RETURN(escape, ParseConcat());
-      }
-      CS_ASSIGN_OR_RETURN(left, MakeExpr(Like{std::move(left), std::move(pattern),
-                                              std::move(escape), negated, case_insensitive},
-                                         pos));
-      continue;
-    }
-    return left;
+    Take();
+    negated = true;
   }
-}
-
-absl::StatusOr<ExprPtr> Parser::ParseConcat() {
-  CS_ASSIGN_OR_RETURN(ExprPtr left, ParseAdditive());
-  while (TakeOperator("||")) {
-    CS_ASSIGN_OR_RETURN(ExprPtr right, ParseAdditive());
-    CS_ASSIGN_OR_RETURN(left,
-                        MakeBinary(BinaryOperator::kConcat, std::move(left), std::move(right)));
+  if (TakeKeyword("in")) return ParseIn(std::move(left), negated);
+  if (TakeKeyword("between")) {
+    // The bounds bind tighter than AND, so the AND here is BETWEEN's own.
+    CS_ASSIGN_OR_RETURN(ExprPtr low, ParseBinary(kConcatPrecedence));
+    CS_RETURN_IF_ERROR(ExpectKeyword("and", "AND in BETWEEN"));
+    CS_ASSIGN_OR_RETURN(ExprPtr high, ParseBinary(kConcatPrecedence));
+    return MakeExpr(Between{std::move(left), std::move(low), std::move(high), negated}, pos);
   }
-  return left;
-}
-
-absl::StatusOr<ExprPtr> Parser::ParseAdditive() {
-  CS_ASSIGN_OR_RETURN(ExprPtr left, ParseMultiplicative());
-  while (Peek().IsOperator("+") || Peek().IsOperator("-")) {
-    const BinaryOperator op =
-        Take().text == "+" ? BinaryOperator::kAdd : BinaryOperator::kSubtract;
-    CS_ASSIGN_OR_RETURN(ExprPtr right, ParseMultiplicative());
-    CS_ASSIGN_OR_RETURN(left, MakeBinary(op, std::move(left), std::move(right)));
+  // InfixPrecedence admitted only IS, IN, BETWEEN, LIKE, ILIKE and NOT (checked above).
+  const bool case_insensitive = Take().value == "ilike";
+  CS_ASSIGN_OR_RETURN(ExprPtr pattern, ParseBinary(kConcatPrecedence));
+  ExprPtr escape;
+  if (TakeKeyword("escape")) {
+    CS_ASSIGN_OR_RETURN(escape, ParseBinary(kConcatPrecedence));
   }
-  return left;
+  return MakeExpr(
+      Like{std::move(left), std::move(pattern), std::move(escape), negated, case_insensitive},
+      pos);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseMultiplicative() {
-  CS_ASSIGN_OR_RETURN(ExprPtr left, ParseUnary());
-  while (Peek().IsOperator("*") || Peek().IsOperator("/") || Peek().IsOperator("%")) {
-    const std::string_view text = Take().text;
-    const BinaryOperator op = text == "*"   ? BinaryOperator::kMultiply
-                              : text == "/" ? BinaryOperator::kDivide
-                                            : BinaryOperator::kModulo;
-    CS_ASSIGN_OR_RETURN(ExprPtr right, ParseUnary());
-    CS_ASSIGN_OR_RETURN(left, MakeBinary(op, std::move(left), std::move(right)));
+absl::StatusOr<ExprPtr> Parser::ParseIn(ExprPtr left, bool negated) {
+  const size_t pos = left->pos;
+  CS_RETURN_IF_ERROR(ExpectOperator("("));
+  if (Peek().IsKeyword("select") || (Peek().IsOperator("(") && Peek(1).IsKeyword("select"))) {
+    CS_ASSIGN_OR_RETURN(std::unique_ptr<Query> subquery, ParseQuery());
+    CS_RETURN_IF_ERROR(ExpectOperator(")"));
+    return MakeExpr(InSubquery{std::move(left), std::move(subquery), negated}, pos);
   }
-  return left;
-}
-
-absl::StatusOr<ExprPtr> Parser::ParseUnary() {
-  if (!Peek().IsOperator("-") && !Peek().IsOperator("+")) return ParsePostfix();
-  DepthGuard guard(this);
-  CS_RETURN_IF_ERROR(CheckDepth(Peek()));
-  const Token sign = Take();
-  CS_ASSIGN_OR_RETURN(ExprPtr operand, ParseUnary());
-  const UnaryOperator op = sign.text == "-" ? UnaryOperator::kMinus : UnaryOperator::kPlus;
-  return MakeExpr(UnaryOp{op, std::move(operand)}, sign.location.offset);
+  InList in{std::move(left), {}, negated};
+  do {
+    CS_ASSIGN_OR_RETURN(ExprPtr value, ParseExpr());
+    in.values.push_back(std::move(value));
+  } while (TakeOperator(","));
+  CS_RETURN_IF_ERROR(ExpectOperator(")"));
+  return MakeExpr(std::move(in), pos);
 }
 
 absl::StatusOr<ExprPtr> Parser::ParsePostfix() {
@@ -691,39 +701,51 @@ absl::StatusOr<ExprPtr> Parser::ParsePostfix() {
 }
 
 absl::StatusOr<ExprPtr> Parser::ParsePrimary() {
+  // Each kind has its own function so that this one, on the path of every nesting level, keeps
+  // a small stack frame.
   const Token& token = Peek();
-  const size_t pos = token.location.offset;
   switch (token.kind) {
     case TokenKind::kInteger:
     case TokenKind::kDecimal:
-      return ParseNumber(Take());
-    case TokenKind::kString: {
-      Literal literal;
-      literal.kind = LiteralKind::kString;
-      literal.text = Take().value;
-      return MakeExpr(std::move(literal), pos);
-    }
+      return ParseNumber();
+    case TokenKind::kString:
+      return ParseStringLiteral();
     case TokenKind::kParameter:
-      return ParseParameter(Take());
+      return ParseParameter();
+    case TokenKind::kIdentifier:
+      return ParseIdentifierExpr();
     case TokenKind::kOperator:
-      if (token.IsOperator("(")) {
-        Take();
-        if (Peek().IsKeyword("select")) {
-          CS_ASSIGN_OR_RETURN(std::unique_ptr<Query> query, ParseQuery());
-          CS_RETURN_IF_ERROR(ExpectOperator(")"));
-          return MakeExpr(ScalarSubquery{std::move(query)}, pos);
-        }
-        CS_ASSIGN_OR_RETURN(ExprPtr inner, ParseExpr());
-        CS_RETURN_IF_ERROR(ExpectOperator(")"));
-        return inner;
-      }
+      if (token.IsOperator("(")) return ParseParenthesized();
       return Expected("expression");
     case TokenKind::kEnd:
-      return Expected("expression");
-    case TokenKind::kIdentifier:
       break;
   }
+  return Expected("expression");
+}
 
+absl::StatusOr<ExprPtr> Parser::ParseParenthesized() {
+  const size_t pos = Take().location.offset;  // (
+  if (Peek().IsKeyword("select")) {
+    CS_ASSIGN_OR_RETURN(std::unique_ptr<Query> query, ParseQuery());
+    CS_RETURN_IF_ERROR(ExpectOperator(")"));
+    return MakeExpr(ScalarSubquery{std::move(query)}, pos);
+  }
+  CS_ASSIGN_OR_RETURN(ExprPtr inner, ParseExpr());
+  CS_RETURN_IF_ERROR(ExpectOperator(")"));
+  return inner;
+}
+
+absl::StatusOr<ExprPtr> Parser::ParseStringLiteral() {
+  Literal literal;
+  literal.kind = LiteralKind::kString;
+  const Token token = Take();
+  literal.text = token.value;
+  return MakeExpr(std::move(literal), token.location.offset);
+}
+
+absl::StatusOr<ExprPtr> Parser::ParseIdentifierExpr() {
+  const Token& token = Peek();
+  const size_t pos = token.location.offset;
   if (!token.quoted) {
     const std::string& word = token.value;
     if (word == "null" || word == "true" || word == "false") {
@@ -735,18 +757,18 @@ absl::StatusOr<ExprPtr> Parser::ParsePrimary() {
     }
     if ((word == "interval" || word == "timestamp" || word == "date") &&
         Peek(1).kind == TokenKind::kString) {
-      return ParseTypedLiteral(Take());
+      return ParseTypedLiteral();
     }
-    if (word == "case") return ParseCase(Take());
-    if (word == "cast") return ParseCast(Take());
-    if (word == "extract" && Peek(1).IsOperator("(")) return ParseExtract(Take());
+    if (word == "case") return ParseCase();
+    if (word == "cast") return ParseCast();
+    if (word == "extract" && Peek(1).IsOperator("(")) return ParseExtract();
     if (word == "exists") return Error(token, "EXISTS subqueries are not supported");
     if (IsReservedKeyword(word) &&
         !((word == "left" || word == "right") && Peek(1).IsOperator("("))) {
       return Expected("expression");
     }
   }
-  if (Peek(1).IsOperator("(")) return ParseFunctionCall(Take());
+  if (Peek(1).IsOperator("(")) return ParseFunctionCall();
 
   ColumnRef ref;
   ref.name = Take().value;
@@ -759,7 +781,8 @@ absl::StatusOr<ExprPtr> Parser::ParsePrimary() {
   return MakeExpr(std::move(ref), pos);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseNumber(const Token& token) {
+absl::StatusOr<ExprPtr> Parser::ParseNumber() {
+  const Token token = Take();
   Literal literal;
   const char* begin = token.text.data();
   const char* end = begin + token.text.size();
@@ -783,7 +806,8 @@ absl::StatusOr<ExprPtr> Parser::ParseNumber(const Token& token) {
   return MakeExpr(std::move(literal), token.location.offset);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseParameter(const Token& token) {
+absl::StatusOr<ExprPtr> Parser::ParseParameter() {
+  const Token token = Take();
   Parameter parameter;
   if (token.text == "?") {
     if (max_dollar_ > 0) return Error(token, "cannot mix '?' and '$N' parameters");
@@ -801,7 +825,8 @@ absl::StatusOr<ExprPtr> Parser::ParseParameter(const Token& token) {
   return MakeExpr(parameter, token.location.offset);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseTypedLiteral(const Token& prefix) {
+absl::StatusOr<ExprPtr> Parser::ParseTypedLiteral() {
+  const Token prefix = Take();
   Literal literal;
   literal.kind = prefix.value == "interval"    ? LiteralKind::kInterval
                  : prefix.value == "timestamp" ? LiteralKind::kTimestamp
@@ -817,10 +842,11 @@ absl::StatusOr<ExprPtr> Parser::ParseTypedLiteral(const Token& prefix) {
   return MakeExpr(std::move(literal), prefix.location.offset);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseFunctionCall(const Token& name) {
+absl::StatusOr<ExprPtr> Parser::ParseFunctionCall() {
+  const Token name = Take();
   FunctionCall call;
   call.name = name.value;
-  Take();  // (
+  Take();  // (, checked by ParseIdentifierExpr
   if (TakeOperator("*")) {
     call.star = true;
   } else if (!Peek().IsOperator(")")) {
@@ -863,7 +889,8 @@ absl::StatusOr<ExprPtr> Parser::ParseFunctionCall(const Token& name) {
   return MakeExpr(std::move(call), name.location.offset);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseCase(const Token& case_token) {
+absl::StatusOr<ExprPtr> Parser::ParseCase() {
+  const size_t pos = Take().location.offset;
   Case node;
   if (!Peek().IsKeyword("when")) {
     CS_ASSIGN_OR_RETURN(node.operand, ParseExpr());
@@ -880,19 +907,21 @@ absl::StatusOr<ExprPtr> Parser::ParseCase(const Token& case_token) {
     CS_ASSIGN_OR_RETURN(node.else_result, ParseExpr());
   }
   CS_RETURN_IF_ERROR(ExpectKeyword("end", node.else_result ? "END" : "WHEN, ELSE or END"));
-  return MakeExpr(std::move(node), case_token.location.offset);
+  return MakeExpr(std::move(node), pos);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseCast(const Token& cast_token) {
+absl::StatusOr<ExprPtr> Parser::ParseCast() {
+  const size_t pos = Take().location.offset;
   CS_RETURN_IF_ERROR(ExpectOperator("("));
   CS_ASSIGN_OR_RETURN(ExprPtr operand, ParseExpr());
   CS_RETURN_IF_ERROR(ExpectKeyword("as", "AS in CAST"));
   CS_ASSIGN_OR_RETURN(TypeName type, ParseTypeName());
   CS_RETURN_IF_ERROR(ExpectOperator(")"));
-  return MakeExpr(Cast{std::move(operand), std::move(type)}, cast_token.location.offset);
+  return MakeExpr(Cast{std::move(operand), std::move(type)}, pos);
 }
 
-absl::StatusOr<ExprPtr> Parser::ParseExtract(const Token& extract_token) {
+absl::StatusOr<ExprPtr> Parser::ParseExtract() {
+  const size_t pos = Take().location.offset;
   Take();  // (
   const Token& field = Peek();
   if (field.kind != TokenKind::kIdentifier && field.kind != TokenKind::kString) {
@@ -907,7 +936,7 @@ absl::StatusOr<ExprPtr> Parser::ParseExtract(const Token& extract_token) {
   CS_RETURN_IF_ERROR(ExpectKeyword("from", "FROM in EXTRACT"));
   CS_ASSIGN_OR_RETURN(extract.operand, ParseExpr());
   CS_RETURN_IF_ERROR(ExpectOperator(")"));
-  return MakeExpr(std::move(extract), extract_token.location.offset);
+  return MakeExpr(std::move(extract), pos);
 }
 
 absl::StatusOr<TypeName> Parser::ParseTypeName() {

@@ -154,9 +154,10 @@ TEST(ParserTest, QuestionMarkParametersAreNumberedInOrder) {
   EXPECT_EQ(statement.num_parameters, 4);
   const Select& select = OnlySelect(statement);
   EXPECT_EQ(select.items[0].expr->As<Parameter>()->index, 1);
-  const BinaryOp* conj = select.where->As<BinaryOp>();
-  EXPECT_EQ(conj->left->As<BinaryOp>()->right->As<Parameter>()->index, 2);
-  EXPECT_EQ(conj->right->As<InList>()->values[1]->As<Parameter>()->index, 4);
+  const LogicalOp* conj = select.where->As<LogicalOp>();
+  ASSERT_NE(conj, nullptr);
+  EXPECT_EQ(conj->operands[0]->As<BinaryOp>()->right->As<Parameter>()->index, 2);
+  EXPECT_EQ(conj->operands[1]->As<InList>()->values[1]->As<Parameter>()->index, 4);
 }
 
 TEST(ParserTest, DollarParameters) {
@@ -230,11 +231,11 @@ INSTANTIATE_TEST_SUITE_P(
                     "syntax error at line 1, column 263: " + kTooDeep},
         HostileCase{"UnclosedParentheses", "SELECT " + Repeat("(", 100000),
                     "syntax error at line 1, column 263: " + kTooDeep},
-        HostileCase{"Not", "SELECT " + Repeat("NOT ", 100000) + "TRUE",
+        HostileCase{"Not", "SELECT " + Repeat("NOT ", 50000) + "TRUE",
                     "syntax error at line 1, column 1024: " + kTooDeep},
         HostileCase{"UnaryMinus", "SELECT " + Repeat("- ", 100000) + "1",
                     "syntax error at line 1, column 516: " + kTooDeep},
-        HostileCase{"FunctionCalls", "SELECT " + Repeat("f(", 100000) + "1" + Repeat(")", 100000),
+        HostileCase{"FunctionCalls", "SELECT " + Repeat("f(", 50000) + "1" + Repeat(")", 50000),
                     "syntax error at line 1, column 518: " + kTooDeep},
         HostileCase{"Subqueries", Repeat("SELECT (", 10000) + "1" + Repeat(")", 10000),
                     "syntax error at line 1, column 1025: " + kTooDeep},
@@ -242,20 +243,20 @@ INSTANTIATE_TEST_SUITE_P(
                     "syntax error at line 1, column 3841: " + kTooDeep},
         HostileCase{"Case", "SELECT " + Repeat("CASE WHEN ", 10000),
                     "syntax error at line 1, column 2558: " + kTooDeep},
-        HostileCase{"OrChain", "SELECT " + Repeat("a OR ", 5000) + "a",
-                    "syntax error at line 1, column 5010: expression too deeply nested (more "
-                    "than 1000 levels)"},
+        HostileCase{"AddChain", "SELECT 1" + Repeat(" + 1", 5000),
+                    "syntax error at line 1, column 522: expression too deeply nested (more "
+                    "than 128 levels)"},
         HostileCase{"CastChain", "SELECT 1" + Repeat("::int", 5000),
-                    "syntax error at line 1, column 5009: expression too deeply nested"},
+                    "syntax error at line 1, column 649: expression too deeply nested"},
         HostileCase{"UnionChain", Repeat("SELECT 1 UNION ", 5000) + "SELECT 1",
-                    "syntax error at line 1, column 14995: query too deeply nested (more than "
-                    "1000 levels)"},
+                    "syntax error at line 1, column 1915: query too deeply nested (more than "
+                    "128 levels)"},
         HostileCase{"HugeExponent", "SELECT 1e999999999999", "syntax error at line 1, column 8: "
                                                               "number out of range: '1e999999999999'"},
         HostileCase{"HugeInteger", "SELECT " + std::string(400, '9'),
                     "syntax error at line 1, column 8: number out of range: '9999"},
         HostileCase{"TooLong", "SELECT '" + std::string(kMaxQueryBytes, 'x') + "'",
-                    "query text is 1048585 bytes; the limit is 1048576"},
+                    "query text is 262153 bytes; the limit is 262144"},
         HostileCase{"NulInString", std::string("SELECT 'a\0b", 11),
                     "syntax error at line 1, column 8: unterminated string literal"},
         HostileCase{"NulOutside", std::string("SELECT 1\0", 9),
@@ -275,18 +276,55 @@ TEST(ParserLimitsTest, NulInsideStringIsData) {
 TEST(ParserLimitsTest, LongFlatListsParse) {
   // Lists are flat, so their length is limited only by the text size.
   std::string values = "0";
-  for (int i = 1; i < 50000; ++i) values += ", " + std::to_string(i);
+  for (int i = 1; i < 15000; ++i) values += ", " + std::to_string(i);
   CS_ASSERT_OK_AND_ASSIGN(Statement statement,
                           Parse("SELECT " + values + " FROM t WHERE a IN (" + values + ")"));
   const Select& select = OnlySelect(statement);
-  EXPECT_EQ(select.items.size(), 50000u);
-  EXPECT_EQ(select.where->As<InList>()->values.size(), 50000u);
+  EXPECT_EQ(select.items.size(), 15000u);
+  EXPECT_EQ(select.where->As<InList>()->values.size(), 15000u);
 }
 
-TEST(ParserLimitsTest, LongChainWithinTheHeightLimit) {
-  CS_ASSERT_OK_AND_ASSIGN(Statement statement,
-                          Parse("SELECT 1 FROM t WHERE " + Repeat("a = 1 OR ", 400) + "a = 1"));
-  EXPECT_LE(OnlySelect(statement).where->height, kMaxTreeHeight);
+TEST(ParserLimitsTest, AndOrChainsAreFlat) {
+  CS_ASSERT_OK_AND_ASSIGN(
+      Statement statement,
+      Parse("SELECT 1 FROM t WHERE " + Repeat("a = 1 AND b = 2 OR ", 5000) + "c = 3"));
+  const Expr& where = *OnlySelect(statement).where;
+  const LogicalOp* disjunction = where.As<LogicalOp>();
+  ASSERT_NE(disjunction, nullptr);
+  EXPECT_EQ(disjunction->op, LogicalOperator::kOr);
+  ASSERT_EQ(disjunction->operands.size(), 5001u);
+  const LogicalOp* conjunction = disjunction->operands[0]->As<LogicalOp>();
+  ASSERT_NE(conjunction, nullptr);
+  EXPECT_EQ(conjunction->op, LogicalOperator::kAnd);
+  EXPECT_EQ(conjunction->operands.size(), 2u);
+  EXPECT_NE(disjunction->operands[5000]->As<BinaryOp>(), nullptr);
+  // OR -> AND -> = -> column.
+  EXPECT_EQ(where.height, 4);
+}
+
+// The canonical form adds parentheses; for the tallest trees the parser accepts, it must still
+// be within the nesting limit.
+TEST(ParserLimitsTest, CanonicalFormOfTheTallestTreesParses) {
+  const int n = kMaxTreeHeight - 2;  // leaves a level for the query and one for the literal
+  const std::vector<std::string> tallest = {
+      "SELECT " + Repeat("- ", n) + "1",
+      "SELECT " + Repeat("NOT ", n) + "TRUE",
+      "SELECT " + Repeat("f(", n) + "1" + Repeat(")", n),
+      "SELECT " + Repeat("a IN (", n) + "1" + Repeat(")", n),
+      "SELECT 1" + Repeat(" + 1", n - 1),
+      "SELECT " + Repeat("CASE WHEN ", n) + "1" + Repeat(" THEN 1 END", n),
+      "SELECT " + Repeat("(SELECT ", n / 2) + "1" + Repeat(")", n / 2),
+      "SELECT " + Repeat("a IN (SELECT ", n / 2 - 1) + "1" + Repeat(")", n / 2 - 1),
+      Repeat("SELECT * FROM (", n - 1) + "SELECT 1" + Repeat(") AS s", n - 1),
+  };
+  for (const std::string& sql : tallest) {
+    SCOPED_TRACE(sql.substr(0, 60));
+    CS_ASSERT_OK_AND_ASSIGN(Statement statement, Parse(sql));
+    EXPECT_GE(std::get<Query>(statement.node).height, kMaxTreeHeight - 2);
+    const std::string canonical = ToSql(statement);
+    CS_ASSERT_OK_AND_ASSIGN(Statement again, Parse(canonical));
+    EXPECT_EQ(ToSql(again), canonical);
+  }
 }
 
 TEST(ParserLimitsTest, TextAtTheSizeLimitParses) {

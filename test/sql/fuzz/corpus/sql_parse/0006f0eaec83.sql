@@ -1,0 +1,1 @@
+DESC information_schema.columns

@@ -1,0 +1,1 @@
+SELECT metric_name, count(*) AS samples FROM metrics WHERE timestamp > now() - interval '24 hours' GROUP BY metric_name ORDER BY samples DESC LIMIT 100

@@ -1,0 +1,1 @@
+SELECT timestamp, interval, date FROM t WHERE timestamp > 5

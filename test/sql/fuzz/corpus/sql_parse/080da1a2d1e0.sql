@@ -1,0 +1,1 @@
+SELECT count(*) FROM metrics WHERE (value > 1))

@@ -1,0 +1,1 @@
+SELECT CASE WHEN value > 90 THEN 'high' WHEN value > 50 THEN 'mid' ELSE 'low' END AS level FROM metrics

@@ -1,0 +1,1 @@
+SELECT DISTINCT metric_name FROM metrics

@@ -1,0 +1,1 @@
+SELECT * FROM cat."Schema".tab AS x

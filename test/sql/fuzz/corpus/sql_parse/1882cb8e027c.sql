@@ -1,0 +1,1 @@
+SELECT interval '5 minutes', INTERVAL '1' HOUR, interval '2' day, interval '30' second AS s, interval '1 day 2 hours'

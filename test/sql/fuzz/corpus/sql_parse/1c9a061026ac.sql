@@ -1,0 +1,1 @@
+SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY value), percentile_disc(0.5) WITHIN GROUP (ORDER BY value DESC) FROM metrics

@@ -1,0 +1,1 @@
+SELECT count(*) FILTER (value > 1) FROM t

@@ -1,0 +1,1 @@
+SELECT CASE host WHEN 'a' THEN 1 WHEN 'b' THEN 2 END FROM metrics

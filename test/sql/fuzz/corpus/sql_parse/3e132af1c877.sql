@@ -1,0 +1,1 @@
+SELECT metric_name, max(value) AS max_value FROM metrics WHERE timestamp > now() - interval '24 hours' GROUP BY metric_name ORDER BY max_value DESC LIMIT 50

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE host IN ('a', 'b') AND region NOT IN ('x')

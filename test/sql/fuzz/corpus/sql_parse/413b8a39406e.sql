@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a OR b AND c OR d AND e AND f

@@ -1,0 +1,1 @@
+SELECT interval '1' hour '2'

@@ -1,0 +1,2 @@
+SELECT 'abc', '', 'it''s', 'multi
+line', 'ünïcödé'

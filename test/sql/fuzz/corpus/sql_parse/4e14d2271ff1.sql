@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE timestamp BETWEEN now() - interval '1 hour' AND now()

@@ -1,0 +1,1 @@
+SELECT (SELECT max(value) FROM metrics) AS m, (SELECT 1) + 1

@@ -1,0 +1,1 @@
+DESCRIBE a.b.c.d

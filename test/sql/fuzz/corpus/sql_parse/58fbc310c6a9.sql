@@ -1,0 +1,1 @@
+SELECT left(name, 3), right(name, 2), "left"(name, 1), lower(name), upper(name), length(name), substr(name, 1, 2), regexp_match(name, 'a(.)')

@@ -1,0 +1,1 @@
+SELECT * FROM (SELECT metric_name, value FROM metrics WHERE value > 0) AS s WHERE s.value < 10

@@ -1,0 +1,1 @@
+SELECT metric_name, avg(value) FROM metrics WHERE timestamp > now() - interval '5 minutes' GROUP BY metric_name LIMIT 25

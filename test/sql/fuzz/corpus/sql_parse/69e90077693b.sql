@@ -1,0 +1,1 @@
+SELECT *, t.*, "T".* FROM t

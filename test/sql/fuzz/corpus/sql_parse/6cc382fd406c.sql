@@ -1,0 +1,1 @@
+SELECT count(*) filter, max(x) within FROM t

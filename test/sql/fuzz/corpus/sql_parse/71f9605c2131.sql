@@ -1,0 +1,1 @@
+SELECT count(*) FILTER (WHERE value > 0), sum(value) FILTER (WHERE host = 'a') AS s FROM metrics

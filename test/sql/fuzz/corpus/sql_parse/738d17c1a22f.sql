@@ -1,0 +1,1 @@
+SELECT metric_name, date_trunc('hour', timestamp) AS h, sum(value) FROM metrics GROUP BY 1, h, date_trunc('hour', timestamp) HAVING sum(value) > 10 AND count(*) >= 2

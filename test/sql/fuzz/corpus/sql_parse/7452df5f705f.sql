@@ -1,0 +1,1 @@
+SELECT CAST(ts AS timestamp with time zone), x::timestamp without time zone, y::character varying, z::INTERVAL

@@ -1,0 +1,1 @@
+SELECT a::bigint, a::double precision, CAST(a AS varchar(10)), a::decimal(10, 2), '1'::int::text

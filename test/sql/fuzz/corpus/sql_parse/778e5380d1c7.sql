@@ -1,0 +1,1 @@
+SELECT date_trunc('minute', timestamp), date_bin(interval '5 minutes', timestamp), time_bucket(interval '1' minute, timestamp) FROM metrics

@@ -1,0 +1,1 @@
+SELECT EXTRACT(hour FROM timestamp), extract(EPOCH from ts), EXTRACT('dow' FROM ts)

@@ -1,0 +1,1 @@
+EXPLAIN SELECT * FROM metrics WHERE timestamp > now() - interval '5 minutes'

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE name ~ '^cpu' AND name ~* 'MEM' AND name !~ 'x$' AND name !~* 'y'

@@ -1,0 +1,1 @@
+SELECT date_trunc('minute', timestamp) AS minute, metric_name, avg(value) AS avg_value FROM metrics WHERE timestamp > now() - interval '60 minutes' GROUP BY minute, metric_name ORDER BY minute DESC LIMIT 1000

@@ -1,0 +1,2 @@
+SELECT a -- first column
+, /* second */ b FROM /* nested /* comment */ here */ t;

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE name LIKE 'a!%b' ESCAPE '!'

@@ -1,0 +1,1 @@
+SELECT * FROM metrics WHERE host NOT IN (SELECT host FROM hosts UNION ALL SELECT 'x')

@@ -1,0 +1,1 @@
+SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY value) FILTER (WHERE value IS NOT NULL) FROM metrics

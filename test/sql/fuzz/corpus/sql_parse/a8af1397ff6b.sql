@@ -1,0 +1,1 @@
+SELECT * FROM metrics WHERE metric_name IN (SELECT metric_name FROM metrics WHERE value > 100)

@@ -1,0 +1,1 @@
+SELECT metric_name, percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95_value FROM metrics WHERE timestamp > now() - interval '5 minutes' GROUP BY metric_name ORDER BY p95_value DESC LIMIT 25

@@ -1,0 +1,1 @@
+SELECT a FROM t LEFT JOIN u ON t.a = u.a

@@ -1,0 +1,1 @@
+explain (SELECT 1) UNION ALL (SELECT 2);

@@ -1,0 +1,1 @@
+SELECT metric_name FROM metrics WHERE value > ()

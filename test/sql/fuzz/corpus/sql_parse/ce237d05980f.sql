@@ -1,0 +1,1 @@
+SELECT "select", "Value", "a""b", "1x", "éx" FROM "My Table"

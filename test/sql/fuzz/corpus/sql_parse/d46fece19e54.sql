@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE name LIKE 'cpu%' OR name NOT LIKE '%mem%' OR name ILIKE 'DISK_' OR name NOT ILIKE 'x'

@@ -1,0 +1,1 @@
+SELECT timestamp, metric_name, value FROM metrics WHERE timestamp > now() - interval '5 minutes' AND metric_name LIKE '%error%' ORDER BY timestamp DESC LIMIT 200

@@ -1,0 +1,1 @@
+SELECT approx_percentile_cont(value, 0.99), first_value(value ORDER BY timestamp), last_value(value ORDER BY timestamp DESC, seq) FROM metrics

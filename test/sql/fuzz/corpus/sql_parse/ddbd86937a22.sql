@@ -1,0 +1,1 @@
+SELECT * FROM metrics WHERE value > (SELECT avg(value) FROM metrics)

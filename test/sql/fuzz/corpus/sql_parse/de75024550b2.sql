@@ -1,0 +1,1 @@
+SELECT metric_name, avg(value) AS avg_value FROM metrics WHERE timestamp > now() - interval '5 minutes' GROUP BY metric_name ORDER BY avg_value DESC LIMIT 25

@@ -1,0 +1,1 @@
+SELCT * FORM nonexistent_table

@@ -1,0 +1,1 @@
+SELECT extract, extract + 1 FROM t

@@ -1,0 +1,1 @@
+SELECT TRUE, false, NULL, null

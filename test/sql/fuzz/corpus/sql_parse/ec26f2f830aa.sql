@@ -1,0 +1,1 @@
+SELECT now(), count(*), COUNT(DISTINCT host), count(ALL host), coalesce(a, b, 0), nullif(a, 0)

@@ -1,0 +1,1 @@
+SELECT * FROM metrics m WHERE m.value > 1

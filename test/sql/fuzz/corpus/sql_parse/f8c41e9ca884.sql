@@ -1,0 +1,1 @@
+select a, b as c, d e, "Quoted Col" f from t
