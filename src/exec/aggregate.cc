@@ -63,7 +63,8 @@ class Accumulator {
   virtual void Resize(size_t groups) = 0;
   [[nodiscard]] virtual absl::Status Update(const UpdateInput& in) = 0;
   // Folds `other` (the same kind of accumulator) in: its group g becomes group map[g].
-  [[nodiscard]] virtual absl::Status Merge(Accumulator& other, const std::vector<uint32_t>& map) = 0;
+  [[nodiscard]] virtual absl::Status Merge(Accumulator& other,
+                                           const std::vector<uint32_t>& map) = 0;
   virtual absl::StatusOr<Column> Finalize(size_t groups) = 0;
   // Bytes held beyond the per-group fixed arrays (value lists, sets, strings).
   virtual int64_t ExtraBytes() const { return 0; }
@@ -146,8 +147,7 @@ class SumAcc final : public Accumulator {
     if constexpr (std::is_same_v<T, double>) {
       sums_[g] += v;
     } else if (__builtin_add_overflow(sums_[g], v, &sums_[g])) {
-      return absl::OutOfRangeError(
-          base::StrCat("sum(x) overflows ", model::TypeName(type_)));
+      return absl::OutOfRangeError(base::StrCat("sum(x) overflows ", model::TypeName(type_)));
     }
     return absl::OkStatus();
   }
@@ -583,9 +583,8 @@ class ArgAcc final : public Accumulator {
     return last_ ? key >= keys_[k] : key < keys_[k];
   }
   static int64_t ValueBytes(const Scalar& s) {
-    return s.type == TypeId::kString && !s.is_null()
-               ? static_cast<int64_t>(s.string_value().size())
-               : 0;
+    return s.type == TypeId::kString && !s.is_null() ? static_cast<int64_t>(s.string_value().size())
+                                                     : 0;
   }
 
   bool last_;
@@ -665,7 +664,8 @@ struct Partial {
   Partial(std::vector<TypeId> key_types, const std::vector<AggregateSpec>& specs,
           const std::vector<TypeId>& arg_types, ExecContext* ctx)
       : table(std::move(key_types)), reservation(ctx) {
-    for (size_t i = 0; i < specs.size(); ++i) accs.push_back(NewAccumulator(specs[i], arg_types[i]));
+    for (size_t i = 0; i < specs.size(); ++i)
+      accs.push_back(NewAccumulator(specs[i], arg_types[i]));
   }
   int64_t MemoryBytes() const {
     int64_t bytes = table.MemoryBytes();
@@ -686,9 +686,14 @@ class HashAggregateOperator final : public Operator {
                         std::vector<AggregateSpec> specs, std::vector<TypeId> key_types,
                         std::vector<TypeId> arg_types, model::Schema schema, ExecContext* ctx,
                         HashAggregateOptions options)
-      : child_(std::move(child)), keys_(std::move(keys)), specs_(std::move(specs)),
-        key_types_(std::move(key_types)), arg_types_(std::move(arg_types)),
-        schema_(std::move(schema)), ctx_(ctx), options_(options) {}
+      : child_(std::move(child)),
+        keys_(std::move(keys)),
+        specs_(std::move(specs)),
+        key_types_(std::move(key_types)),
+        arg_types_(std::move(arg_types)),
+        schema_(std::move(schema)),
+        ctx_(ctx),
+        options_(options) {}
 
   const model::Schema& schema() const override { return schema_; }
 
@@ -769,13 +774,12 @@ class HashAggregateOperator final : public Operator {
   }
 
   absl::Status Consume() {
-    const size_t n =
-        options_.pool != nullptr && options_.partitions > 1 ? options_.partitions : 1;
+    const size_t n = options_.pool != nullptr && options_.partitions > 1 ? options_.partitions : 1;
     for (size_t i = 0; i < n; ++i) {
       partials_.push_back(std::make_unique<Partial>(key_types_, specs_, arg_types_, ctx_));
     }
-    CS_RETURN_IF_ERROR(ParallelFor(n > 1 ? options_.pool : nullptr, n,
-                                   [this](size_t i) { return Worker(i); }));
+    CS_RETURN_IF_ERROR(
+        ParallelFor(n > 1 ? options_.pool : nullptr, n, [this](size_t i) { return Worker(i); }));
     Partial& target = *partials_[0];
     if (keys_.empty()) target.table.EnsureSingleGroup();
     for (size_t i = 1; i < n; ++i) {
@@ -895,14 +899,12 @@ absl::StatusOr<AggregateKind> LookupAggregateFunction(std::string_view name, boo
   return it->second;
 }
 
-bool IsAggregateFunction(std::string_view name) {
-  return LookupAggregateFunction(name).ok();
-}
+bool IsAggregateFunction(std::string_view name) { return LookupAggregateFunction(name).ok(); }
 
 absl::StatusOr<TypeId> AggregateResultType(AggregateKind kind, TypeId arg) {
   auto unsupported = [&] {
-    return absl::InvalidArgumentError(base::StrCat(AggregateName(kind), "(", model::TypeName(arg),
-                                                   ") is not supported"));
+    return absl::InvalidArgumentError(
+        base::StrCat(AggregateName(kind), "(", model::TypeName(arg), ") is not supported"));
   };
   switch (kind) {
     case AggregateKind::kCountStar:
@@ -936,8 +938,7 @@ absl::StatusOr<TypeId> AggregateResultType(AggregateKind kind, TypeId arg) {
 absl::StatusOr<OperatorPtr> MakeHashAggregate(OperatorPtr child, std::vector<size_t> group_keys,
                                               std::vector<AggregateSpec> aggregates,
                                               ExecContext* ctx, HashAggregateOptions options) {
-  const model::Schema& in =
-      options.pre != nullptr ? options.pre->output_schema() : child->schema();
+  const model::Schema& in = options.pre != nullptr ? options.pre->output_schema() : child->schema();
   if (options.pre != nullptr && !(options.pre->input_schema() == child->schema())) {
     return absl::InvalidArgumentError("aggregate pre-pipeline input does not match its child");
   }
@@ -961,7 +962,8 @@ absl::StatusOr<OperatorPtr> MakeHashAggregate(OperatorPtr child, std::vector<siz
     TypeId arg_type = TypeId::kInt64;
     if (s.kind != AggregateKind::kCountStar) {
       if (!s.arg.has_value()) {
-        return absl::InvalidArgumentError(base::StrCat(AggregateName(s.kind), " needs an argument"));
+        return absl::InvalidArgumentError(
+            base::StrCat(AggregateName(s.kind), " needs an argument"));
       }
       CS_RETURN_IF_ERROR(check_index(*s.arg, "argument"));
       arg_type = in.field(*s.arg).type;
@@ -982,16 +984,17 @@ absl::StatusOr<OperatorPtr> MakeHashAggregate(OperatorPtr child, std::vector<siz
       }
       CS_RETURN_IF_ERROR(check_index(*s.order_by, "ORDER BY"));
       if (!IsOrderType(in.field(*s.order_by).type)) {
-        return absl::InvalidArgumentError(base::StrCat(
-            AggregateName(s.kind), " cannot order by ", model::TypeName(in.field(*s.order_by).type)));
+        return absl::InvalidArgumentError(
+            base::StrCat(AggregateName(s.kind), " cannot order by ",
+                         model::TypeName(in.field(*s.order_by).type)));
       }
     }
     const bool percentile = s.kind == AggregateKind::kPercentileCont ||
                             s.kind == AggregateKind::kPercentileDisc ||
                             s.kind == AggregateKind::kApproxPercentileCont;
     if (percentile && !(s.fraction >= 0 && s.fraction <= 1)) {
-      return absl::InvalidArgumentError(base::StrCat("percentile value ", FormatDouble(s.fraction),
-                                                     " is not between 0 and 1"));
+      return absl::InvalidArgumentError(
+          base::StrCat("percentile value ", FormatDouble(s.fraction), " is not between 0 and 1"));
     }
     arg_types.push_back(arg_type);
     fields.push_back({s.name, result, true});

@@ -68,8 +68,8 @@ struct AggCase {
 TEST(AggregateTest, EveryFunctionOverOneGroup) {
   auto input = [] {
     return std::vector<RecordBatch>{
-        Input({S("a"), S("a"), S("a")}, {D(1), D(2), D(3)}, {I(5), I(1), I(3)}, {T(40), T(10), T(30)},
-              {B(true), B(true), B(false)}),
+        Input({S("a"), S("a"), S("a")}, {D(1), D(2), D(3)}, {I(5), I(1), I(3)},
+              {T(40), T(10), T(30)}, {B(true), B(true), B(false)}),
         Input({S("a"), S("a"), S("a")}, {D(4), Null(TypeId::kDouble), D(10)},
               {Null(TypeId::kInt64), I(2), I(4)}, {T(60), T(20), T(50)},
               {B(true), Null(TypeId::kBool), B(true)})};
@@ -94,23 +94,53 @@ TEST(AggregateTest, EveryFunctionOverOneGroup) {
       {"stddev_pop", {.kind = AggregateKind::kStddevPop, .arg = 1}, D(std::sqrt(10.0))},
       {"stddev_samp", {.kind = AggregateKind::kStddevSamp, .arg = 1}, D(std::sqrt(12.5))},
       // Sorted x: 1 2 3 4 10. cont(0.5) = 3; cont(0.9): pos 3.6 -> 4 + 0.6 * 6 = 7.6.
-      {"percentile_cont 0.5", {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 0.5}, D(3)},
-      {"percentile_cont 0.9", {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 0.9}, D(7.6)},
-      {"percentile_cont 0", {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 0}, D(1)},
-      {"percentile_cont 1", {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 1}, D(10)},
-      {"approx = exact", {.kind = AggregateKind::kApproxPercentileCont, .arg = 1, .fraction = 0.25}, D(2)},
+      {"percentile_cont 0.5",
+       {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 0.5},
+       D(3)},
+      {"percentile_cont 0.9",
+       {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 0.9},
+       D(7.6)},
+      {"percentile_cont 0",
+       {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 0},
+       D(1)},
+      {"percentile_cont 1",
+       {.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 1},
+       D(10)},
+      {"approx = exact",
+       {.kind = AggregateKind::kApproxPercentileCont, .arg = 1, .fraction = 0.25},
+       D(2)},
       // disc: index ceil(p * 5) - 1.
-      {"percentile_disc 0.5", {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0.5}, D(3)},
-      {"percentile_disc 0.41", {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0.41}, D(3)},
-      {"percentile_disc 0.4", {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0.4}, D(2)},
-      {"percentile_disc 0", {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0}, D(1)},
-      {"percentile_disc ts", {.kind = AggregateKind::kPercentileDisc, .arg = 3, .fraction = 0.5}, T(30)},
-      {"percentile_disc int", {.kind = AggregateKind::kPercentileDisc, .arg = 2, .fraction = 1}, I(5)},
+      {"percentile_disc 0.5",
+       {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0.5},
+       D(3)},
+      {"percentile_disc 0.41",
+       {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0.41},
+       D(3)},
+      {"percentile_disc 0.4",
+       {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0.4},
+       D(2)},
+      {"percentile_disc 0",
+       {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = 0},
+       D(1)},
+      {"percentile_disc ts",
+       {.kind = AggregateKind::kPercentileDisc, .arg = 3, .fraction = 0.5},
+       T(30)},
+      {"percentile_disc int",
+       {.kind = AggregateKind::kPercentileDisc, .arg = 2, .fraction = 1},
+       I(5)},
       // first/last by ts, skipping rows whose x is NULL (ts 20).
-      {"first_value(x order by ts)", {.kind = AggregateKind::kFirstValue, .arg = 1, .order_by = 3}, D(2)},
-      {"last_value(x order by ts)", {.kind = AggregateKind::kLastValue, .arg = 1, .order_by = 3}, D(4)},
-      {"last_value(n order by x)", {.kind = AggregateKind::kLastValue, .arg = 2, .order_by = 1}, I(4)},
-      {"first_value filter", {.kind = AggregateKind::kFirstValue, .arg = 1, .order_by = 3, .filter = 4}, D(2)},
+      {"first_value(x order by ts)",
+       {.kind = AggregateKind::kFirstValue, .arg = 1, .order_by = 3},
+       D(2)},
+      {"last_value(x order by ts)",
+       {.kind = AggregateKind::kLastValue, .arg = 1, .order_by = 3},
+       D(4)},
+      {"last_value(n order by x)",
+       {.kind = AggregateKind::kLastValue, .arg = 2, .order_by = 1},
+       I(4)},
+      {"first_value filter",
+       {.kind = AggregateKind::kFirstValue, .arg = 1, .order_by = 3, .filter = 4},
+       D(2)},
   };
   for (const AggCase& c : cases) {
     for (size_t partitions : {1, 2}) {
@@ -133,19 +163,18 @@ TEST(AggregateTest, EveryFunctionOverOneGroup) {
 
 TEST(AggregateTest, EmptyInputWithoutGroupsYieldsOneRow) {
   ExecContext ctx;
-  CS_ASSERT_OK_AND_ASSIGN(
-      RecordBatch out,
-      Aggregate({}, {},
-                {{.kind = AggregateKind::kCountStar, .name = "c"},
-                 {.kind = AggregateKind::kCount, .arg = 1},
-                 {.kind = AggregateKind::kSum, .arg = 1},
-                 {.kind = AggregateKind::kAvg, .arg = 2},
-                 {.kind = AggregateKind::kMax, .arg = 0},
-                 {.kind = AggregateKind::kStddevSamp, .arg = 1},
-                 {.kind = AggregateKind::kPercentileCont, .arg = 1},
-                 {.kind = AggregateKind::kLastValue, .arg = 1, .order_by = 3},
-                 {.kind = AggregateKind::kCountDistinct, .arg = 0}},
-                &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out,
+                          Aggregate({}, {},
+                                    {{.kind = AggregateKind::kCountStar, .name = "c"},
+                                     {.kind = AggregateKind::kCount, .arg = 1},
+                                     {.kind = AggregateKind::kSum, .arg = 1},
+                                     {.kind = AggregateKind::kAvg, .arg = 2},
+                                     {.kind = AggregateKind::kMax, .arg = 0},
+                                     {.kind = AggregateKind::kStddevSamp, .arg = 1},
+                                     {.kind = AggregateKind::kPercentileCont, .arg = 1},
+                                     {.kind = AggregateKind::kLastValue, .arg = 1, .order_by = 3},
+                                     {.kind = AggregateKind::kCountDistinct, .arg = 0}},
+                                    &ctx));
   ASSERT_EQ(out.num_rows(), 1u);
   EXPECT_EQ(out.schema().field(0).name, "c");
   EXPECT_EQ(ScalarAt(out.column(0), 0), I(0));
@@ -160,22 +189,23 @@ TEST(AggregateTest, EmptyInputWithoutGroupsYieldsOneRow) {
 TEST(AggregateTest, NaNInfAndSampleSizes) {
   ExecContext ctx;
   std::vector<RecordBatch> in = {
-      Input({S("nan"), S("nan"), S("inf"), S("inf"), S("one")}, {D(1), D(kNaN), D(kInf), D(-kInf), D(5)},
-            {I(0), I(0), I(0), I(0), I(0)}, {T(1), T(2), T(3), T(4), T(5)},
-            {B(true), B(true), B(true), B(true), B(true)})};
-  CS_ASSERT_OK_AND_ASSIGN(
-      RecordBatch out,
-      Aggregate(in, {0},
-                {{.kind = AggregateKind::kMax, .arg = 1}, {.kind = AggregateKind::kMin, .arg = 1},
-                 {.kind = AggregateKind::kSum, .arg = 1}, {.kind = AggregateKind::kStddevSamp, .arg = 1},
-                 {.kind = AggregateKind::kVarPop, .arg = 1},
-                 {.kind = AggregateKind::kCountDistinct, .arg = 1}},
-                &ctx));
+      Input({S("nan"), S("nan"), S("inf"), S("inf"), S("one")},
+            {D(1), D(kNaN), D(kInf), D(-kInf), D(5)}, {I(0), I(0), I(0), I(0), I(0)},
+            {T(1), T(2), T(3), T(4), T(5)}, {B(true), B(true), B(true), B(true), B(true)})};
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out,
+                          Aggregate(in, {0},
+                                    {{.kind = AggregateKind::kMax, .arg = 1},
+                                     {.kind = AggregateKind::kMin, .arg = 1},
+                                     {.kind = AggregateKind::kSum, .arg = 1},
+                                     {.kind = AggregateKind::kStddevSamp, .arg = 1},
+                                     {.kind = AggregateKind::kVarPop, .arg = 1},
+                                     {.kind = AggregateKind::kCountDistinct, .arg = 1}},
+                                    &ctx));
   ASSERT_EQ(out.num_rows(), 3u);
   // Groups in first-seen order: nan, inf, one.
   EXPECT_THAT(ToScalars(out.column(0)), ElementsAre(S("nan"), S("inf"), S("one")));
   EXPECT_TRUE(std::isnan(out.column(1).doubles()[0]));  // max with NaN is NaN
-  EXPECT_EQ(out.column(2).doubles()[0], 1);              // min ignores NaN (it sorts last)
+  EXPECT_EQ(out.column(2).doubles()[0], 1);             // min ignores NaN (it sorts last)
   EXPECT_EQ(out.column(1).doubles()[1], kInf);
   EXPECT_EQ(out.column(2).doubles()[1], -kInf);
   EXPECT_TRUE(std::isnan(out.column(3).doubles()[1]));  // inf + -inf
@@ -186,34 +216,35 @@ TEST(AggregateTest, NaNInfAndSampleSizes) {
 
 TEST(AggregateTest, IntegerSumOverflowIsAnError) {
   ExecContext ctx;
-  std::vector<RecordBatch> in = {Input({S("a"), S("a")}, {D(0), D(0)}, {I(kMax), I(1)}, {T(1), T(2)},
-                                       {B(true), B(true)})};
+  std::vector<RecordBatch> in = {
+      Input({S("a"), S("a")}, {D(0), D(0)}, {I(kMax), I(1)}, {T(1), T(2)}, {B(true), B(true)})};
   EXPECT_THAT(Aggregate(in, {}, {{.kind = AggregateKind::kSum, .arg = 2}}, &ctx).status(),
               StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("sum(x) overflows int64")));
 }
 
 TEST(AggregateTest, GroupKeysOfEveryTypeWithNulls) {
   ExecContext ctx;
-  std::vector<RecordBatch> in = {
-      Input({S("a"), Null(TypeId::kString), S("a"), S("b"), Null(TypeId::kString)},
-            {D(0.0), D(-0.0), D(kNaN), D(kNaN), Null(TypeId::kDouble)},
-            {I(1), I(1), Null(TypeId::kInt64), I(2), Null(TypeId::kInt64)},
-            {T(1), T(1), T(1), T(2), T(2)}, {B(true), B(false), B(true), Null(TypeId::kBool), B(true)})};
+  std::vector<RecordBatch> in = {Input(
+      {S("a"), Null(TypeId::kString), S("a"), S("b"), Null(TypeId::kString)},
+      {D(0.0), D(-0.0), D(kNaN), D(kNaN), Null(TypeId::kDouble)},
+      {I(1), I(1), Null(TypeId::kInt64), I(2), Null(TypeId::kInt64)},
+      {T(1), T(1), T(1), T(2), T(2)}, {B(true), B(false), B(true), Null(TypeId::kBool), B(true)})};
   struct Case {
     std::vector<size_t> keys;
     std::vector<Scalar> counts;
   };
   const std::vector<Case> cases = {
-      {{0}, {I(2), I(2), I(1)}},              // a, NULL, b
-      {{1}, {I(2), I(2), I(1)}},              // 0 and -0 together, NaN together, NULL
-      {{2}, {I(2), I(2), I(1)}},              // 1, NULL, 2
+      {{0}, {I(2), I(2), I(1)}},  // a, NULL, b
+      {{1}, {I(2), I(2), I(1)}},  // 0 and -0 together, NaN together, NULL
+      {{2}, {I(2), I(2), I(1)}},  // 1, NULL, 2
       {{3}, {I(3), I(2)}},
-      {{4}, {I(3), I(1), I(1)}},              // true, false, NULL
+      {{4}, {I(3), I(1), I(1)}},  // true, false, NULL
       {{0, 2}, {I(1), I(1), I(1), I(1), I(1)}},
       {{0, 3}, {I(2), I(1), I(1), I(1)}},
   };
   for (const Case& c : cases) {
-    CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, Aggregate(in, c.keys, {{.kind = AggregateKind::kCountStar}}, &ctx));
+    CS_ASSERT_OK_AND_ASSIGN(RecordBatch out,
+                            Aggregate(in, c.keys, {{.kind = AggregateKind::kCountStar}}, &ctx));
     EXPECT_THAT(ToScalars(out.column(c.keys.size())), ::testing::ElementsAreArray(c.counts))
         << "keys " << c.keys[0];
   }
@@ -229,7 +260,8 @@ TEST(AggregateTest, PartitionedAndDictionaryResultsMatchSerialPlain) {
     for (int i = 0; i < 500; ++i) {
       int k = static_cast<int>(rng() % 37);
       g.push_back(k == 36 ? Null(TypeId::kString) : S("host-" + std::to_string(k)));
-      x.push_back(rng() % 11 == 0 ? Null(TypeId::kDouble) : D(static_cast<double>(rng() % 1000) / 8));
+      x.push_back(rng() % 11 == 0 ? Null(TypeId::kDouble)
+                                  : D(static_cast<double>(rng() % 1000) / 8));
       n.push_back(I(static_cast<int64_t>(rng() % 100)));
       ts.push_back(T(static_cast<int64_t>(rng())));
       keep.push_back(B(rng() % 2));
@@ -250,12 +282,14 @@ TEST(AggregateTest, PartitionedAndDictionaryResultsMatchSerialPlain) {
       {.kind = AggregateKind::kLastValue, .arg = 2, .order_by = 3},
       {.kind = AggregateKind::kVarSamp, .arg = 1, .filter = 4},
   };
-  auto run = [&](const std::vector<RecordBatch>& in, size_t partitions) -> absl::StatusOr<RecordBatch> {
+  auto run = [&](const std::vector<RecordBatch>& in,
+                 size_t partitions) -> absl::StatusOr<RecordBatch> {
     ExecContext ctx;
     ThreadPool pool(2);
     HashAggregateOptions options{.pool = &pool, .partitions = partitions};
     CS_ASSIGN_OR_RETURN(OperatorPtr src, MakeSource(InputSchema(), in, &ctx));
-    CS_ASSIGN_OR_RETURN(OperatorPtr agg, MakeHashAggregate(std::move(src), {0}, specs, &ctx, options));
+    CS_ASSIGN_OR_RETURN(OperatorPtr agg,
+                        MakeHashAggregate(std::move(src), {0}, specs, &ctx, options));
     CS_ASSIGN_OR_RETURN(OperatorPtr sorted, MakeSort(std::move(agg), {{.column = 0}}, &ctx));
     return CollectOne(*sorted);
   };
@@ -270,7 +304,8 @@ TEST(AggregateTest, PartitionedAndDictionaryResultsMatchSerialPlain) {
           Scalar a = ScalarAt(got.column(c), r), b = ScalarAt(want.column(c), r);
           bool same = SameScalar(a, b);
           if (!same && a.type == TypeId::kDouble && !a.is_null() && !b.is_null()) {
-            same = std::fabs(a.double_value() - b.double_value()) <= 1e-9 * std::fabs(b.double_value());
+            same = std::fabs(a.double_value() - b.double_value()) <=
+                   1e-9 * std::fabs(b.double_value());
           }
           EXPECT_TRUE(same) << "column " << c << " row " << r << " partitions " << partitions
                             << " dict " << (in == &dict) << ": " << a.ToString() << " vs "
@@ -286,30 +321,36 @@ TEST(AggregateTest, PrePipelineRunsInWorkers) {
   ThreadPool pool(1);
   std::vector<RecordBatch> in;
   for (int b = 0; b < 5; ++b) {
-    in.push_back(Input({S("a"), S("b")}, {D(b), D(-b)}, {I(1), I(1)}, {T(1), T(1)}, {B(true), B(true)}));
+    in.push_back(
+        Input({S("a"), S("b")}, {D(b), D(-b)}, {I(1), I(1)}, {T(1), T(1)}, {B(true), B(true)}));
   }
   BatchPipeline pre(InputSchema());
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr pred, MakeCompare(CompareOp::kGt, MakeColumnRef(1, TypeId::kDouble),
-                                                    MakeLiteral(D(0))));
+  CS_ASSERT_OK_AND_ASSIGN(
+      ExprPtr pred,
+      MakeCompare(CompareOp::kGt, MakeColumnRef(1, TypeId::kDouble), MakeLiteral(D(0))));
   CS_ASSERT_OK(pre.AddFilter(pred));
   HashAggregateOptions options{.pool = &pool, .partitions = 2, .pre = &pre};
-  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out,
-                          Aggregate(in, {0}, {{.kind = AggregateKind::kSum, .arg = 1}}, &ctx, options));
+  CS_ASSERT_OK_AND_ASSIGN(
+      RecordBatch out,
+      Aggregate(in, {0}, {{.kind = AggregateKind::kSum, .arg = 1}}, &ctx, options));
   EXPECT_THAT(ToScalars(out.column(0)), ElementsAre(S("a")));
   EXPECT_THAT(ToScalars(out.column(1)), ElementsAre(D(10)));
 }
 
 TEST(AggregateTest, PlanningErrors) {
   ExecContext ctx;
-  EXPECT_THAT(Aggregate({}, {}, {{.kind = AggregateKind::kSum, .arg = 0}}, &ctx).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sum(string) is not supported")));
-  EXPECT_THAT(Aggregate({}, {}, {{.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 1.5}}, &ctx)
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not between 0 and 1")));
+  EXPECT_THAT(
+      Aggregate({}, {}, {{.kind = AggregateKind::kSum, .arg = 0}}, &ctx).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sum(string) is not supported")));
+  EXPECT_THAT(
+      Aggregate({}, {}, {{.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = 1.5}}, &ctx)
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not between 0 and 1")));
   EXPECT_THAT(Aggregate({}, {}, {{.kind = AggregateKind::kFirstValue, .arg = 1}}, &ctx).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs ORDER BY")));
-  EXPECT_THAT(Aggregate({}, {}, {{.kind = AggregateKind::kCount, .arg = 1, .filter = 1}}, &ctx).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be bool")));
+  EXPECT_THAT(
+      Aggregate({}, {}, {{.kind = AggregateKind::kCount, .arg = 1, .filter = 1}}, &ctx).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be bool")));
   EXPECT_THAT(Aggregate({}, {9}, {}, &ctx).status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(LookupAggregateFunction("STDDEV").value(), AggregateKind::kStddevSamp);
   EXPECT_EQ(LookupAggregateFunction("variance").value(), AggregateKind::kVarSamp);
@@ -334,8 +375,9 @@ TEST(AggregateTest, MemoryLimitStopsLargeGroupBy) {
     }
     in.push_back(Input(g, x, n, ts, keep));
   }
-  EXPECT_THAT(Aggregate(in, {0}, {{.kind = AggregateKind::kPercentileCont, .arg = 1}}, &ctx).status(),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("memory limit of 20000 bytes")));
+  EXPECT_THAT(
+      Aggregate(in, {0}, {{.kind = AggregateKind::kPercentileCont, .arg = 1}}, &ctx).status(),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("memory limit of 20000 bytes")));
 }
 
 }  // namespace

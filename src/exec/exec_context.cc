@@ -21,8 +21,8 @@ absl::Status ExecContext::ReserveMemory(int64_t bytes) {
   int64_t used = memory_used_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
   if (limits_.memory_limit_bytes > 0 && used > limits_.memory_limit_bytes) {
     memory_used_.fetch_sub(bytes, std::memory_order_relaxed);
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "query exceeded the memory limit of %d bytes", limits_.memory_limit_bytes));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("query exceeded the memory limit of %d bytes", limits_.memory_limit_bytes));
   }
   int64_t peak = peak_memory_.load(std::memory_order_relaxed);
   while (used > peak && !peak_memory_.compare_exchange_weak(peak, used)) {
@@ -37,8 +37,8 @@ void ExecContext::ReleaseMemory(int64_t bytes) {
 absl::Status ExecContext::CountRowsRead(int64_t rows) {
   int64_t total = rows_read_.fetch_add(rows, std::memory_order_relaxed) + rows;
   if (limits_.max_rows_read > 0 && total > limits_.max_rows_read) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "query exceeded the row limit of %d rows read", limits_.max_rows_read));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("query exceeded the row limit of %d rows read", limits_.max_rows_read));
   }
   return absl::OkStatus();
 }

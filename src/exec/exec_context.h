@@ -78,8 +78,7 @@ class MemoryReservation {
  public:
   MemoryReservation() = default;
   explicit MemoryReservation(ExecContext* ctx) : ctx_(ctx) {}
-  MemoryReservation(MemoryReservation&& other) noexcept
-      : ctx_(other.ctx_), bytes_(other.bytes_) {
+  MemoryReservation(MemoryReservation&& other) noexcept : ctx_(other.ctx_), bytes_(other.bytes_) {
     other.bytes_ = 0;
   }
   MemoryReservation& operator=(MemoryReservation&& other) noexcept;

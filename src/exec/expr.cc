@@ -27,8 +27,8 @@ class ColumnRefExpr final : public Expr {
       : Expr(type), index_(index), name_(std::move(name)) {}
   absl::StatusOr<Column> Evaluate(const RecordBatch& batch) const override {
     if (index_ >= batch.num_columns() || batch.column(index_).type() != type()) {
-      return absl::InternalError(base::StrCat("column reference ", ToString(),
-                                              " does not match the input batch"));
+      return absl::InternalError(
+          base::StrCat("column reference ", ToString(), " does not match the input batch"));
     }
     return batch.column(index_);
   }
@@ -59,6 +59,13 @@ bool IsNullLiteral(const ExprPtr& e) { return e->literal() != nullptr && e->lite
 absl::StatusOr<ExprPtr> CastTo(ExprPtr e, TypeId to) {
   if (e->type() == to) return e;
   return MakeCast(std::move(e), to);
+}
+
+// Converts *c to `to` unless it already has that type (no copy then).
+absl::Status ConvertInPlace(Column* c, TypeId to) {
+  if (c->type() == to) return absl::OkStatus();
+  CS_ASSIGN_OR_RETURN(*c, CastColumn(*c, to));
+  return absl::OkStatus();
 }
 
 // ---- arithmetic -----------------------------------------------------------------------------
@@ -157,8 +164,8 @@ class ArithmeticExpr final : public Expr {
   absl::StatusOr<Column> Evaluate(const RecordBatch& batch) const override {
     CS_ASSIGN_OR_RETURN(Column a, l_->Evaluate(batch));
     CS_ASSIGN_OR_RETURN(Column b, r_->Evaluate(batch));
-    CS_ASSIGN_OR_RETURN(a, CastColumn(a, operand_type_));
-    CS_ASSIGN_OR_RETURN(b, CastColumn(b, operand_type_));
+    CS_RETURN_IF_ERROR(ConvertInPlace(&a, operand_type_));
+    CS_RETURN_IF_ERROR(ConvertInPlace(&b, operand_type_));
     std::vector<uint8_t> valid = AndValidity(a, b);
     Column out = Column::Empty(type());
     switch (operand_type_) {
@@ -241,17 +248,61 @@ void CompareTyped(CompareOp op, const std::vector<T>& a, const std::vector<T>& b
   } else {
     switch (op) {
       case CompareOp::kEq:
-        return CompareLoop(a, b, [](T x, T y) { return x == y; }, out);
+        return CompareLoop(
+            a, b, [](T x, T y) { return x == y; }, out);
       case CompareOp::kNe:
-        return CompareLoop(a, b, [](T x, T y) { return x != y; }, out);
+        return CompareLoop(
+            a, b, [](T x, T y) { return x != y; }, out);
       case CompareOp::kLt:
-        return CompareLoop(a, b, [](T x, T y) { return x < y; }, out);
+        return CompareLoop(
+            a, b, [](T x, T y) { return x < y; }, out);
       case CompareOp::kLe:
-        return CompareLoop(a, b, [](T x, T y) { return x <= y; }, out);
+        return CompareLoop(
+            a, b, [](T x, T y) { return x <= y; }, out);
       case CompareOp::kGt:
-        return CompareLoop(a, b, [](T x, T y) { return x > y; }, out);
+        return CompareLoop(
+            a, b, [](T x, T y) { return x > y; }, out);
       case CompareOp::kGe:
-        return CompareLoop(a, b, [](T x, T y) { return x >= y; }, out);
+        return CompareLoop(
+            a, b, [](T x, T y) { return x >= y; }, out);
+    }
+  }
+}
+
+template <typename T>
+void CompareScalar(CompareOp op, const std::vector<T>& a, T b, uint8_t* out) {
+  const size_t n = a.size();
+  if constexpr (std::is_same_v<T, double>) {
+    if (std::isnan(b)) {
+      for (size_t i = 0; i < n; ++i) out[i] = Holds(op, CompareDoubles(a[i], b));
+      return;
+    }
+  }
+  // With a non-NaN constant, the plain operators agree with CompareDoubles except for NaN
+  // values in `a`, which are fixed up below (NaN is greater than every number).
+  switch (op) {
+    case CompareOp::kEq:
+      for (size_t i = 0; i < n; ++i) out[i] = a[i] == b;
+      break;
+    case CompareOp::kNe:
+      for (size_t i = 0; i < n; ++i) out[i] = a[i] != b;
+      break;
+    case CompareOp::kLt:
+      for (size_t i = 0; i < n; ++i) out[i] = a[i] < b;
+      break;
+    case CompareOp::kLe:
+      for (size_t i = 0; i < n; ++i) out[i] = a[i] <= b;
+      break;
+    case CompareOp::kGt:
+      for (size_t i = 0; i < n; ++i) out[i] = a[i] > b;
+      break;
+    case CompareOp::kGe:
+      for (size_t i = 0; i < n; ++i) out[i] = a[i] >= b;
+      break;
+  }
+  if constexpr (std::is_same_v<T, double>) {
+    if (op == CompareOp::kGt || op == CompareOp::kGe) {
+      for (size_t i = 0; i < n; ++i) out[i] |= std::isnan(a[i]);
     }
   }
 }
@@ -259,7 +310,10 @@ void CompareTyped(CompareOp op, const std::vector<T>& a, const std::vector<T>& b
 class CompareExpr final : public Expr {
  public:
   CompareExpr(CompareOp op, TypeId operand_type, ExprPtr l, ExprPtr r)
-      : Expr(TypeId::kBool), op_(op), operand_type_(operand_type), l_(std::move(l)),
+      : Expr(TypeId::kBool),
+        op_(op),
+        operand_type_(operand_type),
+        l_(std::move(l)),
         r_(std::move(r)) {}
 
   absl::StatusOr<Column> Evaluate(const RecordBatch& batch) const override {
@@ -274,9 +328,28 @@ class CompareExpr final : public Expr {
         return Scalar::Bool(Holds(op_, s.compare(rhs)));
       });
     }
+    CS_RETURN_IF_ERROR(ConvertInPlace(&a, operand_type_));
+    if (const Scalar* lit = r_->literal(); lit != nullptr && operand_type_ != TypeId::kBool) {
+      // Column vs constant without materialising the constant.
+      if (lit->is_null()) return ScalarToColumn(Scalar::Null(TypeId::kBool), n);
+      std::vector<uint8_t> out(n);
+      switch (operand_type_) {
+        case TypeId::kDouble:
+          CompareScalar(op_, a.doubles(), lit->double_value(), out.data());
+          break;
+        case TypeId::kUInt64:
+          CompareScalar(op_, a.uint64s(), lit->uint64_value(), out.data());
+          break;
+        default:
+          CompareScalar(op_, a.int64s(), lit->int64_value(), out.data());
+          break;
+      }
+      Column result = Column::FromBool(std::move(out));
+      result.SetValidity(a.validity());
+      return result;
+    }
     CS_ASSIGN_OR_RETURN(Column b, r_->Evaluate(batch));
-    CS_ASSIGN_OR_RETURN(a, CastColumn(a, operand_type_));
-    CS_ASSIGN_OR_RETURN(b, CastColumn(b, operand_type_));
+    CS_RETURN_IF_ERROR(ConvertInPlace(&b, operand_type_));
     std::vector<uint8_t> out(n);
     switch (operand_type_) {
       case TypeId::kBool:
@@ -413,7 +486,9 @@ class IsNullExpr final : public Expr {
 class InListExpr final : public Expr {
  public:
   InListExpr(ExprPtr operand, std::vector<Scalar> values, bool negated)
-      : Expr(TypeId::kBool), operand_(std::move(operand)), values_(std::move(values)),
+      : Expr(TypeId::kBool),
+        operand_(std::move(operand)),
+        values_(std::move(values)),
         negated_(negated) {
     for (const Scalar& v : values_) {
       if (v.is_null()) {
@@ -502,8 +577,12 @@ class InListExpr final : public Expr {
 class LikeExpr final : public Expr {
  public:
   LikeExpr(ExprPtr operand, internal::LikePattern pattern, std::string text, bool ci, bool negated)
-      : Expr(TypeId::kBool), operand_(std::move(operand)), pattern_(std::move(pattern)),
-        text_(std::move(text)), ci_(ci), negated_(negated) {}
+      : Expr(TypeId::kBool),
+        operand_(std::move(operand)),
+        pattern_(std::move(pattern)),
+        text_(std::move(text)),
+        ci_(ci),
+        negated_(negated) {}
   absl::StatusOr<Column> Evaluate(const RecordBatch& batch) const override {
     CS_ASSIGN_OR_RETURN(Column c, operand_->Evaluate(batch));
     std::string lowered;
@@ -517,8 +596,8 @@ class LikeExpr final : public Expr {
     });
   }
   std::string ToString() const override {
-    return base::StrCat("(", operand_->ToString(), negated_ ? " NOT" : "", ci_ ? " ILIKE " : " LIKE ",
-                        Scalar::String(text_).ToString(), ")");
+    return base::StrCat("(", operand_->ToString(), negated_ ? " NOT" : "",
+                        ci_ ? " ILIKE " : " LIKE ", Scalar::String(text_).ToString(), ")");
   }
 
  private:
@@ -531,7 +610,10 @@ class LikeExpr final : public Expr {
 class RegexpExpr final : public Expr {
  public:
   RegexpExpr(ExprPtr operand, std::unique_ptr<RE2> re, bool ci, bool negated)
-      : Expr(TypeId::kBool), operand_(std::move(operand)), re_(std::move(re)), ci_(ci),
+      : Expr(TypeId::kBool),
+        operand_(std::move(operand)),
+        re_(std::move(re)),
+        ci_(ci),
         negated_(negated) {}
   absl::StatusOr<Column> Evaluate(const RecordBatch& batch) const override {
     CS_ASSIGN_OR_RETURN(Column c, operand_->Evaluate(batch));
@@ -769,8 +851,8 @@ absl::StatusOr<ExprPtr> MakeArithmetic(ArithmeticOp op, ExprPtr left, ExprPtr ri
     }
     CS_ASSIGN_OR_RETURN(left, CastTo(std::move(left), TypeId::kInt64));
     CS_ASSIGN_OR_RETURN(right, CastTo(std::move(right), TypeId::kInt64));
-    return ExprPtr(std::make_shared<ArithmeticExpr>(TypeId::kTimestampNs, TypeId::kTimestampNs,
-                                                    op, std::move(left), std::move(right)));
+    return ExprPtr(std::make_shared<ArithmeticExpr>(TypeId::kTimestampNs, TypeId::kTimestampNs, op,
+                                                    std::move(left), std::move(right)));
   }
   absl::StatusOr<TypeId> common = CommonNumericType(lt, rt);
   if (!common.ok()) return undefined();
@@ -780,8 +862,8 @@ absl::StatusOr<ExprPtr> MakeArithmetic(ArithmeticOp op, ExprPtr left, ExprPtr ri
 
 absl::StatusOr<ExprPtr> MakeNegate(ExprPtr operand) {
   if (!IsNumeric(operand->type()) || operand->type() == TypeId::kUInt64) {
-    return absl::InvalidArgumentError(base::StrCat("operator - is not defined for ",
-                                                   model::TypeName(operand->type())));
+    return absl::InvalidArgumentError(
+        base::StrCat("operator - is not defined for ", model::TypeName(operand->type())));
   }
   Scalar zero = operand->type() == TypeId::kDouble ? Scalar::Double(0) : Scalar::Int64(0);
   if (operand->type() == TypeId::kDouble) {
@@ -860,13 +942,14 @@ absl::StatusOr<ExprPtr> MakeLike(ExprPtr operand, std::string pattern, bool case
   }
   std::string folded = pattern;
   if (case_insensitive) absl::AsciiStrToLower(&folded);
-  CS_ASSIGN_OR_RETURN(internal::LikePattern compiled, internal::LikePattern::Compile(folded, escape));
+  CS_ASSIGN_OR_RETURN(internal::LikePattern compiled,
+                      internal::LikePattern::Compile(folded, escape));
   return ExprPtr(std::make_shared<LikeExpr>(std::move(operand), std::move(compiled),
                                             std::move(pattern), case_insensitive, negated));
 }
 
-absl::StatusOr<ExprPtr> MakeRegexpMatch(ExprPtr operand, std::string pattern,
-                                        bool case_insensitive, bool negated) {
+absl::StatusOr<ExprPtr> MakeRegexpMatch(ExprPtr operand, std::string pattern, bool case_insensitive,
+                                        bool negated) {
   if (operand->type() != TypeId::kString) {
     return absl::InvalidArgumentError(base::StrCat("regular expression match is not defined for ",
                                                    model::TypeName(operand->type())));
@@ -949,8 +1032,8 @@ absl::StatusOr<ExprPtr> MakeCast(ExprPtr operand, TypeId to) {
   // Reject impossible conversions at bind time (bool <-> timestamp).
   if ((operand->type() == TypeId::kBool && to == TypeId::kTimestampNs) ||
       (operand->type() == TypeId::kTimestampNs && to == TypeId::kBool)) {
-    return absl::InvalidArgumentError(base::StrCat(
-        "cannot cast ", model::TypeName(operand->type()), " to ", model::TypeName(to)));
+    return absl::InvalidArgumentError(base::StrCat("cannot cast ", model::TypeName(operand->type()),
+                                                   " to ", model::TypeName(to)));
   }
   return ExprPtr(std::make_shared<CastExpr>(std::move(operand), to));
 }

@@ -102,8 +102,9 @@ absl::StatusOr<ExprPtr> MakeBetween(ExprPtr operand, ExprPtr low, ExprPtr high,
 // x [NOT] LIKE / ILIKE pattern [ESCAPE escape]: '%' any run, '_' one character (UTF-8 code
 // point), `escape` (default backslash; nullopt for none) makes the next character literal.
 // ILIKE folds ASCII letters only. InvalidArgument for a pattern ending in the escape character.
-absl::StatusOr<ExprPtr> MakeLike(ExprPtr operand, std::string pattern, bool case_insensitive = false,
-                                 bool negated = false, std::optional<char> escape = '\\');
+absl::StatusOr<ExprPtr> MakeLike(ExprPtr operand, std::string pattern,
+                                 bool case_insensitive = false, bool negated = false,
+                                 std::optional<char> escape = '\\');
 // x ~ pattern (unanchored RE2 search; `~*` case-insensitive; `!~` negated). InvalidArgument
 // naming the pattern when RE2 rejects it. Dictionary strings are matched once per entry.
 absl::StatusOr<ExprPtr> MakeRegexpMatch(ExprPtr operand, std::string pattern,

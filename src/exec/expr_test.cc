@@ -11,6 +11,7 @@
 namespace cardinalsin::exec {
 namespace {
 
+using ::cardinalsin::base::testing::StatusIs;
 using ::cardinalsin::exec::testing::B;
 using ::cardinalsin::exec::testing::BatchOf;
 using ::cardinalsin::exec::testing::D;
@@ -21,7 +22,6 @@ using ::cardinalsin::exec::testing::SameScalar;
 using ::cardinalsin::exec::testing::T;
 using ::cardinalsin::exec::testing::ToDictionary;
 using ::cardinalsin::exec::testing::ToScalars;
-using ::cardinalsin::base::testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -34,8 +34,7 @@ absl::StatusOr<Scalar> EvalBinary(
     const std::function<absl::StatusOr<ExprPtr>(ExprPtr, ExprPtr)>& build, const Scalar& a,
     const Scalar& b) {
   RecordBatch batch = BatchOf({{a}, {b}}, {a.type, b.type});
-  absl::StatusOr<ExprPtr> e =
-      build(MakeColumnRef(0, a.type, "a"), MakeColumnRef(1, b.type, "b"));
+  absl::StatusOr<ExprPtr> e = build(MakeColumnRef(0, a.type, "a"), MakeColumnRef(1, b.type, "b"));
   if (!e.ok()) return e.status();
   absl::StatusOr<Column> c = (*e)->Evaluate(batch);
   if (!c.ok()) return c.status();
@@ -50,8 +49,8 @@ struct BinaryCase {
 
 void RunArithmetic(ArithmeticOp op, const std::vector<BinaryCase>& cases) {
   for (const BinaryCase& c : cases) {
-    absl::StatusOr<Scalar> got = EvalBinary(
-        [op](ExprPtr l, ExprPtr r) { return MakeArithmetic(op, l, r); }, c.a, c.b);
+    absl::StatusOr<Scalar> got =
+        EvalBinary([op](ExprPtr l, ExprPtr r) { return MakeArithmetic(op, l, r); }, c.a, c.b);
     if (!c.want.ok()) {
       EXPECT_EQ(got.status().code(), c.want.status().code()) << c.name;
       continue;
@@ -63,73 +62,77 @@ void RunArithmetic(ArithmeticOp op, const std::vector<BinaryCase>& cases) {
 }
 
 TEST(ArithmeticTest, AddSubtractMultiply) {
-  RunArithmetic(ArithmeticOp::kAdd, {
-      {"int", I(2), I(3), I(5)},
-      {"int null", I(2), Null(TypeId::kInt64), Null(TypeId::kInt64)},
-      {"promote", I(2), D(0.5), D(2.5)},
-      {"uint", Scalar::UInt64(1), Scalar::UInt64(2), Scalar::UInt64(3)},
-      {"mixed int uint", I(-1), Scalar::UInt64(2), I(1)},
-      {"overflow", I(kMax), I(1), absl::OutOfRangeError("")},
-      {"double inf", D(kInf), D(1), D(kInf)},
-      {"inf minus inf", D(kInf), D(-kInf), D(kNaN)},
-      {"nan", D(kNaN), D(1), D(kNaN)},
-      {"ts plus duration", T(1000), I(500), T(1500)},
-      {"duration plus ts", I(500), T(1000), T(1500)},
-  });
-  RunArithmetic(ArithmeticOp::kSubtract, {
-      {"int", I(2), I(3), I(-1)},
-      {"underflow", I(kMin), I(1), absl::OutOfRangeError("")},
-      {"uint underflow", Scalar::UInt64(1), Scalar::UInt64(2), absl::OutOfRangeError("")},
-      {"ts minus ts", T(5000), T(1000), I(4000)},
-      {"ts minus duration", T(5000), I(1000), T(4000)},
-      {"duration minus ts", I(5), T(1), absl::InvalidArgumentError("")},
-  });
-  RunArithmetic(ArithmeticOp::kMultiply, {
-      {"int", I(-4), I(3), I(-12)},
-      {"overflow", I(kMax / 2 + 1), I(2), absl::OutOfRangeError("")},
-      {"double", D(1.5), D(2), D(3)},
-      {"string", S("a"), I(1), absl::InvalidArgumentError("")},
-      {"ts times", T(1), I(2), absl::InvalidArgumentError("")},
-  });
+  RunArithmetic(ArithmeticOp::kAdd,
+                {
+                    {"int", I(2), I(3), I(5)},
+                    {"int null", I(2), Null(TypeId::kInt64), Null(TypeId::kInt64)},
+                    {"promote", I(2), D(0.5), D(2.5)},
+                    {"uint", Scalar::UInt64(1), Scalar::UInt64(2), Scalar::UInt64(3)},
+                    {"mixed int uint", I(-1), Scalar::UInt64(2), I(1)},
+                    {"overflow", I(kMax), I(1), absl::OutOfRangeError("")},
+                    {"double inf", D(kInf), D(1), D(kInf)},
+                    {"inf minus inf", D(kInf), D(-kInf), D(kNaN)},
+                    {"nan", D(kNaN), D(1), D(kNaN)},
+                    {"ts plus duration", T(1000), I(500), T(1500)},
+                    {"duration plus ts", I(500), T(1000), T(1500)},
+                });
+  RunArithmetic(
+      ArithmeticOp::kSubtract,
+      {
+          {"int", I(2), I(3), I(-1)},
+          {"underflow", I(kMin), I(1), absl::OutOfRangeError("")},
+          {"uint underflow", Scalar::UInt64(1), Scalar::UInt64(2), absl::OutOfRangeError("")},
+          {"ts minus ts", T(5000), T(1000), I(4000)},
+          {"ts minus duration", T(5000), I(1000), T(4000)},
+          {"duration minus ts", I(5), T(1), absl::InvalidArgumentError("")},
+      });
+  RunArithmetic(ArithmeticOp::kMultiply,
+                {
+                    {"int", I(-4), I(3), I(-12)},
+                    {"overflow", I(kMax / 2 + 1), I(2), absl::OutOfRangeError("")},
+                    {"double", D(1.5), D(2), D(3)},
+                    {"string", S("a"), I(1), absl::InvalidArgumentError("")},
+                    {"ts times", T(1), I(2), absl::InvalidArgumentError("")},
+                });
 }
 
 TEST(ArithmeticTest, DivisionAndModulo) {
-  RunArithmetic(ArithmeticOp::kDivide, {
-      {"truncates", I(7), I(2), I(3)},
-      {"negative truncates toward zero", I(-7), I(2), I(-3)},
-      {"int by zero", I(1), I(0), absl::InvalidArgumentError("")},
-      {"null by zero is null", Null(TypeId::kInt64), I(0), Null(TypeId::kInt64)},
-      {"min by -1", I(kMin), I(-1), absl::OutOfRangeError("")},
-      {"double by zero", D(1), D(0), D(kInf)},
-      {"negative double by zero", D(-1), D(0), D(-kInf)},
-      {"zero by zero", D(0), D(0), D(kNaN)},
-      {"int by double", I(1), D(4), D(0.25)},
-  });
+  RunArithmetic(ArithmeticOp::kDivide,
+                {
+                    {"truncates", I(7), I(2), I(3)},
+                    {"negative truncates toward zero", I(-7), I(2), I(-3)},
+                    {"int by zero", I(1), I(0), absl::InvalidArgumentError("")},
+                    {"null by zero is null", Null(TypeId::kInt64), I(0), Null(TypeId::kInt64)},
+                    {"min by -1", I(kMin), I(-1), absl::OutOfRangeError("")},
+                    {"double by zero", D(1), D(0), D(kInf)},
+                    {"negative double by zero", D(-1), D(0), D(-kInf)},
+                    {"zero by zero", D(0), D(0), D(kNaN)},
+                    {"int by double", I(1), D(4), D(0.25)},
+                });
   RunArithmetic(ArithmeticOp::kModulo, {
-      {"int", I(7), I(3), I(1)},
-      {"negative", I(-7), I(3), I(-1)},
-      {"min mod -1", I(kMin), I(-1), I(0)},
-      {"by zero", I(7), I(0), absl::InvalidArgumentError("")},
-      {"double", D(7.5), D(2), D(1.5)},
-  });
+                                           {"int", I(7), I(3), I(1)},
+                                           {"negative", I(-7), I(3), I(-1)},
+                                           {"min mod -1", I(kMin), I(-1), I(0)},
+                                           {"by zero", I(7), I(0), absl::InvalidArgumentError("")},
+                                           {"double", D(7.5), D(2), D(1.5)},
+                                       });
 }
 
 TEST(ArithmeticTest, ErrorMessagesNameTheProblem) {
   absl::StatusOr<Scalar> got = EvalBinary(
-      [](ExprPtr l, ExprPtr r) { return MakeArithmetic(ArithmeticOp::kAdd, l, r); }, I(kMax),
-      I(1));
+      [](ExprPtr l, ExprPtr r) { return MakeArithmetic(ArithmeticOp::kAdd, l, r); }, I(kMax), I(1));
   EXPECT_EQ(got.status().message(), "int64 out of range: 9223372036854775807 + 1");
-  got = EvalBinary(
-      [](ExprPtr l, ExprPtr r) { return MakeArithmetic(ArithmeticOp::kDivide, l, r); }, I(1), I(0));
+  got = EvalBinary([](ExprPtr l, ExprPtr r) { return MakeArithmetic(ArithmeticOp::kDivide, l, r); },
+                   I(1), I(0));
   EXPECT_EQ(got.status().message(), "division by zero");
-  got = EvalBinary(
-      [](ExprPtr l, ExprPtr r) { return MakeArithmetic(ArithmeticOp::kAdd, l, r); }, S("x"),
-      B(true));
+  got = EvalBinary([](ExprPtr l, ExprPtr r) { return MakeArithmetic(ArithmeticOp::kAdd, l, r); },
+                   S("x"), B(true));
   EXPECT_EQ(got.status().message(), "operator + is not defined for string and bool");
 }
 
 TEST(ArithmeticTest, NegateKeepsSignedZeroAndChecksOverflow) {
-  RecordBatch batch = BatchOf({{D(0.0), D(-2)}, {I(kMin), I(5)}}, {TypeId::kDouble, TypeId::kInt64});
+  RecordBatch batch =
+      BatchOf({{D(0.0), D(-2)}, {I(kMin), I(5)}}, {TypeId::kDouble, TypeId::kInt64});
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr neg, MakeNegate(MakeColumnRef(0, TypeId::kDouble)));
   CS_ASSERT_OK_AND_ASSIGN(Column c, neg->Evaluate(batch));
   EXPECT_TRUE(std::signbit(c.doubles()[0]));
@@ -164,15 +167,14 @@ TEST(CompareTest, AllTypesAndNaNOrdering) {
       {"ts le", CompareOp::kLe, T(5), T(4), B(false)},
   };
   for (const CompareCase& c : cases) {
-    absl::StatusOr<Scalar> got = EvalBinary(
-        [&](ExprPtr l, ExprPtr r) { return MakeCompare(c.op, l, r); }, c.a, c.b);
+    absl::StatusOr<Scalar> got =
+        EvalBinary([&](ExprPtr l, ExprPtr r) { return MakeCompare(c.op, l, r); }, c.a, c.b);
     ASSERT_TRUE(got.ok()) << c.name << ": " << got.status();
     EXPECT_TRUE(SameScalar(*got, c.want)) << c.name << ": got " << got->ToString();
   }
-  EXPECT_FALSE(
-      EvalBinary([](ExprPtr l, ExprPtr r) { return MakeCompare(CompareOp::kEq, l, r); }, S("1"),
-                 I(1))
-          .ok());
+  EXPECT_FALSE(EvalBinary([](ExprPtr l, ExprPtr r) { return MakeCompare(CompareOp::kEq, l, r); },
+                          S("1"), I(1))
+                   .ok());
 }
 
 // Every comparison operator, string column vs literal and vs column, plain vs dictionary:
@@ -213,9 +215,15 @@ TEST(LogicTest, ThreeValuedTruthTables) {
   };
   for (const Row& r : rows) {
     absl::StatusOr<Scalar> got_and = EvalBinary(
-        [](ExprPtr l, ExprPtr r2) { return MakeAnd({l, r2}); }, r.a, r.b);
+        [](ExprPtr l, ExprPtr r2) {
+          return MakeAnd({l, r2});
+        },
+        r.a, r.b);
     absl::StatusOr<Scalar> got_or = EvalBinary(
-        [](ExprPtr l, ExprPtr r2) { return MakeOr({l, r2}); }, r.a, r.b);
+        [](ExprPtr l, ExprPtr r2) {
+          return MakeOr({l, r2});
+        },
+        r.a, r.b);
     ASSERT_TRUE(got_and.ok() && got_or.ok());
     EXPECT_TRUE(SameScalar(*got_and, r.and_want)) << r.a.ToString() << " AND " << r.b.ToString();
     EXPECT_TRUE(SameScalar(*got_or, r.or_want)) << r.a.ToString() << " OR " << r.b.ToString();
@@ -232,7 +240,8 @@ TEST(LogicTest, AndSkipsRowsAlreadyDecided) {
   RecordBatch batch = BatchOf({{I(0), I(5), I(20)}}, {TypeId::kInt64});
   ExprPtr x = MakeColumnRef(0, TypeId::kInt64, "x");
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr nz, MakeCompare(CompareOp::kNe, x, MakeLiteral(I(0))));
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr div, MakeArithmetic(ArithmeticOp::kDivide, MakeLiteral(I(10)), x));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr div,
+                          MakeArithmetic(ArithmeticOp::kDivide, MakeLiteral(I(10)), x));
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr gt, MakeCompare(CompareOp::kGt, div, MakeLiteral(I(1))));
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr both, MakeAnd({nz, gt}));
   CS_ASSERT_OK_AND_ASSIGN(Column c, both->Evaluate(batch));
@@ -279,7 +288,8 @@ TEST(PredicateTest, IsNullInBetween) {
 TEST(PredicateTest, InListDoublesAndStrings) {
   RecordBatch batch = BatchOf({{D(kNaN), D(-0.0), D(1)}, {S("a"), S("b"), Null(TypeId::kString)}},
                               {TypeId::kDouble, TypeId::kString});
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr in, MakeInList(MakeColumnRef(0, TypeId::kDouble), {D(kNaN), D(0)}));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr in,
+                          MakeInList(MakeColumnRef(0, TypeId::kDouble), {D(kNaN), D(0)}));
   CS_ASSERT_OK_AND_ASSIGN(Column c, in->Evaluate(batch));
   EXPECT_THAT(ToScalars(c), ::testing::ElementsAre(B(true), B(true), B(false)));
   CS_ASSERT_OK_AND_ASSIGN(in, MakeInList(MakeColumnRef(1, TypeId::kString), {S("b"), S("z")}));
@@ -320,7 +330,8 @@ TEST(LikeTest, Patterns) {
   };
   for (const LikeCase& c : cases) {
     RecordBatch batch = BatchOf({{S(c.text)}}, {TypeId::kString});
-    CS_ASSERT_OK_AND_ASSIGN(ExprPtr e, MakeLike(MakeColumnRef(0, TypeId::kString), c.pattern, c.ci));
+    CS_ASSERT_OK_AND_ASSIGN(ExprPtr e,
+                            MakeLike(MakeColumnRef(0, TypeId::kString), c.pattern, c.ci));
     CS_ASSERT_OK_AND_ASSIGN(Column r, e->Evaluate(batch));
     EXPECT_EQ(r.bools()[0], c.want) << "'" << c.text << "' LIKE '" << c.pattern << "'";
     CS_ASSERT_OK_AND_ASSIGN(ExprPtr neg,
@@ -330,10 +341,12 @@ TEST(LikeTest, Patterns) {
   }
   // Custom escape and no escape.
   RecordBatch batch = BatchOf({{S("a%b"), S("a\\b")}}, {TypeId::kString});
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr e, MakeLike(MakeColumnRef(0, TypeId::kString), "a#%b", false, false, '#'));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr e,
+                          MakeLike(MakeColumnRef(0, TypeId::kString), "a#%b", false, false, '#'));
   CS_ASSERT_OK_AND_ASSIGN(Column r, e->Evaluate(batch));
   EXPECT_THAT(ToScalars(r), ::testing::ElementsAre(B(true), B(false)));
-  CS_ASSERT_OK_AND_ASSIGN(e, MakeLike(MakeColumnRef(0, TypeId::kString), "a\\b", false, false, std::nullopt));
+  CS_ASSERT_OK_AND_ASSIGN(
+      e, MakeLike(MakeColumnRef(0, TypeId::kString), "a\\b", false, false, std::nullopt));
   CS_ASSERT_OK_AND_ASSIGN(r, e->Evaluate(batch));
   EXPECT_THAT(ToScalars(r), ::testing::ElementsAre(B(false), B(true)));
   EXPECT_THAT(MakeLike(MakeColumnRef(0, TypeId::kString), "abc\\").status(),
@@ -342,21 +355,24 @@ TEST(LikeTest, Patterns) {
 }
 
 TEST(RegexpTest, MatchDictionaryAndErrors) {
-  RecordBatch plain = BatchOf({{S("api-1"), S("db-2"), Null(TypeId::kString), S("API-3")}},
-                              {TypeId::kString});
+  RecordBatch plain =
+      BatchOf({{S("api-1"), S("db-2"), Null(TypeId::kString), S("API-3")}}, {TypeId::kString});
   RecordBatch dict(plain.schema(), {ToDictionary(plain.column(0))});
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr re, MakeRegexpMatch(MakeColumnRef(0, TypeId::kString), "^api-[0-9]$"));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr re,
+                          MakeRegexpMatch(MakeColumnRef(0, TypeId::kString), "^api-[0-9]$"));
   CS_ASSERT_OK_AND_ASSIGN(Column a, re->Evaluate(plain));
   CS_ASSERT_OK_AND_ASSIGN(Column b, re->Evaluate(dict));
   EXPECT_THAT(ToScalars(a),
               ::testing::ElementsAre(B(true), B(false), Null(TypeId::kBool), B(false)));
   EXPECT_TRUE(a.Equals(b));
-  CS_ASSERT_OK_AND_ASSIGN(re, MakeRegexpMatch(MakeColumnRef(0, TypeId::kString), "api", true, true));
+  CS_ASSERT_OK_AND_ASSIGN(re,
+                          MakeRegexpMatch(MakeColumnRef(0, TypeId::kString), "api", true, true));
   CS_ASSERT_OK_AND_ASSIGN(a, re->Evaluate(plain));
   EXPECT_THAT(ToScalars(a),
               ::testing::ElementsAre(B(false), B(true), Null(TypeId::kBool), B(false)));
-  EXPECT_THAT(MakeRegexpMatch(MakeColumnRef(0, TypeId::kString), "(").status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid regular expression '('")));
+  EXPECT_THAT(
+      MakeRegexpMatch(MakeColumnRef(0, TypeId::kString), "(").status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid regular expression '('")));
 }
 
 TEST(ConditionalTest, CaseEvaluatesBranchesLazily) {
@@ -372,19 +388,21 @@ TEST(ConditionalTest, CaseEvaluatesBranchesLazily) {
   CS_ASSERT_OK_AND_ASSIGN(div, MakeArithmetic(ArithmeticOp::kDivide, MakeLiteral(I(8)), x));
   CS_ASSERT_OK_AND_ASSIGN(e, MakeCase({{is_zero, MakeLiteral(Null(TypeId::kBool))}}, div));
   CS_ASSERT_OK_AND_ASSIGN(c, e->Evaluate(batch));
-  EXPECT_THAT(ToScalars(c), ::testing::ElementsAre(Null(TypeId::kInt64), I(2), Null(TypeId::kInt64)));
+  EXPECT_THAT(ToScalars(c),
+              ::testing::ElementsAre(Null(TypeId::kInt64), I(2), Null(TypeId::kInt64)));
   // No ELSE: NULL.
   CS_ASSERT_OK_AND_ASSIGN(e, MakeCase({{is_zero, MakeLiteral(S("zero"))}}, nullptr));
   CS_ASSERT_OK_AND_ASSIGN(c, e->Evaluate(batch));
-  EXPECT_THAT(ToScalars(c), ::testing::ElementsAre(S("zero"), Null(TypeId::kString), Null(TypeId::kString)));
+  EXPECT_THAT(ToScalars(c),
+              ::testing::ElementsAre(S("zero"), Null(TypeId::kString), Null(TypeId::kString)));
   EXPECT_FALSE(MakeCase({{x, MakeLiteral(I(1))}}, nullptr).ok());
   EXPECT_FALSE(MakeCase({{is_zero, MakeLiteral(I(1))}}, MakeLiteral(S("x"))).ok());
 }
 
 TEST(ConditionalTest, CoalesceAndNullIf) {
-  RecordBatch batch = BatchOf({{Null(TypeId::kInt64), I(1), Null(TypeId::kInt64)},
-                               {Null(TypeId::kDouble), D(9), D(2.5)}},
-                              {TypeId::kInt64, TypeId::kDouble});
+  RecordBatch batch = BatchOf(
+      {{Null(TypeId::kInt64), I(1), Null(TypeId::kInt64)}, {Null(TypeId::kDouble), D(9), D(2.5)}},
+      {TypeId::kInt64, TypeId::kDouble});
   ExprPtr a = MakeColumnRef(0, TypeId::kInt64), b = MakeColumnRef(1, TypeId::kDouble);
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr e, MakeCoalesce({a, b, MakeLiteral(Null(TypeId::kString))}));
   EXPECT_EQ(e->type(), TypeId::kDouble);
@@ -399,7 +417,8 @@ TEST(ConditionalTest, CoalesceAndNullIf) {
                                                    Null(TypeId::kInt64)));
   CS_ASSERT_OK_AND_ASSIGN(e, MakeNullIf(b, MakeLiteral(D(9))));
   CS_ASSERT_OK_AND_ASSIGN(c, e->Evaluate(batch));
-  EXPECT_THAT(ToScalars(c), ::testing::ElementsAre(Null(TypeId::kDouble), Null(TypeId::kDouble), D(2.5)));
+  EXPECT_THAT(ToScalars(c),
+              ::testing::ElementsAre(Null(TypeId::kDouble), Null(TypeId::kDouble), D(2.5)));
 }
 
 struct CastCase {
@@ -486,10 +505,13 @@ TEST(CastTest, DictionaryStringsParseOncePerEntryAndSkipUnusedEntries) {
 }
 
 TEST(ExprTest, ToStringIsReadable) {
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr e, MakeCompare(CompareOp::kGt, MakeColumnRef(2, TypeId::kDouble, "value"),
-                                                 MakeLiteral(D(100))));
+  CS_ASSERT_OK_AND_ASSIGN(
+      ExprPtr e,
+      MakeCompare(CompareOp::kGt, MakeColumnRef(2, TypeId::kDouble, "value"), MakeLiteral(D(100))));
   EXPECT_EQ(e->ToString(), "(value > 100)");
-  CS_ASSERT_OK_AND_ASSIGN(e, MakeCall("date_trunc", {MakeLiteral(S("hour")), MakeColumnRef(0, TypeId::kTimestampNs, "timestamp")}));
+  CS_ASSERT_OK_AND_ASSIGN(
+      e, MakeCall("date_trunc",
+                  {MakeLiteral(S("hour")), MakeColumnRef(0, TypeId::kTimestampNs, "timestamp")}));
   EXPECT_EQ(e->ToString(), "date_trunc('hour', timestamp)");
 }
 

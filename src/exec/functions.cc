@@ -27,7 +27,9 @@ constexpr int64_t kTimeBucketOrigin = 946'857'600 * kNanosPerSecond;
 // ---- row-loop helpers -----------------------------------------------------------------------
 
 // Row i of argument k, by type. REQUIRES: the argument has that type and row i is valid.
-inline std::string_view Str(std::span<const Column> a, size_t k, size_t i) { return a[k].StringAt(i); }
+inline std::string_view Str(std::span<const Column> a, size_t k, size_t i) {
+  return a[k].StringAt(i);
+}
 inline int64_t I64(std::span<const Column> a, size_t k, size_t i) { return a[k].int64s()[i]; }
 inline double F64(std::span<const Column> a, size_t k, size_t i) { return a[k].doubles()[i]; }
 
@@ -67,28 +69,51 @@ absl::StatusOr<Column> MapDoubles(std::span<const Column> args, Fn fn) {
 // ---- time -----------------------------------------------------------------------------------
 
 enum class TimeUnit {
-  kMicrosecond, kMillisecond, kSecond, kMinute, kHour, kDay, kWeek, kMonth, kQuarter, kYear,
-  kDecade, kCentury
+  kMicrosecond,
+  kMillisecond,
+  kSecond,
+  kMinute,
+  kHour,
+  kDay,
+  kWeek,
+  kMonth,
+  kQuarter,
+  kYear,
+  kDecade,
+  kCentury
 };
 
 absl::StatusOr<TimeUnit> ParseUnit(std::string_view unit_text) {
   std::string u = absl::AsciiStrToLower(base::AsAbsl(unit_text));
   if (!u.empty() && u.back() == 's' && u != "s") u.pop_back();  // plural forms
-  static const auto* const kUnits = new absl::flat_hash_map<std::string, TimeUnit>{
-      {"microsecond", TimeUnit::kMicrosecond}, {"us", TimeUnit::kMicrosecond},
-      {"millisecond", TimeUnit::kMillisecond}, {"m", TimeUnit::kMillisecond},
-      {"second", TimeUnit::kSecond}, {"sec", TimeUnit::kSecond}, {"s", TimeUnit::kSecond},
-      {"minute", TimeUnit::kMinute}, {"min", TimeUnit::kMinute},
-      {"hour", TimeUnit::kHour}, {"h", TimeUnit::kHour},
-      {"day", TimeUnit::kDay}, {"d", TimeUnit::kDay},
-      {"week", TimeUnit::kWeek}, {"w", TimeUnit::kWeek},
-      {"month", TimeUnit::kMonth}, {"mon", TimeUnit::kMonth},
-      {"quarter", TimeUnit::kQuarter}, {"year", TimeUnit::kYear}, {"y", TimeUnit::kYear},
-      {"decade", TimeUnit::kDecade}, {"century", TimeUnit::kCentury},
-      {"centurie", TimeUnit::kCentury}};
+  static const auto* const kUnits =
+      new absl::flat_hash_map<std::string, TimeUnit>{{"microsecond", TimeUnit::kMicrosecond},
+                                                     {"us", TimeUnit::kMicrosecond},
+                                                     {"millisecond", TimeUnit::kMillisecond},
+                                                     {"m", TimeUnit::kMillisecond},
+                                                     {"second", TimeUnit::kSecond},
+                                                     {"sec", TimeUnit::kSecond},
+                                                     {"s", TimeUnit::kSecond},
+                                                     {"minute", TimeUnit::kMinute},
+                                                     {"min", TimeUnit::kMinute},
+                                                     {"hour", TimeUnit::kHour},
+                                                     {"h", TimeUnit::kHour},
+                                                     {"day", TimeUnit::kDay},
+                                                     {"d", TimeUnit::kDay},
+                                                     {"week", TimeUnit::kWeek},
+                                                     {"w", TimeUnit::kWeek},
+                                                     {"month", TimeUnit::kMonth},
+                                                     {"mon", TimeUnit::kMonth},
+                                                     {"quarter", TimeUnit::kQuarter},
+                                                     {"year", TimeUnit::kYear},
+                                                     {"y", TimeUnit::kYear},
+                                                     {"decade", TimeUnit::kDecade},
+                                                     {"century", TimeUnit::kCentury},
+                                                     {"centurie", TimeUnit::kCentury}};
   // "ms" became "m" by the plural rule above; only accept it in that spelling.
   if (u == "m" && unit_text.size() == 2) return TimeUnit::kMillisecond;
-  if (u == "m") return absl::InvalidArgumentError(base::StrCat("unknown time unit '", unit_text, "'"));
+  if (u == "m")
+    return absl::InvalidArgumentError(base::StrCat("unknown time unit '", unit_text, "'"));
   auto it = kUnits->find(u);
   if (it == kUnits->end()) {
     return absl::InvalidArgumentError(base::StrCat(
@@ -537,9 +562,8 @@ absl::StatusOr<Column> StrposKernel(std::span<const Column> a, size_t n) {
   return Rows(a, n, TypeId::kInt64, [&](size_t i, ColumnBuilder& out) -> absl::Status {
     std::string_view s = Str(a, 0, i), sub = Str(a, 1, i);
     size_t hit = s.find(sub);
-    out.AppendInt64(hit == std::string_view::npos
-                        ? 0
-                        : static_cast<int64_t>(CodePoints(s.substr(0, hit))) + 1);
+    out.AppendInt64(
+        hit == std::string_view::npos ? 0 : static_cast<int64_t>(CodePoints(s.substr(0, hit))) + 1);
     return absl::OkStatus();
   });
 }
@@ -682,16 +706,18 @@ const Registry& GetRegistry() {
     add({"octet_length"}, {{sig({S}, I, OctetLengthKernel)}});
     add({"substr", "substring"}, {{sig({S, I}, S, SubstrKernel), sig({S, I, I}, S, SubstrKernel)}});
     add({"left"}, {{sig({S, I}, S, [](std::span<const Column> a, size_t n) {
-                      return LeftRightKernel(a, n, true);
-                    })}});
+          return LeftRightKernel(a, n, true);
+        })}});
     add({"right"}, {{sig({S, I}, S, [](std::span<const Column> a, size_t n) {
-                       return LeftRightKernel(a, n, false);
-                     })}});
+          return LeftRightKernel(a, n, false);
+        })}});
     add({"replace"}, {{sig({S, S, S}, S, ReplaceKernel)}});
     add({"trim", "btrim"},
         {{sig({S}, S, TrimKernel(true, true)), sig({S, S}, S, TrimKernel(true, true))}});
-    add({"ltrim"}, {{sig({S}, S, TrimKernel(true, false)), sig({S, S}, S, TrimKernel(true, false))}});
-    add({"rtrim"}, {{sig({S}, S, TrimKernel(false, true)), sig({S, S}, S, TrimKernel(false, true))}});
+    add({"ltrim"},
+        {{sig({S}, S, TrimKernel(true, false)), sig({S, S}, S, TrimKernel(true, false))}});
+    add({"rtrim"},
+        {{sig({S}, S, TrimKernel(false, true)), sig({S, S}, S, TrimKernel(false, true))}});
     add({"starts_with"}, {{sig({S, S}, B, StartsWithKernel)}});
     add({"strpos"}, {{sig({S, S}, I, StrposKernel)}});
     add({"split_part"}, {{sig({S, S, I}, S, SplitPartKernel)}});
@@ -748,9 +774,9 @@ absl::StatusOr<BoundScalarFunction> LookupScalarFunction(std::string_view name,
       absl::StatusOr<TypeId> common =
           CommonSuperType(lower, std::vector<TypeId>(arg_types.begin(), arg_types.end()));
       if (!common.ok()) {
-        return absl::InvalidArgumentError(base::StrCat("function ", lower, "(",
-                                                       TypeList(arg_types),
-                                                       ") does not exist: ", common.status().message()));
+        return absl::InvalidArgumentError(
+            base::StrCat("function ", lower, "(", TypeList(arg_types),
+                         ") does not exist: ", common.status().message()));
       }
       out.arg_types.assign(arg_types.size(), *common);
       out.result_type = *common;

@@ -46,7 +46,7 @@ using ScalarKernel =
     std::function<absl::StatusOr<Column>(std::span<const Column> args, size_t num_rows)>;
 
 struct BoundScalarFunction {
-  std::string name;             // canonical lower-case name
+  std::string name;               // canonical lower-case name
   std::vector<TypeId> arg_types;  // what each argument must be converted to before the kernel
   TypeId result_type = TypeId::kInt64;
   // Strict: any NULL argument gives NULL (lets callers evaluate once per dictionary entry).

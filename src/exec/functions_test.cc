@@ -66,7 +66,8 @@ void RunCases(const std::vector<FnCase>& cases) {
     for (const std::vector<ExprPtr>* args : {&refs, &lits}) {
       absl::StatusOr<ExprPtr> e = MakeCall(c.fn, *args);
       for (const RecordBatch& b : batches) {
-        absl::StatusOr<Column> got = e.ok() ? (*e)->Evaluate(b) : absl::StatusOr<Column>(e.status());
+        absl::StatusOr<Column> got =
+            e.ok() ? (*e)->Evaluate(b) : absl::StatusOr<Column>(e.status());
         const std::string where = c.fn + "(" + (args == &refs ? "columns" : "literals") + ", " +
                                   (b.column(0).is_dictionary() ? "dict" : "plain") + ") " +
                                   (c.args.empty() ? "" : c.args[0].ToString());
@@ -82,8 +83,7 @@ void RunCases(const std::vector<FnCase>& cases) {
             same = std::fabs(s.double_value() - c.want->double_value()) <=
                    1e-12 * std::max(1.0, std::fabs(c.want->double_value()));
           }
-          EXPECT_TRUE(same) << where << ": got " << s.ToString() << " want "
-                            << c.want->ToString();
+          EXPECT_TRUE(same) << where << ": got " << s.ToString() << " want " << c.want->ToString();
         }
       }
     }
@@ -117,7 +117,8 @@ TEST(FunctionsTest, DateBinTimeBucketAndDatePart) {
   const int64_t five_min = 300 * kSec;
   RunCases({
       {"date_bin", {I(five_min), T(Ts("2024-02-29T13:47:10Z"))}, T(Ts("2024-02-29T13:45:00Z"))},
-      {"date_bin", {I(five_min), T(Ts("2024-02-29T13:47:10Z")), T(Ts("2024-01-01T00:01:00Z"))},
+      {"date_bin",
+       {I(five_min), T(Ts("2024-02-29T13:47:10Z")), T(Ts("2024-01-01T00:01:00Z"))},
        T(Ts("2024-02-29T13:46:00Z"))},
       {"date_bin", {I(five_min), T(-1)}, T(-five_min)},
       {"date_bin", {I(0), T(kTs)}, absl::InvalidArgumentError("")},

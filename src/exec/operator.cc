@@ -24,10 +24,10 @@ absl::Status CheckSchema(const model::Schema& expected, const RecordBatch& batch
   }
   for (size_t i = 0; i < expected.size(); ++i) {
     if (batch.column(i).type() != expected.field(i).type) {
-      return absl::InvalidArgumentError(base::StrCat(
-          who, ": column '", expected.field(i).name, "' is ",
-          model::TypeName(batch.column(i).type()), ", schema says ",
-          model::TypeName(expected.field(i).type)));
+      return absl::InvalidArgumentError(
+          base::StrCat(who, ": column '", expected.field(i).name, "' is ",
+                       model::TypeName(batch.column(i).type()), ", schema says ",
+                       model::TypeName(expected.field(i).type)));
     }
   }
   return absl::OkStatus();
@@ -35,9 +35,8 @@ absl::Status CheckSchema(const model::Schema& expected, const RecordBatch& batch
 
 absl::Status CheckColumnIndex(const model::Schema& schema, size_t index, std::string_view who) {
   if (index >= schema.size()) {
-    return absl::InvalidArgumentError(base::StrCat(who, ": column index ", index,
-                                                   " out of range (input has ", schema.size(),
-                                                   " columns)"));
+    return absl::InvalidArgumentError(base::StrCat(
+        who, ": column index ", index, " out of range (input has ", schema.size(), " columns)"));
   }
   return absl::OkStatus();
 }
@@ -259,8 +258,12 @@ class SortOperator final : public Operator {
   // limit < 0: full sort.
   SortOperator(OperatorPtr child, std::vector<SortKey> keys, int64_t limit, int64_t offset,
                ExecContext* ctx)
-      : child_(std::move(child)), keys_(std::move(keys)), limit_(limit), offset_(offset),
-        ctx_(ctx), reservation_(ctx) {}
+      : child_(std::move(child)),
+        keys_(std::move(keys)),
+        limit_(limit),
+        offset_(offset),
+        ctx_(ctx),
+        reservation_(ctx) {}
   const model::Schema& schema() const override { return child_->schema(); }
 
   absl::StatusOr<std::optional<RecordBatch>> Next() override {
@@ -343,9 +346,15 @@ class HashJoinOperator final : public Operator {
   HashJoinOperator(OperatorPtr left, OperatorPtr right, std::vector<size_t> left_keys,
                    std::vector<size_t> right_keys, JoinType type, model::Schema schema,
                    ExecContext* ctx)
-      : left_(std::move(left)), right_(std::move(right)), left_keys_(std::move(left_keys)),
-        right_keys_(std::move(right_keys)), type_(type), schema_(std::move(schema)), ctx_(ctx),
-        reservation_(ctx), table_(KeyTypes(right_->schema(), right_keys_)) {}
+      : left_(std::move(left)),
+        right_(std::move(right)),
+        left_keys_(std::move(left_keys)),
+        right_keys_(std::move(right_keys)),
+        type_(type),
+        schema_(std::move(schema)),
+        ctx_(ctx),
+        reservation_(ctx),
+        table_(KeyTypes(right_->schema(), right_keys_)) {}
   const model::Schema& schema() const override { return schema_; }
 
   absl::StatusOr<std::optional<RecordBatch>> Next() override {
@@ -574,8 +583,8 @@ absl::StatusOr<OperatorPtr> MakeParallelPipeline(OperatorPtr child, BatchPipelin
   if (!(pipeline.input_schema() == child->schema())) {
     return absl::InvalidArgumentError("parallel pipeline input does not match its child");
   }
-  return OperatorPtr(std::make_unique<ParallelPipelineOperator>(
-      std::move(child), std::move(pipeline), pool, ctx));
+  return OperatorPtr(
+      std::make_unique<ParallelPipelineOperator>(std::move(child), std::move(pipeline), pool, ctx));
 }
 
 absl::StatusOr<OperatorPtr> MakeLimit(OperatorPtr child, std::optional<int64_t> limit,
@@ -592,14 +601,14 @@ absl::StatusOr<OperatorPtr> MakeUnionAll(std::vector<OperatorPtr> children) {
   for (size_t i = 1; i < children.size(); ++i) {
     const model::Schema& s = children[i]->schema();
     if (s.size() != first.size()) {
-      return absl::InvalidArgumentError(base::StrCat("UNION ALL inputs have ", first.size(),
-                                                     " and ", s.size(), " columns"));
+      return absl::InvalidArgumentError(
+          base::StrCat("UNION ALL inputs have ", first.size(), " and ", s.size(), " columns"));
     }
     for (size_t c = 0; c < s.size(); ++c) {
       if (s.field(c).type != first.field(c).type) {
-        return absl::InvalidArgumentError(base::StrCat(
-            "UNION ALL column ", c + 1, " has types ", model::TypeName(first.field(c).type),
-            " and ", model::TypeName(s.field(c).type)));
+        return absl::InvalidArgumentError(base::StrCat("UNION ALL column ", c + 1, " has types ",
+                                                       model::TypeName(first.field(c).type),
+                                                       " and ", model::TypeName(s.field(c).type)));
       }
     }
   }
@@ -635,9 +644,8 @@ absl::StatusOr<OperatorPtr> MakeHashJoin(OperatorPtr left, OperatorPtr right,
     TypeId lt = left->schema().field(left_keys[i]).type;
     TypeId rt = right->schema().field(right_keys[i]).type;
     if (lt != rt) {
-      return absl::InvalidArgumentError(base::StrCat("join key ", i + 1, " has types ",
-                                                     model::TypeName(lt), " and ",
-                                                     model::TypeName(rt)));
+      return absl::InvalidArgumentError(base::StrCat(
+          "join key ", i + 1, " has types ", model::TypeName(lt), " and ", model::TypeName(rt)));
     }
   }
   std::vector<model::Field> fields = left->schema().fields();
@@ -647,9 +655,8 @@ absl::StatusOr<OperatorPtr> MakeHashJoin(OperatorPtr left, OperatorPtr right,
   }
   model::Schema schema(std::move(fields));
   return OperatorPtr(std::make_unique<HashJoinOperator>(std::move(left), std::move(right),
-                                                        std::move(left_keys),
-                                                        std::move(right_keys), type,
-                                                        std::move(schema), ctx));
+                                                        std::move(left_keys), std::move(right_keys),
+                                                        type, std::move(schema), ctx));
 }
 
 }  // namespace cardinalsin::exec

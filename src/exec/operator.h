@@ -84,9 +84,9 @@ class BatchPipeline {
 
  private:
   struct Stage {
-    ExprPtr predicate;                // set for a filter
-    std::vector<ProjectItem> items;   // set for a projection
-    model::Schema schema;             // output of this stage
+    ExprPtr predicate;               // set for a filter
+    std::vector<ProjectItem> items;  // set for a projection
+    model::Schema schema;            // output of this stage
   };
   model::Schema input_;
   model::Schema schema_;

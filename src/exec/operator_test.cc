@@ -44,19 +44,21 @@ std::vector<Scalar> ColumnOf(const RecordBatch& b, size_t c) { return ToScalars(
 
 TEST(OperatorTest, FilterProjectAcrossBatches) {
   ExecContext ctx;
-  std::vector<RecordBatch> in = {Rows({I(1), I(2)}, {S("a"), S("b")}, {D(1), D(5)}),
-                                 Rows({I(3), I(4)}, {S("c"), Null(TypeId::kString)}, {D(9), Null(TypeId::kDouble)}),
-                                 Rows({I(5)}, {S("e")}, {D(0)})};
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr pred, MakeCompare(CompareOp::kGt, MakeColumnRef(2, TypeId::kDouble),
-                                                    MakeLiteral(D(2))));
+  std::vector<RecordBatch> in = {
+      Rows({I(1), I(2)}, {S("a"), S("b")}, {D(1), D(5)}),
+      Rows({I(3), I(4)}, {S("c"), Null(TypeId::kString)}, {D(9), Null(TypeId::kDouble)}),
+      Rows({I(5)}, {S("e")}, {D(0)})};
+  CS_ASSERT_OK_AND_ASSIGN(
+      ExprPtr pred,
+      MakeCompare(CompareOp::kGt, MakeColumnRef(2, TypeId::kDouble), MakeLiteral(D(2))));
   CS_ASSERT_OK_AND_ASSIGN(OperatorPtr filter, MakeFilter(Source(in, &ctx), pred, &ctx));
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr doubled, MakeArithmetic(ArithmeticOp::kMultiply,
-                                                          MakeColumnRef(0, TypeId::kInt64),
-                                                          MakeLiteral(I(2))));
-  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr project,
-                          MakeProject(std::move(filter),
-                                      {{doubled, "id2"}, {MakeColumnRef(1, TypeId::kString), "name"}},
-                                      &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(
+      ExprPtr doubled,
+      MakeArithmetic(ArithmeticOp::kMultiply, MakeColumnRef(0, TypeId::kInt64), MakeLiteral(I(2))));
+  CS_ASSERT_OK_AND_ASSIGN(
+      OperatorPtr project,
+      MakeProject(std::move(filter),
+                  {{doubled, "id2"}, {MakeColumnRef(1, TypeId::kString), "name"}}, &ctx));
   EXPECT_EQ(project->schema().field(0).name, "id2");
   CS_ASSERT_OK_AND_ASSIGN(std::vector<RecordBatch> out, CollectAll(*project));
   ASSERT_EQ(out.size(), 2u);  // the last input batch filters to nothing and is skipped
@@ -81,10 +83,12 @@ TEST(OperatorTest, ParallelPipelineKeepsOrder) {
   ExecContext ctx;
   ThreadPool pool(2);
   std::vector<RecordBatch> in;
-  for (int b = 0; b < 7; ++b) in.push_back(Rows({I(b), I(b + 100)}, {S("x"), S("y")}, {D(b), D(-1)}));
+  for (int b = 0; b < 7; ++b)
+    in.push_back(Rows({I(b), I(b + 100)}, {S("x"), S("y")}, {D(b), D(-1)}));
   BatchPipeline pipeline(in[0].schema());
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr pred, MakeCompare(CompareOp::kGe, MakeColumnRef(2, TypeId::kDouble),
-                                                    MakeLiteral(D(0))));
+  CS_ASSERT_OK_AND_ASSIGN(
+      ExprPtr pred,
+      MakeCompare(CompareOp::kGe, MakeColumnRef(2, TypeId::kDouble), MakeLiteral(D(0))));
   CS_ASSERT_OK(pipeline.AddFilter(pred));
   CS_ASSERT_OK(pipeline.AddProject({{MakeColumnRef(0, TypeId::kInt64), "id"}}));
   CS_ASSERT_OK_AND_ASSIGN(OperatorPtr op,
@@ -110,8 +114,9 @@ TEST(OperatorTest, LimitOffset) {
   };
   for (const LimitCase& c : cases) {
     ExecContext ctx;
-    std::vector<RecordBatch> in = {Rows({I(1), I(2)}, {S("a"), S("a")}, {D(0), D(0)}),
-                                   Rows({I(3), I(4), I(5)}, {S("a"), S("a"), S("a")}, {D(0), D(0), D(0)})};
+    std::vector<RecordBatch> in = {
+        Rows({I(1), I(2)}, {S("a"), S("a")}, {D(0), D(0)}),
+        Rows({I(3), I(4), I(5)}, {S("a"), S("a"), S("a")}, {D(0), D(0), D(0)})};
     CS_ASSERT_OK_AND_ASSIGN(OperatorPtr op, MakeLimit(Source(in, &ctx), c.limit, c.offset));
     CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, CollectOne(*op));
     EXPECT_THAT(ColumnOf(out, 0), ::testing::ElementsAreArray(c.want));
@@ -149,15 +154,20 @@ TEST(SortTest, KeysDirectionsNullsAndNaN) {
              {D(-kInf), D(kInf), D(-0.5), D(1)})};
   };
   const std::vector<SortCase> cases = {
-      {"value asc (nulls last, NaN after +Inf)", {{.column = 2}},
+      {"value asc (nulls last, NaN after +Inf)",
+       {{.column = 2}},
        {I(4), I(6), I(2), I(7), I(5), I(1), I(3)}},
-      {"value desc (nulls first)", {{.column = 2, .descending = true}},
+      {"value desc (nulls first)",
+       {{.column = 2, .descending = true}},
        {I(3), I(1), I(5), I(2), I(7), I(6), I(4)}},
-      {"value asc nulls first", {{.column = 2, .nulls_first = true}},
+      {"value asc nulls first",
+       {{.column = 2, .nulls_first = true}},
        {I(3), I(4), I(6), I(2), I(7), I(5), I(1)}},
-      {"value desc nulls last", {{.column = 2, .descending = true, .nulls_first = false}},
+      {"value desc nulls last",
+       {{.column = 2, .descending = true, .nulls_first = false}},
        {I(1), I(5), I(2), I(7), I(6), I(4), I(3)}},
-      {"name asc then id desc", {{.column = 1}, {.column = 0, .descending = true}},
+      {"name asc then id desc",
+       {{.column = 1}, {.column = 0, .descending = true}},
        {I(7), I(4), I(2), I(3), I(1), I(6), I(5)}},
       {"stable on ties", {{.column = 1}}, {I(2), I(4), I(7), I(1), I(3), I(6), I(5)}},
   };
@@ -205,8 +215,8 @@ TEST(SortTest, TopNOverManyBatchesCompacts) {
     }
     in.push_back(Rows(ids, names, values));
   }
-  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr top,
-                          MakeTopN(Source(in, &ctx), {{.column = 0, .descending = true}}, 5, 1, &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(
+      OperatorPtr top, MakeTopN(Source(in, &ctx), {{.column = 0, .descending = true}}, 5, 1, &ctx));
   CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, CollectOne(*top));
   std::sort(all.rbegin(), all.rend());
   EXPECT_THAT(ColumnOf(out, 0), ElementsAre(I(all[1]), I(all[2]), I(all[3]), I(all[4]), I(all[5])));
@@ -215,15 +225,15 @@ TEST(SortTest, TopNOverManyBatchesCompacts) {
 
 TEST(HashJoinTest, InnerAndLeft) {
   auto left = [] {
-    return std::vector<RecordBatch>{
-        Rows({I(1), I(2), I(3), Null(TypeId::kInt64)}, {S("a"), S("b"), S("c"), S("d")},
-             {D(1), D(2), D(3), D(4)})};
+    return std::vector<RecordBatch>{Rows({I(1), I(2), I(3), Null(TypeId::kInt64)},
+                                         {S("a"), S("b"), S("c"), S("d")},
+                                         {D(1), D(2), D(3), D(4)})};
   };
   // Right: (key int64, label string); key 2 appears twice, NULL key never matches.
   auto right = [] {
-    RecordBatch b = BatchOf({{I(2), I(1), I(2), Null(TypeId::kInt64), I(9)},
-                             {S("x"), S("y"), S("z"), S("n"), S("q")}},
-                            {TypeId::kInt64, TypeId::kString});
+    RecordBatch b = BatchOf(
+        {{I(2), I(1), I(2), Null(TypeId::kInt64), I(9)}, {S("x"), S("y"), S("z"), S("n"), S("q")}},
+        {TypeId::kInt64, TypeId::kString});
     return std::vector<RecordBatch>{b};
   };
   {
@@ -241,8 +251,8 @@ TEST(HashJoinTest, InnerAndLeft) {
                                                         {0}, {0}, JoinType::kLeft, &ctx));
     CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, CollectOne(*j));
     EXPECT_THAT(ColumnOf(out, 1), ElementsAre(S("a"), S("b"), S("b"), S("c"), S("d")));
-    EXPECT_THAT(ColumnOf(out, 4), ElementsAre(S("y"), S("x"), S("z"), Null(TypeId::kString),
-                                              Null(TypeId::kString)));
+    EXPECT_THAT(ColumnOf(out, 4),
+                ElementsAre(S("y"), S("x"), S("z"), Null(TypeId::kString), Null(TypeId::kString)));
     EXPECT_TRUE(out.schema().field(4).nullable);
   }
   {
@@ -251,8 +261,8 @@ TEST(HashJoinTest, InnerAndLeft) {
     std::vector<RecordBatch> l = left();
     l[0].mutable_column(1) = ToDictionary(l[0].column(1));
     RecordBatch r = BatchOf({{S("c"), S("a")}, {I(30), I(10)}}, {TypeId::kString, TypeId::kInt64});
-    CS_ASSERT_OK_AND_ASSIGN(OperatorPtr j, MakeHashJoin(Source(l, &ctx), Source({r}, &ctx), {1}, {0},
-                                                        JoinType::kInner, &ctx));
+    CS_ASSERT_OK_AND_ASSIGN(OperatorPtr j, MakeHashJoin(Source(l, &ctx), Source({r}, &ctx), {1},
+                                                        {0}, JoinType::kInner, &ctx));
     CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, CollectOne(*j));
     EXPECT_THAT(ColumnOf(out, 4), ElementsAre(I(10), I(30)));
     CS_ASSERT_OK_AND_ASSIGN(OperatorPtr empty_src, MakeSource(r.schema(), {}, &ctx));
@@ -263,9 +273,11 @@ TEST(HashJoinTest, InnerAndLeft) {
     EXPECT_EQ(out.column(4).null_count(), 4u);
   }
   ExecContext ctx;
-  EXPECT_THAT(MakeHashJoin(Source(left(), &ctx), Source(right(), &ctx), {0}, {1}, JoinType::kInner, &ctx)
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("join key 1 has types int64 and string")));
+  EXPECT_THAT(
+      MakeHashJoin(Source(left(), &ctx), Source(right(), &ctx), {0}, {1}, JoinType::kInner, &ctx)
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("join key 1 has types int64 and string")));
 }
 
 TEST(LimitsTest, DeadlineCancellationRowsAndMemory) {
@@ -273,13 +285,14 @@ TEST(LimitsTest, DeadlineCancellationRowsAndMemory) {
   {
     ExecContext ctx({.timeout = absl::Seconds(30)}, &clock);
     int calls = 0;
-    OperatorPtr src = MakeCallbackSource(Rows({}, {}, {}).schema(),
-                                         [&]() -> absl::StatusOr<std::optional<RecordBatch>> {
-                                           clock.Advance(absl::Seconds(20));
-                                           ++calls;
-                                           return Rows({I(1)}, {S("a")}, {D(1)});
-                                         },
-                                         &ctx);
+    OperatorPtr src = MakeCallbackSource(
+        Rows({}, {}, {}).schema(),
+        [&]() -> absl::StatusOr<std::optional<RecordBatch>> {
+          clock.Advance(absl::Seconds(20));
+          ++calls;
+          return Rows({I(1)}, {S("a")}, {D(1)});
+        },
+        &ctx);
     CS_ASSERT_OK(src->Next().status());  // checked at 0s
     CS_ASSERT_OK(src->Next().status());  // checked at 20s
     EXPECT_EQ(calls, 2);
@@ -294,8 +307,8 @@ TEST(LimitsTest, DeadlineCancellationRowsAndMemory) {
   }
   {
     ExecContext ctx({.max_rows_read = 2});
-    OperatorPtr src = Source({Rows({I(1), I(2)}, {S("a"), S("b")}, {D(1), D(2)}),
-                              Rows({I(3)}, {S("c")}, {D(3)})}, &ctx);
+    OperatorPtr src = Source(
+        {Rows({I(1), I(2)}, {S("a"), S("b")}, {D(1), D(2)}), Rows({I(3)}, {S("c")}, {D(3)})}, &ctx);
     CS_ASSERT_OK(src->Next().status());
     EXPECT_THAT(src->Next().status(),
                 StatusIs(absl::StatusCode::kResourceExhausted,
@@ -304,7 +317,8 @@ TEST(LimitsTest, DeadlineCancellationRowsAndMemory) {
   {
     ExecContext ctx({.memory_limit_bytes = 300});
     std::vector<RecordBatch> in;
-    for (int b = 0; b < 10; ++b) in.push_back(Rows({I(b), I(b)}, {S("aaaaaaaaaa"), S("b")}, {D(1), D(2)}));
+    for (int b = 0; b < 10; ++b)
+      in.push_back(Rows({I(b), I(b)}, {S("aaaaaaaaaa"), S("b")}, {D(1), D(2)}));
     CS_ASSERT_OK_AND_ASSIGN(OperatorPtr sort, MakeSort(Source(in, &ctx), {{.column = 0}}, &ctx));
     EXPECT_THAT(sort->Next().status(),
                 StatusIs(absl::StatusCode::kResourceExhausted,
@@ -313,9 +327,10 @@ TEST(LimitsTest, DeadlineCancellationRowsAndMemory) {
   {
     // Memory is returned when the operator finishes.
     ExecContext ctx({.memory_limit_bytes = 1 << 20});
-    CS_ASSERT_OK_AND_ASSIGN(OperatorPtr sort,
-                            MakeSort(Source({Rows({I(2), I(1)}, {S("a"), S("b")}, {D(1), D(2)})}, &ctx),
-                                     {{.column = 0}}, &ctx));
+    CS_ASSERT_OK_AND_ASSIGN(
+        OperatorPtr sort,
+        MakeSort(Source({Rows({I(2), I(1)}, {S("a"), S("b")}, {D(1), D(2)})}, &ctx),
+                 {{.column = 0}}, &ctx));
     CS_ASSERT_OK(CollectAll(*sort).status());
     EXPECT_EQ(ctx.memory_used(), 0);
     EXPECT_GT(ctx.peak_memory(), 0);
@@ -324,8 +339,9 @@ TEST(LimitsTest, DeadlineCancellationRowsAndMemory) {
 
 TEST(LimitsTest, SourceRejectsMismatchedBatches) {
   ExecContext ctx;
-  EXPECT_THAT(MakeSource(Rows({}, {}, {}).schema(), {BatchOf({{I(1)}}, {TypeId::kInt64})}, &ctx).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 columns, schema has 3")));
+  EXPECT_THAT(
+      MakeSource(Rows({}, {}, {}).schema(), {BatchOf({{I(1)}}, {TypeId::kInt64})}, &ctx).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 columns, schema has 3")));
 }
 
 }  // namespace

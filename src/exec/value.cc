@@ -200,8 +200,8 @@ absl::StatusOr<Scalar> CastValue(const Scalar& in, TypeId to) {
       }
       break;
   }
-  return absl::InvalidArgumentError(base::StrCat("cannot cast ", model::TypeName(from), " to ",
-                                                 model::TypeName(to)));
+  return absl::InvalidArgumentError(
+      base::StrCat("cannot cast ", model::TypeName(from), " to ", model::TypeName(to)));
 }
 
 // Parses exactly `digits` decimal digits at s[*pos]; advances *pos.
@@ -308,8 +308,7 @@ absl::StatusOr<int64_t> ParseTimestamp(std::string_view text) {
   if (civil.day() != day || civil.month() != month) return fail();  // e.g. 2023-02-30
   int64_t days = civil - absl::CivilDay(1970, 1, 1);
   // Range check in seconds before the multiplication can overflow.
-  int64_t seconds =
-      days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_seconds;
+  int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_seconds;
   if (days > 106752 || days < -106752 || seconds > 9223372035 || seconds < -9223372036) {
     return absl::OutOfRangeError(
         base::StrCat("timestamp out of range: \"", text, "\" (1677-09-21 .. 2262-04-11)"));
@@ -362,14 +361,16 @@ Column ScalarToColumn(const Scalar& value, size_t rows) {
       break;
     case TypeId::kInt64:
     case TypeId::kTimestampNs:
-      out = Column::FromInt64(value.type,
-                              std::vector<int64_t>(rows, value.is_null() ? 0 : value.int64_value()));
+      out = Column::FromInt64(
+          value.type, std::vector<int64_t>(rows, value.is_null() ? 0 : value.int64_value()));
       break;
     case TypeId::kUInt64:
-      out = Column::FromUInt64(std::vector<uint64_t>(rows, value.is_null() ? 0 : value.uint64_value()));
+      out = Column::FromUInt64(
+          std::vector<uint64_t>(rows, value.is_null() ? 0 : value.uint64_value()));
       break;
     case TypeId::kDouble:
-      out = Column::FromDouble(std::vector<double>(rows, value.is_null() ? 0 : value.double_value()));
+      out =
+          Column::FromDouble(std::vector<double>(rows, value.is_null() ? 0 : value.double_value()));
       break;
     case TypeId::kString: {
       model::StringVector dict;
@@ -527,8 +528,8 @@ absl::StatusOr<TypeId> CommonNumericType(TypeId a, TypeId b) {
     if (a == TypeId::kDouble || b == TypeId::kDouble) return TypeId::kDouble;
     return TypeId::kInt64;
   }
-  return absl::InvalidArgumentError(base::StrCat("no common numeric type for ", model::TypeName(a),
-                                                 " and ", model::TypeName(b)));
+  return absl::InvalidArgumentError(
+      base::StrCat("no common numeric type for ", model::TypeName(a), " and ", model::TypeName(b)));
 }
 
 absl::StatusOr<TypeId> CommonComparableType(TypeId a, TypeId b) {
@@ -538,8 +539,8 @@ absl::StatusOr<TypeId> CommonComparableType(TypeId a, TypeId b) {
     return TypeId::kTimestampNs;
   }
   if (IsNumeric(a) && IsNumeric(b)) return CommonNumericType(a, b);
-  return absl::InvalidArgumentError(base::StrCat("cannot compare ", model::TypeName(a), " with ",
-                                                 model::TypeName(b)));
+  return absl::InvalidArgumentError(
+      base::StrCat("cannot compare ", model::TypeName(a), " with ", model::TypeName(b)));
 }
 
 absl::StatusOr<Scalar> CastScalar(const Scalar& value, TypeId to) {
@@ -564,7 +565,8 @@ absl::StatusOr<Column> CastColumn(const Column& column, TypeId to) {
         converted.AppendNull();  // unreferenced entries may hold anything; never parse them
         continue;
       }
-      CS_ASSIGN_OR_RETURN(Scalar s, CastValue(Scalar::String(std::string(d.dictionary.Get(i))), to));
+      CS_ASSIGN_OR_RETURN(Scalar s,
+                          CastValue(Scalar::String(std::string(d.dictionary.Get(i))), to));
       converted.AppendScalar(s);
     }
     Column values = converted.Finish();
@@ -579,7 +581,8 @@ absl::StatusOr<Column> CastColumn(const Column& column, TypeId to) {
     return out;
   }
   // Fast loops for the common numeric widenings.
-  if (to == TypeId::kDouble && (column.type() == TypeId::kInt64 || column.type() == TypeId::kTimestampNs)) {
+  if (to == TypeId::kDouble &&
+      (column.type() == TypeId::kInt64 || column.type() == TypeId::kTimestampNs)) {
     std::vector<double> out(n);
     const auto& in = column.int64s();
     for (size_t i = 0; i < n; ++i) out[i] = static_cast<double>(in[i]);

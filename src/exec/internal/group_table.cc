@@ -8,7 +8,8 @@
 namespace cardinalsin::exec::internal {
 
 GroupTable::GroupTable(std::vector<TypeId> key_types)
-    : key_types_(std::move(key_types)), interned_(key_types_.size()),
+    : key_types_(std::move(key_types)),
+      interned_(key_types_.size()),
       interned_bytes_(key_types_.size(), 0) {
   for (TypeId t : key_types_) key_values_.emplace_back(t);
 }
@@ -133,7 +134,8 @@ void GroupTable::Find(std::span<const Column> keys, size_t rows, std::vector<uin
   for (size_t i = 0; i < rows; ++i) {
     bool usable = true;
     for (size_t k = 0; k < nk && usable; ++k) {
-      usable = all_valid[k][i] && !(key_types_[k] == TypeId::kString && all_codes[k][i] == kNoGroup);
+      usable =
+          all_valid[k][i] && !(key_types_[k] == TypeId::kString && all_codes[k][i] == kNoGroup);
     }
     if (!usable) continue;
     if (nk == 1) {
@@ -162,7 +164,8 @@ std::vector<Column> GroupTable::TakeKeyColumns() {
 }
 
 int64_t GroupTable::MemoryBytes() const {
-  int64_t bytes = static_cast<int64_t>(num_groups_) * static_cast<int64_t>(16 * (key_types_.size() + 1));
+  int64_t bytes =
+      static_cast<int64_t>(num_groups_) * static_cast<int64_t>(16 * (key_types_.size() + 1));
   bytes += static_cast<int64_t>(multi_.size() * (key_types_.size() * 9 + 48));
   for (int64_t b : interned_bytes_) bytes += b;
   return bytes;

@@ -48,7 +48,7 @@ class GroupTable {
   std::vector<int64_t> interned_bytes_;
   absl::flat_hash_map<uint64_t, uint32_t> single_;  // one key column, valid values
   uint32_t single_null_group_ = kNoGroup;
-  std::vector<uint32_t> string_to_group_;  // one string key column: interned id -> group
+  std::vector<uint32_t> string_to_group_;             // one string key column: interned id -> group
   absl::flat_hash_map<std::string, uint32_t> multi_;  // several key columns: packed codes
   std::vector<ColumnBuilder> key_values_;
   size_t num_groups_ = 0;

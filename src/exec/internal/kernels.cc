@@ -59,8 +59,8 @@ absl::StatusOr<LikePattern> LikePattern::Compile(std::string_view pattern,
     char c = pattern[i];
     if (escape.has_value() && c == *escape) {
       if (i + 1 >= pattern.size()) {
-        return absl::InvalidArgumentError(base::StrCat(
-            "LIKE pattern must not end with escape character: '", pattern, "'"));
+        return absl::InvalidArgumentError(
+            base::StrCat("LIKE pattern must not end with escape character: '", pattern, "'"));
       }
       size_t len = Utf8Length(static_cast<unsigned char>(pattern[i + 1]));
       literal(pattern.substr(i + 1, len));
