@@ -47,7 +47,7 @@ RangeCache::RangeCache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {
 std::shared_ptr<const std::string> RangeCache::Lookup(std::string_view object, uint64_t offset,
                                                       uint64_t length) {
   std::string key = CacheKey(object, offset, length);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = index_.find(key);
   if (it == index_.end()) {
     ++stats_.misses;
@@ -63,7 +63,7 @@ void RangeCache::Insert(std::string_view object, uint64_t offset, uint64_t lengt
   std::string key = CacheKey(object, offset, length);
   const uint64_t charge = bytes->size() + key.size() + kEntryOverhead;
   if (charge > capacity_ / 8) return;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (auto it = index_.find(key); it != index_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
     return;  // immutable bytes: the entry already holds the same content
@@ -88,7 +88,7 @@ void RangeCache::EvictLocked() {
 }
 
 CacheStats RangeCache::stats() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return stats_;
 }
 
@@ -130,7 +130,7 @@ absl::StatusOr<std::unique_ptr<DiskCache>> DiskCache::Open(std::string directory
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.mtime > b.mtime; });
-  absl::MutexLock lock(&cache->mu_);
+  std::lock_guard lock(cache->mu_);
   cache->stats_.capacity_bytes = capacity_bytes;
   for (Found& f : found) {
     cache->lru_.push_back(Entry{f.file, f.size});
@@ -147,7 +147,7 @@ std::optional<std::string> DiskCache::Lookup(std::string_view object, uint64_t o
   const std::string key = CacheKey(object, offset, length);
   const std::string file = absl::StrFormat("%016x.bin", Fnv1a64(key));
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (!index_.contains(file)) {
       ++stats_.misses;
       return std::nullopt;
@@ -189,7 +189,7 @@ std::optional<std::string> DiskCache::Lookup(std::string_view object, uint64_t o
       }
     }
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (damaged) {
     ++stats_.errors;
     std::error_code ec;
@@ -222,7 +222,7 @@ void DiskCache::Insert(std::string_view object, uint64_t offset, uint64_t length
 
   uint64_t temp_id;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     temp_id = temp_counter_++;
   }
   const std::string temp = PathOf(absl::StrFormat("%s.%d.tmp", file, temp_id));
@@ -236,7 +236,7 @@ void DiskCache::Insert(std::string_view object, uint64_t offset, uint64_t length
     std::filesystem::rename(temp, PathOf(file), ec);
     ok = !ec;
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!ok) {
     ++stats_.errors;
     std::filesystem::remove(temp, ec);
@@ -279,7 +279,7 @@ void DiskCache::EvictLocked() {
 }
 
 CacheStats DiskCache::stats() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return stats_;
 }
 

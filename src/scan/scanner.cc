@@ -429,21 +429,25 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
   return scanner;
 }
 
-absl::StatusOr<catalog::Catalog*> Scanner::CatalogFor(const std::string& tenant) {
-  absl::MutexLock lock(&catalogs_mu_);
-  auto it = catalogs_.find(tenant);
-  if (it != catalogs_.end()) return it->second.get();
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<catalog::Catalog> catalog,
+absl::StatusOr<std::shared_ptr<catalog::Catalog>> Scanner::CatalogFor(const std::string& tenant) {
+  {
+    std::lock_guard lock(catalogs_mu_);
+    auto it = catalogs_.find(tenant);
+    if (it != catalogs_.end()) return it->second;
+  }
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<catalog::Catalog> opened,
                       catalog::Catalog::Open(store_, tenant, {.writer_id = "query"}));
-  catalog::Catalog* raw = catalog.get();
-  catalogs_.emplace(tenant, std::move(catalog));
-  return raw;
+  std::shared_ptr<catalog::Catalog> catalog = std::move(opened);
+  if (catalog->snapshot()->seq == 0) return catalog;  // no such tenant (yet): not kept
+  std::lock_guard lock(catalogs_mu_);
+  // A concurrent first query may have opened it too; keep one.
+  return catalogs_.emplace(tenant, std::move(catalog)).first->second;
 }
 
 absl::StatusOr<std::shared_ptr<const catalog::Snapshot>> Scanner::RefreshCatalog(
     const std::string& tenant) {
   CS_RETURN_IF_ERROR(catalog::ValidateTenant(tenant));
-  CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(tenant));
+  CS_ASSIGN_OR_RETURN(std::shared_ptr<catalog::Catalog> catalog, CatalogFor(tenant));
   CS_RETURN_IF_ERROR(catalog->Refresh());
   return catalog->snapshot();
 }
@@ -501,7 +505,7 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
   }
 
   // 2. The catalog, at least as new as every ingester's answer.
-  CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(request.tenant));
+  CS_ASSIGN_OR_RETURN(std::shared_ptr<catalog::Catalog> catalog, CatalogFor(request.tenant));
   CS_RETURN_IF_ERROR(catalog->Refresh());
   ctx->snapshot = catalog->snapshot();
   if (ctx->snapshot->seq < required_seq) {

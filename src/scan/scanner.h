@@ -38,13 +38,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "catalog/catalog.h"
 #include "io/object_store.h"
 #include "model/record_batch.h"
@@ -120,7 +119,7 @@ class Scanner {
   [[nodiscard]] absl::StatusOr<std::unique_ptr<ScanStream>> Open(const ScanRequest& request);
 
   // Open() and Next() until the end, handing every batch to `sink` (stops at its first error).
-  // Fills `*stats` when non-null, also on error.
+  // Fills `*stats` when non-null once Open() succeeded, also when a batch or the sink fails.
   [[nodiscard]] absl::Status Scan(const ScanRequest& request,
                                   const std::function<absl::Status(model::RecordBatch)>& sink,
                                   ScanStats* stats = nullptr);
@@ -143,14 +142,16 @@ class Scanner {
 
  private:
   Scanner(io::ObjectStore* store, ScannerOptions options);
-  absl::StatusOr<catalog::Catalog*> CatalogFor(const std::string& tenant);
+  // The tenant's catalog, opened on first use. Only tenants with at least one commit are kept
+  // open, so queries naming made-up tenants cannot grow the map.
+  absl::StatusOr<std::shared_ptr<catalog::Catalog>> CatalogFor(const std::string& tenant);
 
   io::ObjectStore* const store_;
   const ScannerOptions options_;
   std::unique_ptr<RangeCache> ram_cache_;
   std::unique_ptr<DiskCache> disk_cache_;
-  absl::Mutex catalogs_mu_;
-  std::map<std::string, std::unique_ptr<catalog::Catalog>> catalogs_ ABSL_GUARDED_BY(catalogs_mu_);
+  std::mutex catalogs_mu_;  // std::mutex: visible to ThreadSanitizer
+  std::map<std::string, std::shared_ptr<catalog::Catalog>> catalogs_;  // guarded by catalogs_mu_
   // Last so that it is destroyed first: its workers still use the caches and the store.
   std::unique_ptr<internal::ThreadPool> pool_;
 };

@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <tuple>
 
@@ -35,6 +36,7 @@ constexpr int64_t kBase = 1'700'000'000'000'000'000 / kHour * kHour;  // an hour
 class FakeUnflushed final : public UnflushedSource {
  public:
   absl::StatusOr<UnflushedResult> Fetch(const UnflushedQuery& query) override {
+    std::lock_guard lock(mu);  // concurrent scans call in parallel
     ++calls;
     last_query = query;
     if (before_answer) before_answer();
@@ -46,6 +48,7 @@ class FakeUnflushed final : public UnflushedSource {
   std::function<void()> before_answer;
   UnflushedQuery last_query;
   int calls = 0;
+  std::mutex mu;
 };
 
 // One row per (series, timestamp) for easy comparison: (metric, series labels, ts) -> value.
