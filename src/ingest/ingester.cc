@@ -90,7 +90,10 @@ absl::StatusOr<std::unique_ptr<Ingester>> Ingester::Open(io::ObjectStore* store,
   if (opts.wal_enabled) {
     if (opts.wal.clock == nullptr) opts.wal.clock = ingester->clock_;
     CS_ASSIGN_OR_RETURN(ingester->wal_, wal::Wal::Open(opts.wal));
+    ingester->watermark_key_ = ingester->node_id_ + "@" + ingester->wal_->incarnation();
     CS_RETURN_IF_ERROR(ingester->Replay());
+  } else {
+    ingester->watermark_key_ = ingester->node_id_;
   }
   ingester->flush_thread_ = std::thread([raw = ingester.get()] { raw->FlushLoop(); });
   return ingester;
@@ -142,7 +145,7 @@ absl::Status Ingester::Replay() {
       Tenant& tenant = TenantLocked(tenant_name);
       CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(tenant));
       std::shared_ptr<const catalog::Snapshot> snapshot = catalog->snapshot();
-      auto mark = snapshot->watermarks.find(node_id_);
+      auto mark = snapshot->watermarks.find(watermark_key_);
       it = watermarks
                .emplace(std::string(tenant_name),
                         mark == snapshot->watermarks.end() ? 0 : mark->second)
@@ -309,29 +312,39 @@ absl::Status Ingester::FlushOnce(bool force) {
 
 absl::Status Ingester::FlushSealed(Tenant& tenant, const std::shared_ptr<SeriesBuffer>& buffer) {
   CS_ASSIGN_OR_RETURN(catalog::Catalog * catalog, CatalogFor(tenant));
-  model::RecordBatch rows = buffer->ToRecordBatch();
-  CS_ASSIGN_OR_RETURN(BuiltChunk chunk, BuildChunk(tenant.name, rows, options_.chunk_options,
-                                                   clock_->Now(), *random_));
-  CS_RETURN_IF_ERROR(store_->Put(chunk.summary.path, chunk.bytes).status());
+  if (tenant.uploaded_for != buffer) {
+    model::RecordBatch rows = buffer->ToRecordBatch();
+    CS_ASSIGN_OR_RETURN(BuiltChunk chunk, BuildChunk(tenant.name, rows, options_.chunk_options,
+                                                     clock_->Now(), *random_));
+    CS_RETURN_IF_ERROR(store_->Put(chunk.summary.path, chunk.bytes).status());
+    tenant.uploaded_for = buffer;
+    tenant.uploaded = std::move(chunk.summary);
+  }
+  const catalog::ChunkSummary& summary = tenant.uploaded;
   catalog::Commit commit;
-  commit.add.push_back(chunk.summary);
-  if (buffer->max_seq() != 0) commit.watermark = std::make_pair(node_id_, buffer->max_seq());
+  commit.add.push_back(summary);
+  if (buffer->max_seq() != 0) {
+    // Never commit a watermark ahead of what the WAL holds durably (see the header comment).
+    CS_RETURN_IF_ERROR(wal_->MakeDurable(buffer->max_seq()));
+    commit.watermark = std::make_pair(watermark_key_, buffer->max_seq());
+  }
   absl::StatusOr<uint64_t> seq = catalog->Commit(commit);
   if (!seq.ok()) {
-    // The object is not referenced by any commit; verify reports it as an orphan until GC.
-    return absl::Status(
-        seq.status().code(),
-        absl::StrFormat("committing %s: %s", chunk.summary.path, seq.status().message()));
+    // The uploaded object stays unreferenced until a retry commits it (or, if this process
+    // exits first, until GC; verify reports it as an orphan meanwhile).
+    return absl::Status(seq.status().code(),
+                        absl::StrFormat("committing %s: %s", summary.path, seq.status().message()));
   }
+  tenant.uploaded_for = nullptr;
   {
     std::lock_guard lock(mu_);
     tenant.catalog_seq = *seq;
   }
   chunks_committed_.fetch_add(1, std::memory_order_relaxed);
-  rows_committed_.fetch_add(chunk.summary.row_count, std::memory_order_relaxed);
-  bytes_committed_.fetch_add(chunk.summary.size_bytes, std::memory_order_relaxed);
+  rows_committed_.fetch_add(commit.add[0].row_count, std::memory_order_relaxed);
+  bytes_committed_.fetch_add(commit.add[0].size_bytes, std::memory_order_relaxed);
   spdlog::debug("ingester {}: committed {} ({} rows, {} bytes) as catalog seq {}", node_id_,
-                chunk.summary.path, chunk.summary.row_count, chunk.summary.size_bytes, *seq);
+                commit.add[0].path, commit.add[0].row_count, commit.add[0].size_bytes, *seq);
   return absl::OkStatus();
 }
 

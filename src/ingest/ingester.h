@@ -10,11 +10,16 @@
 //   ingester->Stop();   // SIGTERM: flush and commit everything, then return
 //
 // Durability and exactly-once: a write is acknowledged only after its WAL record is durable under
-// the WAL's sync policy. Every catalog commit of a chunk carries a watermark (this ingester's id,
-// the highest WAL sequence whose rows the chunk completes for that tenant); on restart, WAL
-// records at or below a tenant's watermark are not replayed into that tenant's buffer, so a crash
-// between a commit and the WAL truncation neither loses nor duplicates rows. WAL sequence order is
-// buffer order (both happen under one lock), which makes "everything up to the watermark" exact.
+// the WAL's sync policy. Every catalog commit of a chunk carries a watermark (key
+// "{ingester id}@{WAL incarnation}", value the highest WAL sequence whose rows the chunk completes
+// for that tenant); on restart, WAL records at or below a tenant's watermark are not replayed into
+// that tenant's buffer, so a crash between a commit and the WAL truncation neither loses nor
+// duplicates rows. WAL sequence order is buffer order (both happen under one lock), which makes
+// "everything up to the watermark" exact. Two rules keep watermarks meaningful when the WAL loses
+// data: the WAL is made durable up to a watermark before it is committed (so a power loss never
+// leaves the log behind a committed watermark, whatever WAL_SYNC_MODE says), and the key carries
+// the WAL incarnation (so a wiped or replaced WAL directory, which numbers from 1 again, never
+// meets the watermarks of the log it replaced, even under a fixed INGESTER_ID).
 //
 // Hand-over to queries: a flushed buffer stays readable through Scan() until the commit holding
 // its rows is done; Scan() reports the catalog sequence that commit got, so a query node that has
@@ -123,6 +128,9 @@ class Ingester {
   absl::Status Stop(absl::Duration deadline = absl::Seconds(60));
 
   const std::string& node_id() const { return node_id_; }
+  // The key of this ingester's catalog watermarks: "{node_id}@{WAL incarnation}" ("{node_id}"
+  // without a WAL, which commits no watermarks).
+  const std::string& watermark_key() const { return watermark_key_; }
   IngesterStats stats() const;
   // Tenants with buffered data or an open catalog.
   std::vector<std::string> tenants() const;
@@ -136,6 +144,10 @@ class Ingester {
     std::shared_ptr<SeriesBuffer> active = std::make_shared<SeriesBuffer>();
     std::deque<std::shared_ptr<SeriesBuffer>> sealed;  // oldest first; only the flush thread pops
     uint64_t catalog_seq = 0;                          // of this ingester's last commit
+    // The chunk uploaded for sealed.front() whose commit failed: a retry commits it again instead
+    // of uploading another object. Only the flush thread touches these.
+    std::shared_ptr<const SeriesBuffer> uploaded_for;
+    catalog::ChunkSummary uploaded;
     absl::Time retry_at = absl::InfinitePast();
     absl::Duration retry_delay;
   };
@@ -157,6 +169,7 @@ class Ingester {
   std::unique_ptr<base::Random> owned_random_;
   base::Random* random_;
   std::string node_id_;
+  std::string watermark_key_;
   std::unique_ptr<wal::Wal> wal_;
 
   mutable std::mutex mu_;  // guards tenants_' buffers and WAL write order, stopping_

@@ -97,7 +97,7 @@ TEST_F(IngesterTest, WriteFlushCommitTruncatesWal) {
   EXPECT_EQ(summary.min_metric, "m");
   EXPECT_EQ(summary.labels.at("i").min, "0");
   EXPECT_EQ(summary.labels.at("i").max, "9");
-  EXPECT_EQ((*catalog)->snapshot()->watermarks.at(ingester->node_id()),
+  EXPECT_EQ((*catalog)->snapshot()->watermarks.at(ingester->watermark_key()),
             ingester->wal()->last_seq());
 }
 
@@ -190,8 +190,45 @@ TEST_F(IngesterTest, FailedFlushKeepsRowsQueryableAndRetries) {
   EXPECT_GE(ingester->stats().flush_failures, 1u);
   faulty.ClearRules();
   CS_ASSERT_OK(ingester->FlushAll());
-  // The first attempt's chunk object is an orphan; the rows are committed exactly once.
   EXPECT_EQ(CommittedRows(store_), 3u);
+  // Every retry committed the chunk uploaded by the first attempt: no orphaned objects.
+  CS_ASSERT_OK_AND_ASSIGN(std::vector<io::ObjectMeta> objects,
+                          io::ListAll(store_, "default/data/"));
+  EXPECT_EQ(objects.size(), 1u);
+}
+
+// The WAL directory is wiped (a new volume) while INGESTER_ID stays: the new WAL numbers records
+// from 1 again, below the watermark the old WAL committed. Rows written after the restart must
+// neither be mistaken for committed ones on the next replay nor fail to commit.
+TEST_F(IngesterTest, ReplacedWalUnderAFixedIngesterIdKeepsAcknowledgedWrites) {
+  IngesterOptions options = Options();
+  options.node_id = "ingester-fixed";
+  {
+    CS_ASSERT_OK_AND_ASSIGN(auto ingester, Ingester::Open(&store_, options));
+    for (int i = 0; i < 5; ++i) CS_ASSERT_OK(ingester->Write("default", Batch(i * 10, 10)).status);
+    CS_ASSERT_OK(ingester->Stop());  // watermark 5 committed
+  }
+  std::filesystem::remove_all(options.wal.dir);
+  base::SeededRandom random(3);
+  io::FaultInjectingObjectStore faulty(store_, base::SystemClock(), random);
+  faulty.AddRule({.ops = io::kOpPut,
+                  .key_prefix = "default/data/",
+                  .error = absl::UnavailableError("injected")});
+  {
+    // Acknowledged, then the process dies with the rows only in the (new) WAL.
+    CS_ASSERT_OK_AND_ASSIGN(auto ingester, Ingester::Open(&faulty, options));
+    CS_ASSERT_OK(ingester->Write("default", Batch(100, 3)).status);
+    CS_ASSERT_OK(ingester->Write("default", Batch(200, 4)).status);
+    EXPECT_FALSE(ingester->Stop(absl::Milliseconds(20)).ok());
+  }
+  CS_ASSERT_OK_AND_ASSIGN(auto ingester, Ingester::Open(&store_, options));
+  EXPECT_EQ(ingester->stats().replayed_records, 2u);
+  EXPECT_EQ(ingester->stats().replay_skipped_records, 0u);
+  CS_ASSERT_OK(ingester->FlushAll());
+  EXPECT_EQ(CommittedRows(store_), 50u + 7u);
+  CS_ASSERT_OK(ingester->Write("default", Batch(300, 1)).status);
+  CS_ASSERT_OK(ingester->FlushAll());
+  EXPECT_EQ(CommittedRows(store_), 58u);
 }
 
 TEST_F(IngesterTest, RejectedSeriesDoNotBlockValidOnes) {

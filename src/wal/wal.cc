@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iterator>
 #include <optional>
+#include <random>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -34,6 +35,8 @@ constexpr std::string_view kSegmentSuffix = ".wal";
 constexpr std::string_view kFlushedSeqFile = "flushed_seq";
 constexpr std::string_view kFlushedSeqTempFile = "flushed_seq.tmp";
 constexpr std::string_view kLockFile = "LOCK";
+constexpr std::string_view kIncarnationFile = "incarnation";
+constexpr std::string_view kIncarnationTempFile = "incarnation.tmp";
 
 std::string JoinPath(std::string_view dir, std::string_view name) {
   if (!dir.empty() && dir.back() == '/') return base::StrCat(dir, name);
@@ -191,6 +194,7 @@ absl::Status Wal::OpenLocked() {
     return IoError("cannot remove", temp_path, errno);
   }
   CS_ASSIGN_OR_RETURN(flushed_seq_, LoadFlushedSeq(JoinPath(dir, kFlushedSeqFile)));
+  CS_RETURN_IF_ERROR(LoadOrCreateIncarnation());
 
   std::map<uint64_t, std::string> files;
   DIR* listing = ::opendir(dir.c_str());
@@ -572,6 +576,40 @@ absl::Status Wal::Sync(uint64_t seq) {
   }
 }
 
+absl::Status Wal::MakeDurable(uint64_t seq) {
+  std::unique_lock lock(mu_);
+  if (seq >= next_seq_) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Wal::MakeDurable(%d): no such record (the last written is %d)", seq, next_seq_ - 1));
+  }
+  if (options_.sync.mode == SyncMode::kNone && seq > synced_seq_) {
+    // Rotation did not sync the closed segments in this mode: sync every one holding records
+    // after synced_seq_ now (the sync of the current segment below then covers all records),
+    // through a fresh descriptor (they are immutable). mu_ stays held so
+    // that no rotation slips an unsynced segment in before the current one is synced below; this
+    // runs once per flush, and writers in mode none accepted to wait for nothing else.
+    for (const auto& [id, segment] : segments_) {
+      if (segment.path == current_->path || segment.first_seq == 0) continue;
+      if (segment.last_seq <= synced_seq_) continue;
+      const int fd = ::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return IoError("cannot open WAL segment", segment.path, errno);
+      const int error = file_ops_.DataSync(fd);
+      ::close(fd);
+      ++stats_.syncs;
+      if (error != 0) return SyncErrorLocked(segment.path, error);
+    }
+  }
+  while (true) {
+    if (seq <= synced_seq_) return absl::OkStatus();
+    if (!sticky_error_.ok()) return sticky_error_;
+    if (!sync_in_progress_) {
+      CS_RETURN_IF_ERROR(LeadSyncLocked(lock));
+      continue;
+    }
+    sync_done_.wait(lock);
+  }
+}
+
 absl::StatusOr<uint64_t> Wal::Append(std::string_view payload) {
   CS_ASSIGN_OR_RETURN(const uint64_t seq, Write(payload));
   CS_RETURN_IF_ERROR(Sync(seq));
@@ -591,6 +629,52 @@ void Wal::IntervalSyncLoop() {
       }
     }
   }
+}
+
+absl::Status Wal::LoadOrCreateIncarnation() {
+  const std::string path = JoinPath(options_.dir, kIncarnationFile);
+  const auto valid = [](std::string_view id) {
+    return id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  };
+  if (const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char bytes[32];
+    const ssize_t n = ::read(fd, bytes, sizeof(bytes));
+    ::close(fd);
+    std::string_view id(bytes, n > 0 ? static_cast<size_t>(n) : 0);
+    while (!id.empty() && id.back() == '\n') id.remove_suffix(1);
+    if (!valid(id)) {
+      return absl::DataLossError(
+          base::StrCat(path,
+                       " does not hold a WAL incarnation (16 hex digits); remove the WAL directory "
+                       "only if its records are committed"));
+    }
+    incarnation_ = std::string(id);
+    return absl::OkStatus();
+  } else if (errno != ENOENT) {
+    return IoError("cannot open", path, errno);
+  }
+  // A new log (or one written before incarnations existed): a fresh random id, made durable
+  // before any record can be numbered under it.
+  std::random_device device;
+  const uint64_t id = (uint64_t{device()} << 32) ^ device();
+  incarnation_ = absl::StrFormat("%016x", id);
+  const std::string temp_path = JoinPath(options_.dir, kIncarnationTempFile);
+  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return IsDiskFull(errno) ? DiskFullError() : IoError("cannot create", temp_path, errno);
+  }
+  const std::string line = incarnation_ + "\n";
+  absl::Status status = WriteFully(fd, line.data(), line.size(), temp_path);
+  if (status.ok() && ::fsync(fd) != 0) status = IoError("fsync failed for", temp_path, errno);
+  ::close(fd);
+  if (status.ok() && ::rename(temp_path.c_str(), path.c_str()) != 0) {
+    status = IoError(base::StrCat("cannot rename ", temp_path, " to"), path, errno);
+  }
+  if (!status.ok()) {
+    ::unlink(temp_path.c_str());
+    return status;
+  }
+  return FsyncDir(options_.dir);
 }
 
 absl::Status Wal::PersistFlushedSeq(uint64_t seq) {

@@ -6,6 +6,7 @@
 //
 //   WAL_DIR/segment-000001.wal, segment-000002.wal, ...   records, in sequence order
 //   WAL_DIR/flushed_seq                                   u64 LE: records <= it are committed
+//   WAL_DIR/incarnation                                   16 hex digits: this log's identity
 //   WAL_DIR/LOCK                                          flock'ed while a Wal has the dir open
 //
 // Usage (the ingester):
@@ -117,6 +118,15 @@ class Wal {
   // Write + Sync.
   [[nodiscard]] absl::StatusOr<uint64_t> Append(std::string_view payload);
 
+  // Returns once record `seq` (and every record before it) is on stable storage, whatever the
+  // sync policy: in every mode it runs (or joins) an fdatasync of the current segment, and in
+  // mode none, which never synced the rotated segments, fdatasyncs those first. The ingester
+  // calls it before committing a watermark, so that a committed watermark never exceeds what
+  // survives a power loss (which would let later records reuse committed sequence numbers).
+  // Errors: as Sync.
+  // REQUIRES: seq <= last_seq() (else InvalidArgument).
+  [[nodiscard]] absl::Status MakeDurable(uint64_t seq);
+
   // Records that every record with seq <= `seq` is committed elsewhere: persists flushed_seq
   // durably (temp file, fsync, rename, fsync dir), then deletes the segments all of whose records
   // are <= seq, oldest first, never the current one. A value <= flushed_seq() is a no-op.
@@ -128,6 +138,11 @@ class Wal {
   uint64_t last_seq() const;
   // Every record with seq <= synced_seq() is known to be on stable storage.
   uint64_t synced_seq() const;
+  // A random id (16 hex digits) created with the log and kept in WAL_DIR/incarnation. Sequence
+  // numbers are unique only within one incarnation: a WAL directory that is wiped or replaced
+  // starts numbering again at 1 under a new incarnation, so whoever records sequence numbers
+  // elsewhere (catalog watermarks) must key them by incarnation.
+  const std::string& incarnation() const { return incarnation_; }
 
   // Counters since Open, for /metrics.
   struct Stats {
@@ -166,6 +181,7 @@ class Wal {
   absl::Status LeadSyncLocked(std::unique_lock<std::mutex>& lock);
   absl::Status SyncErrorLocked(const std::string& path, int error);
   absl::Status PersistFlushedSeq(uint64_t seq);
+  absl::Status LoadOrCreateIncarnation();
   void IntervalSyncLoop();
   std::string SegmentPath(uint64_t id) const;
 
@@ -173,6 +189,7 @@ class Wal {
   base::Clock& clock_;
   FileOps& file_ops_;
   int lock_fd_ = -1;  // set by Open, closed by the destructor; not guarded (immutable after Open)
+  std::string incarnation_;  // set by Open; immutable after
 
   // Serialises MarkFlushed calls so the flushed_seq file and segment deletions happen in order.
   // Acquired before mu_, never after.

@@ -499,6 +499,73 @@ TEST(WalTest, LostUnsyncedRecordsBelowFlushedSeqDoNotReuseSequenceNumbers) {
   EXPECT_EQ(ReopenAndReplay(options), (Records{{6, "six"}}));
 }
 
+TEST(WalTest, IncarnationIsStableAcrossReopensAndNewForANewDirectory) {
+  TempDir dir;
+  std::string first;
+  {
+    CS_ASSERT_OK_AND_ASSIGN(auto wal, Wal::Open(Options(dir.path())));
+    first = wal->incarnation();
+    EXPECT_THAT(first, ::testing::MatchesRegex("[0-9a-f]{16}"));
+    CS_ASSERT_OK(wal->Append("one").status());
+  }
+  {
+    CS_ASSERT_OK_AND_ASSIGN(auto wal, Wal::Open(Options(dir.path())));
+    EXPECT_EQ(wal->incarnation(), first);
+  }
+  // A wiped directory numbers from 1 again, under a new incarnation.
+  fs::remove_all(dir.path());
+  CS_ASSERT_OK_AND_ASSIGN(auto wal, Wal::Open(Options(dir.path())));
+  EXPECT_NE(wal->incarnation(), first);
+  CS_ASSERT_OK_AND_ASSIGN(const uint64_t seq, wal->Append("again"));
+  EXPECT_EQ(seq, 1u);
+}
+
+TEST(WalTest, DamagedIncarnationFileIsRefused) {
+  TempDir dir;
+  { CS_ASSERT_OK(Wal::Open(Options(dir.path())).status()); }
+  std::ofstream(fs::path(dir.path()) / "incarnation", std::ios::trunc) << "not-an-id\n";
+  EXPECT_THAT(Wal::Open(Options(dir.path())).status(),
+              StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("incarnation")));
+}
+
+// Counts fdatasync calls per file descriptor's target (by inode), to see which segments synced.
+class CountingFileOps : public FileOps {
+ public:
+  int DataSync(int fd) override {
+    ++syncs;
+    return FileOps::DataSync(fd);
+  }
+  std::atomic<int> syncs{0};
+};
+
+TEST(WalTest, MakeDurableSyncsInEveryModeIncludingUnsyncedRotatedSegmentsInModeNone) {
+  for (const SyncMode mode :
+       {SyncMode::kEveryWrite, SyncMode::kInterval, SyncMode::kOnRotation, SyncMode::kNone}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    TempDir dir;
+    CountingFileOps ops;
+    WalOptions options = Options(dir.path(), mode, 100);
+    if (mode == SyncMode::kInterval) options.sync.interval = absl::Hours(1);
+    options.file_ops = &ops;
+    CS_ASSERT_OK_AND_ASSIGN(auto wal, Wal::Open(options));
+    uint64_t last = 0;
+    for (int i = 0; i < 10; ++i) {
+      CS_ASSERT_OK_AND_ASSIGN(last, wal->Write("0123456789"));
+    }
+    ASSERT_GE(wal->stats().rotations, 2u);
+    const int before = ops.syncs.load();
+    CS_ASSERT_OK(wal->MakeDurable(last));
+    EXPECT_EQ(wal->synced_seq(), last);
+    // Mode none: every rotated segment plus the current one; the others synced at rotation.
+    const int expected = mode == SyncMode::kNone ? static_cast<int>(wal->stats().rotations) + 1 : 1;
+    EXPECT_EQ(ops.syncs.load() - before, expected);
+    // Already durable: no further fdatasync.
+    CS_ASSERT_OK(wal->MakeDurable(last));
+    EXPECT_EQ(ops.syncs.load() - before, expected);
+    EXPECT_THAT(wal->MakeDurable(last + 1), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
 TEST(WalTest, VersionOneRecordsAreNotSupported) {
   TempDir dir;
   std::string record = EncodeRecord(1, "arrow ipc stream");
