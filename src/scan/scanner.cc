@@ -204,7 +204,10 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
       out.push_back(AllNull(selection.size()));
       continue;
     }
-    model::Column projected = all ? *column : column->Take(selection);
+    // Every row passed: hand the decoded column over instead of copying it. Safe because each
+    // output column is distinct (ValidateScanRequest) and nothing reads `in` after this loop.
+    model::Column projected =
+        all ? std::move(in.mutable_column(*schema.IndexOf(field.name))) : column->Take(selection);
     if (projected.type() != field.type) {
       // A foreign file's INT64 timestamp column: same storage, timestamp semantics.
       projected = model::Column::FromInt64(field.type, projected.int64s());
@@ -216,11 +219,13 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
 }
 
 std::vector<parquet::ColumnPredicate> ParquetPredicates(const ScanContext& ctx,
+                                                        const catalog::ChunkSummary& chunk,
                                                         const model::Schema& file) {
   std::vector<parquet::ColumnPredicate> predicates;
   const ScanRequest& request = ctx.request;
-  if (request.min_time_ns != std::numeric_limits<int64_t>::min() ||
-      request.max_time_ns != std::numeric_limits<int64_t>::max()) {
+  // A chunk wholly inside the time range cannot lose a row group or page to the time bound;
+  // leaving it out spares reading the timestamp page index.
+  if (chunk.min_time_ns < request.min_time_ns || chunk.max_time_ns > request.max_time_ns) {
     predicates.push_back({.column = std::string(model::kTimestampColumn),
                           .min = request.min_time_ns,
                           .max = request.max_time_ns});
@@ -279,7 +284,7 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
             absl::StrFormat("%s: not a metrics chunk: no column '%s'", chunk.path, name));
       }
     }
-    std::vector<parquet::ColumnPredicate> predicates = ParquetPredicates(ctx, file);
+    std::vector<parquet::ColumnPredicate> predicates = ParquetPredicates(ctx, chunk, file);
     parquet::ScanStats pstats;
     CS_ASSIGN_OR_RETURN(std::vector<int> row_groups, reader->SelectRowGroups(predicates, &pstats));
     for (int rg : row_groups) {
