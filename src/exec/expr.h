@@ -29,7 +29,10 @@
 //    dictionary entry and the result mapped through the codes.
 //  - Timestamps: ts - ts -> int64 nanoseconds; ts +/- int64 ns -> ts; int64 + ts -> ts.
 //  - NULL literals: a typed NULL; CASE/COALESCE/NULLIF/IN/greatest/least accept a NULL literal of
-//    any type and retype it to the result type.
+//    any type and retype it to the result type. Elsewhere the binder gives a bare NULL the type
+//    its context needs (e.g. Scalar::Null(kTimestampNs) for date_trunc('hour', NULL)).
+//  - now() / current_timestamp are not expressions here: the planner folds them to a timestamp
+//    literal once per query.
 //
 // Thread-safety: expressions are immutable after construction; Evaluate() may run concurrently
 // on different batches.
@@ -58,7 +61,9 @@ class Expr {
   // The type of every value Evaluate() returns.
   TypeId type() const { return type_; }
   // Evaluates over every row of `batch`. Errors are data errors (division by zero, overflow,
-  // unparsable cast). REQUIRES: the batch has the columns and types the tree was built for.
+  // unparsable cast). REQUIRES: the batch has the columns and types the tree was built for, and
+  // at least one column (RecordBatch counts rows through its columns: a constant-only SELECT
+  // without FROM is evaluated over a one-row batch with a placeholder column).
   [[nodiscard]] virtual absl::StatusOr<Column> Evaluate(const RecordBatch& batch) const = 0;
   // SQL-like rendering for EXPLAIN and error messages.
   virtual std::string ToString() const = 0;
