@@ -330,6 +330,8 @@ absl::StatusOr<Statement> Parser::ParseStatement() {
     }
     CS_ASSIGN_OR_RETURN(explain.query, ParseQuery());
     statement.node = std::move(explain);
+  } else if (first.IsKeyword("with")) {
+    return Error(first, "WITH (common table expressions) is not supported");
   } else {
     return Expected("SELECT, SHOW TABLES, DESCRIBE, EXPLAIN or '('");
   }
@@ -365,6 +367,9 @@ absl::StatusOr<std::unique_ptr<Query>> Parser::ParseQuery() {
   }
 
   const Token& next = Peek();
+  if (next.IsKeyword("intersect") || next.IsKeyword("except")) {
+    return Error(next, base::StrCat(DescribeToken(next), " is not supported; only UNION is"));
+  }
   const bool has_tail =
       next.IsKeyword("order") || next.IsKeyword("limit") || next.IsKeyword("offset");
   if (!has_tail) return query;
