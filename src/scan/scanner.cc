@@ -31,11 +31,6 @@ struct Piece {
   // Byte-order range of the metric names of the rows (when the input had metric_name).
   std::optional<std::pair<std::string, std::string>> metric_range;
   ScanStats stats;
-  size_t rows() const {
-    size_t n = 0;
-    for (const model::RecordBatch& b : batches) n += b.num_rows();
-    return n;
-  }
 };
 
 struct Source {

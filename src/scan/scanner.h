@@ -164,6 +164,9 @@ class ScanStream {
   ScanStream(const ScanStream&) = delete;
   ScanStream& operator=(const ScanStream&) = delete;
 
+  // Known as soon as Open() returns, before any chunk is read. With an empty projection it lists
+  // every label key of the chunks left after catalog pruning and of the unflushed rows, sorted
+  // (what SELECT * and DESCRIBE need); a chunk's label may still be all-null after filtering.
   const model::Schema& schema() const;
   // The next non-empty batch, or nullopt at the end. After an error the stream stays failed.
   // Errors: DataLoss naming the chunk object for a corrupt or inconsistent chunk; the object

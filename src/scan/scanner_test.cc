@@ -620,6 +620,23 @@ TEST_F(ScannerTest, ConcurrentScansShareOneScanner) {
   for (size_t n : rows) EXPECT_EQ(n, 24u * 2 * 60);
 }
 
+TEST_F(ScannerTest, SchemaIsKnownBeforeAnyChunkIsRead) {
+  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "a",
+                                    testing::MetricsRows({{"up", {{"job", "api"}}, kBase, 1}}))
+                   .status());
+  unflushed_.result.sources = {Unflushed("ing", 0, {{"up", {{"pod", "p1"}}, kBase + 5, 1}})};
+  base::FakeClock clock;
+  base::SeededRandom random(1);
+  io::FaultInjectingObjectStore faulty(store_, clock, random);
+  faulty.AddRule({.ops = io::kOpGet, .key_prefix = "t/data/", .error = absl::InternalError("no")});
+  CS_ASSERT_OK_AND_ASSIGN(auto scanner, Scanner::Create(&faulty, {.unflushed = &unflushed_}));
+  CS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<ScanStream> stream, scanner->Open({.tenant = "t"}));
+  EXPECT_EQ(stream->schema(), model::MetricsSchema({"job", "pod"}));
+  EXPECT_EQ(stream->stats().chunks_read, 0);
+  EXPECT_EQ(faulty.injected_count(), 0);
+  EXPECT_THAT(stream->Next().status(), StatusIs(absl::StatusCode::kInternal));
+}
+
 TEST_F(ScannerTest, AbandonedStreamIsSafe) {
   WriteDay();
   auto scanner = MakeScanner({.decode_threads = 2, .max_inflight_chunks = 8});
