@@ -80,21 +80,21 @@ enum class UnaryOperator { kNot, kMinus, kPlus };
 
 // AND and OR are LogicalOp, not BinaryOp.
 enum class BinaryOperator {
-  kEq,        // =
-  kNotEq,     // <> and !=
-  kLt,        // <
-  kLtEq,      // <=
-  kGt,        // >
-  kGtEq,      // >=
-  kConcat,    // ||
-  kAdd,       // +
-  kSubtract,  // -
-  kMultiply,  // *
-  kDivide,    // /
-  kModulo,    // %
-  kRegexMatch,             // ~
-  kRegexMatchInsensitive,  // ~*
-  kRegexNotMatch,          // !~
+  kEq,                        // =
+  kNotEq,                     // <> and !=
+  kLt,                        // <
+  kLtEq,                      // <=
+  kGt,                        // >
+  kGtEq,                      // >=
+  kConcat,                    // ||
+  kAdd,                       // +
+  kSubtract,                  // -
+  kMultiply,                  // *
+  kDivide,                    // /
+  kModulo,                    // %
+  kRegexMatch,                // ~
+  kRegexMatchInsensitive,     // ~*
+  kRegexNotMatch,             // !~
   kRegexNotMatchInsensitive,  // !~*
 };
 
@@ -178,10 +178,10 @@ struct FunctionCall {
   std::string name;  // folded to lower case unless quoted
   std::vector<ExprPtr> args;
   bool distinct = false;
-  bool star = false;                   // count(*): args is empty
-  std::vector<OrderItem> order_by;     // empty when absent
+  bool star = false;                    // count(*): args is empty
+  std::vector<OrderItem> order_by;      // empty when absent
   std::vector<OrderItem> within_group;  // empty when absent
-  ExprPtr filter;                      // null when absent
+  ExprPtr filter;                       // null when absent
 };
 
 // `CASE [operand] WHEN w THEN t ... [ELSE e] END`; at least one WHEN.
@@ -221,9 +221,9 @@ struct ScalarSubquery {
 };
 
 struct Expr {
-  using Node = std::variant<ColumnRef, Literal, Parameter, UnaryOp, BinaryOp, LogicalOp, IsNull, InList,
-                            InSubquery, Between, Like, FunctionCall, Case, Cast, Extract,
-                            ScalarSubquery>;
+  using Node =
+      std::variant<ColumnRef, Literal, Parameter, UnaryOp, BinaryOp, LogicalOp, IsNull, InList,
+                   InSubquery, Between, Like, FunctionCall, Case, Cast, Extract, ScalarSubquery>;
 
   Node node;
   size_t pos = 0;
@@ -242,9 +242,9 @@ struct Expr {
 
 // One item of a select list: an expression with an optional alias, `*`, or `table.*`.
 struct SelectItem {
-  ExprPtr expr;               // null for `*` and `table.*`
+  ExprPtr expr;  // null for `*` and `table.*`
   bool star = false;
-  std::string star_table;     // `table` of `table.*`; empty for a bare `*`
+  std::string star_table;  // `table` of `table.*`; empty for a bare `*`
   std::optional<std::string> alias;
   size_t pos = 0;
 };
@@ -254,8 +254,8 @@ struct SelectItem {
 struct TableRef {
   enum class Kind { kTable, kSubquery };
   Kind kind = Kind::kTable;
-  std::vector<std::string> name;    // kTable: ["metrics"] or ["information_schema", "tables"]
-  std::unique_ptr<Query> subquery;  // kSubquery
+  std::vector<std::string> name;     // kTable: ["metrics"] or ["information_schema", "tables"]
+  std::unique_ptr<Query> subquery;   // kSubquery
   std::optional<std::string> alias;  // required for kSubquery
   size_t pos = 0;
 };
@@ -265,10 +265,10 @@ struct TableRef {
 struct Select {
   bool distinct = false;
   std::vector<SelectItem> items;
-  std::optional<TableRef> from;  // absent in `SELECT 1 AS one`
-  ExprPtr where;                 // null when absent
+  std::optional<TableRef> from;   // absent in `SELECT 1 AS one`
+  ExprPtr where;                  // null when absent
   std::vector<ExprPtr> group_by;  // expressions; positions (`1`) and aliases are resolved later
-  ExprPtr having;                // null when absent
+  ExprPtr having;                 // null when absent
   size_t pos = 0;
 };
 
@@ -279,10 +279,10 @@ enum class SetOperator { kUnion, kUnionAll };
 struct Query {
   enum class Kind { kSelect, kSetOperation };
   Kind kind = Kind::kSelect;
-  std::unique_ptr<Select> select;  // kSelect
+  std::unique_ptr<Select> select;                     // kSelect
   SetOperator set_operator = SetOperator::kUnionAll;  // kSetOperation
-  std::unique_ptr<Query> left;     // kSetOperation
-  std::unique_ptr<Query> right;    // kSetOperation
+  std::unique_ptr<Query> left;                        // kSetOperation
+  std::unique_ptr<Query> right;                       // kSetOperation
   std::vector<OrderItem> order_by;
   ExprPtr limit;   // null when absent
   ExprPtr offset;  // null when absent

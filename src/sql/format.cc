@@ -281,9 +281,7 @@ void AppendSelect(std::string* out, const Select& select) {
   }
 }
 
-bool HasTail(const Query& query) {
-  return !query.order_by.empty() || query.limit || query.offset;
-}
+bool HasTail(const Query& query) { return !query.order_by.empty() || query.limit || query.offset; }
 
 // A set operand in parentheses when it is itself a set operation or has its own tail, so that
 // reading it back groups it the same way.

@@ -140,9 +140,9 @@ absl::StatusOr<Token> Lexer::Next() {
     for (size_t i = 0; i < sql_.size();) {
       const size_t n = Utf8SequenceLength(sql_.substr(i));
       if (n == 0) {
-        return SyntaxError(LocateOffset(sql_, i),
-                           absl::StrFormat("invalid UTF-8 (byte 0x%02X)",
-                                           static_cast<unsigned char>(sql_[i])));
+        return SyntaxError(
+            LocateOffset(sql_, i),
+            absl::StrFormat("invalid UTF-8 (byte 0x%02X)", static_cast<unsigned char>(sql_[i])));
       }
       i += n;
     }
@@ -230,8 +230,8 @@ absl::StatusOr<Token> Lexer::LexNumber(Token token) {
   }
   if (end < sql_.size() && (IsIdentPart(sql_[end]) || sql_[end] == '.')) {
     return SyntaxError(LocateOffset(sql_, end),
-                       base::StrCat("unexpected ", DescribeByte(sql_[end]),
-                                    " after number '", sql_.substr(pos_, end - pos_), "'"));
+                       base::StrCat("unexpected ", DescribeByte(sql_[end]), " after number '",
+                                    sql_.substr(pos_, end - pos_), "'"));
   }
   token.kind = decimal ? TokenKind::kDecimal : TokenKind::kInteger;
   token.text = sql_.substr(pos_, end - pos_);
@@ -272,8 +272,8 @@ absl::StatusOr<Token> Lexer::LexParameter(Token token) {
 absl::StatusOr<Token> Lexer::LexOperator(Token token) {
   // Longest match first.
   static constexpr std::string_view kOperators[] = {
-      "!~*", "<>", "!=", "<=", ">=", "||", "~*", "!~", "::", "=", "<", ">", "+", "-",
-      "*",   "/",  "%",  "~",  "(",  ")",  ",",  ".",  ";",
+      "!~*", "<>", "!=", "<=", ">=", "||", "~*", "!~", "::", "=", "<", ">",
+      "+",   "-",  "*",  "/",  "%",  "~",  "(",  ")",  ",",  ".", ";",
   };
   const std::string_view rest = sql_.substr(pos_);
   for (std::string_view op : kOperators) {

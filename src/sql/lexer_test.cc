@@ -70,11 +70,9 @@ TEST_P(LexerTokensTest, Tokens) {
 INSTANTIATE_TEST_SUITE_P(
     All, LexerTokensTest,
     ::testing::Values(
-        LexCase{"", {}},
-        LexCase{"  \t\n ", {}},
+        LexCase{"", {}}, LexCase{"  \t\n ", {}},
         LexCase{"SELECT Foo_1, \"Mixed Case\"",
-                {"id:select@0:1:1", "id:foo_1@7:1:8", "op:,@12:1:13",
-                 "qid:Mixed Case@14:1:15"}},
+                {"id:select@0:1:1", "id:foo_1@7:1:8", "op:,@12:1:13", "qid:Mixed Case@14:1:15"}},
         LexCase{"\"a\"\"b\"", {"qid:a\"b@0:1:1"}},
         LexCase{"'it''s' ''", {"str:it's@0:1:1", "str:@8:1:9"}},
         LexCase{"'multi\nline' x", {"str:multi\nline@0:1:1", "id:x@13:2:7"}},
@@ -82,11 +80,10 @@ INSTANTIATE_TEST_SUITE_P(
                 {"int:1@0:1:1", "dec:12.5@2:1:3", "dec:.5@7:1:8", "dec:1.@10:1:11",
                  "dec:1e9@13:1:14", "dec:2.5E-3@17:1:18", "dec:7e+2@24:1:25"}},
         LexCase{"= <> != < <= > >= + - * / % || ~ ~* !~ !~* ::",
-                {"op:=@0:1:1",   "op:<>@2:1:3",   "op:!=@5:1:6",   "op:<@8:1:9",
-                 "op:<=@10:1:11", "op:>@13:1:14", "op:>=@15:1:16", "op:+@18:1:19",
-                 "op:-@20:1:21", "op:*@22:1:23", "op:/@24:1:25", "op:%@26:1:27",
-                 "op:||@28:1:29", "op:~@31:1:32", "op:~*@33:1:34", "op:!~@36:1:37",
-                 "op:!~*@39:1:40", "op:::@43:1:44"}},
+                {"op:=@0:1:1", "op:<>@2:1:3", "op:!=@5:1:6", "op:<@8:1:9", "op:<=@10:1:11",
+                 "op:>@13:1:14", "op:>=@15:1:16", "op:+@18:1:19", "op:-@20:1:21", "op:*@22:1:23",
+                 "op:/@24:1:25", "op:%@26:1:27", "op:||@28:1:29", "op:~@31:1:32", "op:~*@33:1:34",
+                 "op:!~@36:1:37", "op:!~*@39:1:40", "op:::@43:1:44"}},
         LexCase{"a<=-1", {"id:a@0:1:1", "op:<=@1:1:2", "op:-@3:1:4", "int:1@4:1:5"}},
         LexCase{"x::int", {"id:x@0:1:1", "op:::@1:1:2", "id:int@3:1:4"}},
         LexCase{"t.col", {"id:t@0:1:1", "op:.@1:1:2", "id:col@2:1:3"}},
@@ -96,8 +93,7 @@ INSTANTIATE_TEST_SUITE_P(
         LexCase{"? $1 $65535", {"param:?@0:1:1", "param:$1@2:1:3", "param:$65535@5:1:6"}},
         LexCase{"(1);", {"op:(@0:1:1", "int:1@1:1:2", "op:)@2:1:3", "op:;@3:1:4"}},
         // Columns count code points: 'é' is two bytes, one column.
-        LexCase{"'é' x", {"str:é@0:1:1", "id:x@5:1:5"}},
-        LexCase{"Émile", {"id:Émile@0:1:1"}},
+        LexCase{"'é' x", {"str:é@0:1:1", "id:x@5:1:5"}}, LexCase{"Émile", {"id:Émile@0:1:1"}},
         LexCase{"a$b", {"id:a$b@0:1:1"}}));
 
 struct LexErrorCase {
@@ -109,32 +105,40 @@ class LexerErrorTest : public ::testing::TestWithParam<LexErrorCase> {};
 
 TEST_P(LexerErrorTest, Error) {
   absl::StatusOr<std::vector<std::string>> tokens = Lex(GetParam().sql);
-  EXPECT_THAT(tokens.status(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                        std::string(GetParam().message)))
+  EXPECT_THAT(tokens.status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, std::string(GetParam().message)))
       << GetParam().sql;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     All, LexerErrorTest,
     ::testing::Values(
-        LexErrorCase{"SELECT 'abc", "syntax error at line 1, column 8: unterminated string literal"},
-        LexErrorCase{"a\n  'it''s", "syntax error at line 2, column 3: unterminated string literal"},
+        LexErrorCase{"SELECT 'abc",
+                     "syntax error at line 1, column 8: unterminated string literal"},
+        LexErrorCase{"a\n  'it''s",
+                     "syntax error at line 2, column 3: unterminated string literal"},
         LexErrorCase{"\"abc", "syntax error at line 1, column 1: unterminated quoted identifier"},
         LexErrorCase{"x \"\"", "syntax error at line 1, column 3: empty quoted identifier \"\""},
         LexErrorCase{"a /* b /* c */", "syntax error at line 1, column 3: unterminated /* comment"},
-        LexErrorCase{"1e", "syntax error at line 1, column 2: exponent without digits in number '1e'"},
+        LexErrorCase{"1e",
+                     "syntax error at line 1, column 2: exponent without digits in number '1e'"},
         LexErrorCase{"1e+x",
                      "syntax error at line 1, column 2: exponent without digits in number '1e+'"},
-        LexErrorCase{"123abc", "syntax error at line 1, column 4: unexpected 'a' after number '123'"},
-        LexErrorCase{"1.2.3", "syntax error at line 1, column 4: unexpected '.' after number '1.2'"},
-        LexErrorCase{"$0", "syntax error at line 1, column 1: invalid parameter '$0': expected $1 to "
-                           "$65535"},
+        LexErrorCase{"123abc",
+                     "syntax error at line 1, column 4: unexpected 'a' after number '123'"},
+        LexErrorCase{"1.2.3",
+                     "syntax error at line 1, column 4: unexpected '.' after number '1.2'"},
+        LexErrorCase{"$0",
+                     "syntax error at line 1, column 1: invalid parameter '$0': expected $1 to "
+                     "$65535"},
         LexErrorCase{"$65536",
                      "syntax error at line 1, column 1: invalid parameter '$65536': expected $1 to "
                      "$65535"},
-        LexErrorCase{"$", "syntax error at line 1, column 1: invalid parameter '$': expected $1 to "
-                          "$65535"},
-        LexErrorCase{"$1a", "syntax error at line 1, column 3: unexpected 'a' after parameter '$1'"},
+        LexErrorCase{"$",
+                     "syntax error at line 1, column 1: invalid parameter '$': expected $1 to "
+                     "$65535"},
+        LexErrorCase{"$1a",
+                     "syntax error at line 1, column 3: unexpected 'a' after parameter '$1'"},
         LexErrorCase{"a ! b", "syntax error at line 1, column 3: unexpected character '!'"},
         LexErrorCase{"a : b", "syntax error at line 1, column 3: unexpected character ':'"},
         LexErrorCase{"a\n\n  @", "syntax error at line 3, column 3: unexpected character '@'"},
@@ -196,8 +200,9 @@ TEST(LexerTest, LocateOffset) {
 }
 
 TEST(LexerTest, SyntaxErrorFormat) {
-  EXPECT_THAT(SyntaxError(SourceLocation{5, 2, 3}, "boom"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "syntax error at line 2, column 3: boom"));
+  EXPECT_THAT(
+      SyntaxError(SourceLocation{5, 2, 3}, "boom"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "syntax error at line 2, column 3: boom"));
   EXPECT_THAT(SyntaxError(SourceLocation{}, "x").message(), HasSubstr("line 1, column 1"));
 }
 

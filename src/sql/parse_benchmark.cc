@@ -60,8 +60,9 @@ BENCHMARK(BM_FormatQueryPack);
 
 // A 64 KiB WHERE clause: throughput on larger text.
 void BM_ParseLongQuery(benchmark::State& state) {
-  std::string sql = "SELECT metric_name, avg(value) FROM metrics WHERE timestamp > now() - "
-                    "interval '1 hour' AND metric_name IN (";
+  std::string sql =
+      "SELECT metric_name, avg(value) FROM metrics WHERE timestamp > now() - "
+      "interval '1 hour' AND metric_name IN (";
   for (int i = 0; sql.size() < 65536; ++i) {
     if (i > 0) sql += ", ";
     sql += "'metric_" + std::to_string(i) + "'";

@@ -17,18 +17,17 @@ namespace cardinalsin::sql {
 namespace {
 
 constexpr std::string_view kReservedKeywords[] = {
-    "all",   "and",     "any",       "as",     "asc",    "between", "by",     "case",
-    "cast",  "cross",   "desc",      "distinct", "else", "end",     "escape", "except",
-    "exists", "false",  "from",      "full",   "group",  "having",  "ilike",  "in",
-    "inner", "intersect", "is",      "join",   "left",   "like",    "limit",  "natural",
-    "not",   "null",    "offset",    "on",     "or",     "order",   "outer",  "right",
-    "select", "then",   "true",      "union",  "using",  "when",    "where",  "window",
-    "with",
+    "all",   "and",   "any",      "as",     "asc",     "between", "by",     "case",      "cast",
+    "cross", "desc",  "distinct", "else",   "end",     "escape",  "except", "exists",    "false",
+    "from",  "full",  "group",    "having", "ilike",   "in",      "inner",  "intersect", "is",
+    "join",  "left",  "like",     "limit",  "natural", "not",     "null",   "offset",    "on",
+    "or",    "order", "outer",    "right",  "select",  "then",    "true",   "union",     "using",
+    "when",  "where", "window",   "with",
 };
 
 // Words that start a join; after a FROM item they get a dedicated message.
-constexpr std::string_view kJoinKeywords[] = {"join",  "inner", "left",    "right",
-                                              "full",  "cross", "natural", "outer"};
+constexpr std::string_view kJoinKeywords[] = {"join", "inner", "left",    "right",
+                                              "full", "cross", "natural", "outer"};
 
 // Binding strength of the infix and prefix operators, loosest first (parser.h).
 constexpr int kOrPrecedence = 1;
@@ -184,7 +183,8 @@ class Parser {
   [[gnu::noinline]] absl::StatusOr<std::unique_ptr<Select>> ParseSelect();
   [[gnu::noinline]] absl::StatusOr<SelectItem> ParseSelectItem();
   [[gnu::noinline]] absl::StatusOr<TableRef> ParseTableRef();
-  [[gnu::noinline]] absl::StatusOr<std::vector<std::string>> ParseQualifiedName(std::string_view what);
+  [[gnu::noinline]] absl::StatusOr<std::vector<std::string>> ParseQualifiedName(
+      std::string_view what);
   [[gnu::noinline]] absl::StatusOr<std::vector<OrderItem>> ParseOrderItems();
   [[gnu::noinline]] absl::StatusOr<std::optional<std::string>> ParseOptionalAlias();
 
@@ -296,16 +296,16 @@ absl::StatusOr<ExprPtr> Parser::MakeExpr(Expr::Node node, size_t pos) {
 absl::Status Parser::SetQueryHeight(Query& query) {
   query.height = QueryChildHeight(query) + 1;
   if (query.height > kMaxTreeHeight) {
-    return Error(Peek(), base::StrCat("query too deeply nested (more than ", kMaxTreeHeight,
-                                      " levels)"));
+    return Error(Peek(),
+                 base::StrCat("query too deeply nested (more than ", kMaxTreeHeight, " levels)"));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<Statement> Parser::ParseStatement() {
   if (sql_.size() > kMaxQueryBytes) {
-    return absl::InvalidArgumentError(base::StrCat("query text is ", sql_.size(),
-                                                   " bytes; the limit is ", kMaxQueryBytes));
+    return absl::InvalidArgumentError(
+        base::StrCat("query text is ", sql_.size(), " bytes; the limit is ", kMaxQueryBytes));
   }
   Statement statement;
   const Token& first = Peek();
@@ -424,9 +424,8 @@ absl::StatusOr<std::unique_ptr<Select>> Parser::ParseSelect() {
   if (TakeKeyword("from")) {
     CS_ASSIGN_OR_RETURN(select->from, ParseTableRef());
     const Token& next = Peek();
-    if (next.IsOperator(",") ||
-        (next.kind == TokenKind::kIdentifier && !next.quoted &&
-         IsOneOf(next.value, kJoinKeywords))) {
+    if (next.IsOperator(",") || (next.kind == TokenKind::kIdentifier && !next.quoted &&
+                                 IsOneOf(next.value, kJoinKeywords))) {
       return Error(next, base::StrCat("joins are not supported (found ", DescribeToken(next),
                                       " after the FROM item)"));
     }
@@ -456,8 +455,7 @@ absl::StatusOr<SelectItem> Parser::ParseSelectItem() {
     item.star = true;
     return item;
   }
-  if (first.kind == TokenKind::kIdentifier && Peek(1).IsOperator(".") &&
-      Peek(2).IsOperator("*")) {
+  if (first.kind == TokenKind::kIdentifier && Peek(1).IsOperator(".") && Peek(2).IsOperator("*")) {
     item.star = true;
     item.star_table = Take().value;
     Take();
@@ -592,12 +590,11 @@ absl::StatusOr<ExprPtr> Parser::ParsePrefix(int min_precedence) {
   DepthGuard guard(this);
   CS_RETURN_IF_ERROR(CheckDepth(token));
   const size_t pos = token.location.offset;
-  const UnaryOperator op = is_not                ? UnaryOperator::kNot
-                           : token.text == "-"   ? UnaryOperator::kMinus
-                                                 : UnaryOperator::kPlus;
+  const UnaryOperator op = is_not              ? UnaryOperator::kNot
+                           : token.text == "-" ? UnaryOperator::kMinus
+                                               : UnaryOperator::kPlus;
   Take();
-  CS_ASSIGN_OR_RETURN(ExprPtr operand,
-                      ParseBinary(is_not ? kNotPrecedence : kUnaryPrecedence));
+  CS_ASSIGN_OR_RETURN(ExprPtr operand, ParseBinary(is_not ? kNotPrecedence : kUnaryPrecedence));
   return MakeExpr(UnaryOp{op, std::move(operand)}, pos);
 }
 
@@ -674,8 +671,7 @@ absl::StatusOr<ExprPtr> Parser::ParseComparisonKeyword(ExprPtr left) {
     CS_ASSIGN_OR_RETURN(escape, ParseBinary(kConcatPrecedence));
   }
   return MakeExpr(
-      Like{std::move(left), std::move(pattern), std::move(escape), negated, case_insensitive},
-      pos);
+      Like{std::move(left), std::move(pattern), std::move(escape), negated, case_insensitive}, pos);
 }
 
 absl::StatusOr<ExprPtr> Parser::ParseIn(ExprPtr left, bool negated) {
@@ -823,8 +819,7 @@ absl::StatusOr<ExprPtr> Parser::ParseParameter() {
     if (question_marks_ > 0) return Error(token, "cannot mix '?' and '$N' parameters");
     parameter.style = Parameter::Style::kDollar;
     // The lexer accepted only $1..$65535.
-    std::from_chars(token.text.data() + 1, token.text.data() + token.text.size(),
-                    parameter.index);
+    std::from_chars(token.text.data() + 1, token.text.data() + token.text.size(), parameter.index);
     max_dollar_ = std::max(max_dollar_, parameter.index);
   }
   return MakeExpr(parameter, token.location.offset);

@@ -251,8 +251,9 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"UnionChain", Repeat("SELECT 1 UNION ", 5000) + "SELECT 1",
                     "syntax error at line 1, column 1915: query too deeply nested (more than "
                     "128 levels)"},
-        HostileCase{"HugeExponent", "SELECT 1e999999999999", "syntax error at line 1, column 8: "
-                                                              "number out of range: '1e999999999999'"},
+        HostileCase{"HugeExponent", "SELECT 1e999999999999",
+                    "syntax error at line 1, column 8: "
+                    "number out of range: '1e999999999999'"},
         HostileCase{"HugeInteger", "SELECT " + std::string(400, '9'),
                     "syntax error at line 1, column 8: number out of range: '9999"},
         HostileCase{"TooLong", "SELECT '" + std::string(kMaxQueryBytes, 'x') + "'",
@@ -263,7 +264,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "syntax error at line 1, column 9: unexpected character byte 0x00"},
         HostileCase{"UnterminatedComment", "SELECT 1 /* " + std::string(1000, '*'),
                     "syntax error at line 1, column 10: unterminated /* comment"},
-        HostileCase{"InvalidUtf8", "SELECT '\xc3'", "syntax error at line 1, column 9: invalid UTF-8"}),
+        HostileCase{"InvalidUtf8", "SELECT '\xc3'",
+                    "syntax error at line 1, column 9: invalid UTF-8"}),
     [](const ::testing::TestParamInfo<HostileCase>& info) { return info.param.name; });
 
 TEST(ParserLimitsTest, NulInsideStringIsData) {

@@ -42,7 +42,8 @@ void Check(std::string_view input) {
     if (status.code() != absl::StatusCode::kInvalidArgument) {
       Violation("error is not InvalidArgument", message);
     }
-    if (message.substr(0, 20) != "syntax error at line" && message.substr(0, 14) != "query text is ") {
+    if (message.substr(0, 20) != "syntax error at line" &&
+        message.substr(0, 14) != "query text is ") {
       Violation("error without a position", message);
     }
     return;
