@@ -406,24 +406,34 @@ class LogicExpr final : public Expr {
     const size_t n = batch.num_rows();
     // AND: a false operand decides the row; OR: a true one does.
     const uint8_t deciding = is_and_ ? 0 : 1;
-    std::vector<uint8_t> value(n, is_and_ ? 1 : 0), valid(n, 1), decided(n, 0);
+    std::vector<uint8_t> value(n, is_and_ ? 1 : 0), valid(n, 1);
     std::vector<uint32_t> pending(n);
     for (size_t i = 0; i < n; ++i) pending[i] = static_cast<uint32_t>(i);
     for (const ExprPtr& operand : operands_) {
       if (pending.empty()) break;
-      CS_ASSIGN_OR_RETURN(Column c, EvaluateOnRows(*operand, batch, pending));
+      // Evaluate speculatively over the whole batch (cheaper than copying the undecided rows
+      // out); only if that fails, e.g. dividing by zero in a row an earlier operand already
+      // decided, evaluate again on exactly the undecided rows.
+      absl::StatusOr<Column> whole = operand->Evaluate(batch);
+      const bool by_row = whole.ok();
+      Column c = Column::Empty(TypeId::kBool);
+      if (by_row) {
+        c = std::move(*whole);
+      } else {
+        CS_ASSIGN_OR_RETURN(c, EvaluateOnRows(*operand, batch, pending));
+      }
       const auto& b = c.bools();
       std::vector<uint32_t> still;
       still.reserve(pending.size());
       for (size_t k = 0; k < pending.size(); ++k) {
-        uint32_t row = pending[k];
-        if (!c.IsValid(k)) {
+        const uint32_t row = pending[k];
+        const size_t at = by_row ? row : k;
+        if (!c.IsValid(at)) {
           valid[row] = 0;
           still.push_back(row);
-        } else if (b[k] == deciding) {
+        } else if (b[at] == deciding) {
           value[row] = deciding;
           valid[row] = 1;
-          decided[row] = 1;
         } else {
           still.push_back(row);
         }
