@@ -130,7 +130,7 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
                       column_of(model::kSeriesIdColumn, model::TypeId::kUInt64, false));
   CS_ASSIGN_OR_RETURN(const model::Column* metric,
                       column_of(model::kMetricNameColumn, model::TypeId::kString, false));
-  if (!ts || !ids) {
+  if (!ts || (keep_keys && !ids)) {
     return absl::DataLossError(
         absl::StrFormat("%s: not a metrics chunk: needs columns timestamp and series_id", what));
   }
@@ -263,8 +263,9 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
                         parquet::ParquetReader::Open(source));
     ++piece.stats.chunks_read;
     const model::Schema& file = reader->schema();
-    std::vector<std::string> columns = {std::string(model::kTimestampColumn),
-                                        std::string(model::kSeriesIdColumn)};
+    // series_id only when projected or needed to find duplicates.
+    std::vector<std::string> columns = {std::string(model::kTimestampColumn)};
+    if (keep_keys) columns.push_back(std::string(model::kSeriesIdColumn));
     auto want = [&](const std::string& name) {
       if (file.IndexOf(name) && std::find(columns.begin(), columns.end(), name) == columns.end()) {
         columns.push_back(name);

@@ -347,6 +347,11 @@ TEST_F(ScannerTest, SamplesInAChunkAndStillBufferedAreReturnedOnce) {
   EXPECT_EQ((rows[{"up", "a", kBase + 7}]), 107.0);
   EXPECT_EQ((rows[{"up", "a", kBase + 3}]), 3.0);
   EXPECT_EQ(unflushed_.last_query.tenant, "t");
+  // Deduplication does not depend on series_id being projected.
+  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result values,
+                          scanner->ScanAll({.tenant = "t", .columns = {"value"}}));
+  EXPECT_EQ(values.num_rows(), 12u);
+  EXPECT_EQ(values.stats.rows_deduplicated, 3);
 }
 
 TEST_F(ScannerTest, OverlappingChunksAreDeduplicatedNewestWins) {
