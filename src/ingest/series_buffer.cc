@@ -58,11 +58,27 @@ void SeriesBuffer::Append(const ValidatedSeries& series, uint64_t wal_seq, absl:
     index = static_cast<uint32_t>(series_.size());
     it->second = index;
     Series entry{series.id, 0, static_cast<uint32_t>(labels_.size()), 0};
-    for (const model::Label& label : series.labels) {
-      if (label.name == model::kMetricNameLabel) {
-        entry.metric = Intern(label.value);
+    // Label i of a new series usually has the name label i of the previous new series had, and
+    // often its value (series arrive grouped by target or pod): compare with those before hashing.
+    if (recent_labels_.size() < series.labels.size()) recent_labels_.resize(series.labels.size());
+    for (size_t i = 0; i < series.labels.size(); ++i) {
+      const model::Label& label = series.labels[i];
+      RecentLabel& recent = recent_labels_[i];
+      const bool same_name = recent.name_id == kMetricNameId ? label.name == model::kMetricNameLabel
+                             : recent.name_id == kNoString   ? false
+                                                           : strings_[recent.name_id] == label.name;
+      if (!same_name) {
+        recent.name_id =
+            label.name == model::kMetricNameLabel ? kMetricNameId : InternName(label.name);
+        recent.value_id = kNoString;
+      }
+      if (recent.value_id == kNoString || strings_[recent.value_id] != label.value) {
+        recent.value_id = Intern(label.value);
+      }
+      if (recent.name_id == kMetricNameId) {
+        entry.metric = recent.value_id;
       } else {
-        labels_.push_back({InternName(label.name), Intern(label.value)});
+        labels_.push_back({recent.name_id, recent.value_id});
         ++entry.label_count;
       }
     }

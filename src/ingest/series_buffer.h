@@ -113,6 +113,15 @@ class SeriesBuffer {
   StringTable string_ids_;
   StringTable name_ids_;
 
+  // The labels of the last new series, by position, for the lookups in Append.
+  static constexpr uint32_t kNoString = UINT32_MAX;
+  static constexpr uint32_t kMetricNameId = UINT32_MAX - 1;  // `__name__`, never interned
+  struct RecentLabel {
+    uint32_t name_id = kNoString;
+    uint32_t value_id = kNoString;
+  };
+  std::vector<RecentLabel> recent_labels_;
+
   std::vector<Series> series_;
   std::vector<LabelRef> labels_;
   absl::flat_hash_map<model::SeriesId, uint32_t> series_index_;
