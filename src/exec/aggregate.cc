@@ -1,6 +1,7 @@
 #include "exec/aggregate.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -682,11 +683,13 @@ struct Partial {
 
 class HashAggregateOperator final : public Operator {
  public:
-  HashAggregateOperator(OperatorPtr child, std::vector<size_t> keys,
+  // One child: shared by options.partitions workers under a lock. Several: worker i owns
+  // children[i].
+  HashAggregateOperator(std::vector<OperatorPtr> children, std::vector<size_t> keys,
                         std::vector<AggregateSpec> specs, std::vector<TypeId> key_types,
                         std::vector<TypeId> arg_types, model::Schema schema, ExecContext* ctx,
                         HashAggregateOptions options)
-      : child_(std::move(child)),
+      : children_(std::move(children)),
         keys_(std::move(keys)),
         specs_(std::move(specs)),
         key_types_(std::move(key_types)),
@@ -740,15 +743,19 @@ class HashAggregateOperator final : public Operator {
   absl::Status Worker(size_t index) {
     Partial& p = *partials_[index];
     std::vector<uint32_t> groups;
+    const bool owned = children_.size() > 1;
+    Operator& child = *children_[owned ? index : 0];
     while (true) {
       std::optional<RecordBatch> batch;
       {
-        std::lock_guard<std::mutex> lock(child_mu_);
-        if (failed_) return absl::OkStatus();  // another worker failed; its status wins
+        // Only a shared child needs the lock; an owned one is this worker's alone.
+        std::unique_lock<std::mutex> lock(child_mu_, std::defer_lock);
+        if (!owned) lock.lock();
+        if (failed_.load()) return absl::OkStatus();  // another worker failed; its status wins
         CS_RETURN_IF_ERROR(ctx_->CheckAlive());
-        absl::StatusOr<std::optional<RecordBatch>> next = child_->Next();
+        absl::StatusOr<std::optional<RecordBatch>> next = child.Next();
         if (!next.ok()) {
-          failed_ = true;
+          failed_.store(true);
           return next.status();
         }
         batch = std::move(*next);
@@ -766,20 +773,19 @@ class HashAggregateOperator final : public Operator {
       }
       if (status.ok()) status = Process(p, input, &groups);
       if (!status.ok()) {
-        std::lock_guard<std::mutex> lock(child_mu_);
-        failed_ = true;
+        failed_.store(true);
         return status;
       }
     }
   }
 
   absl::Status Consume() {
-    const size_t n = options_.pool != nullptr && options_.partitions > 1 ? options_.partitions : 1;
+    size_t n = options_.pool != nullptr && options_.partitions > 1 ? options_.partitions : 1;
+    if (children_.size() > 1) n = children_.size();
     for (size_t i = 0; i < n; ++i) {
       partials_.push_back(std::make_unique<Partial>(key_types_, specs_, arg_types_, ctx_));
     }
-    CS_RETURN_IF_ERROR(
-        ParallelFor(n > 1 ? options_.pool : nullptr, n, [this](size_t i) { return Worker(i); }));
+    CS_RETURN_IF_ERROR(ParallelFor(options_.pool, n, [this](size_t i) { return Worker(i); }));
     Partial& target = *partials_[0];
     if (keys_.empty()) target.table.EnsureSingleGroup();
     for (size_t i = 1; i < n; ++i) {
@@ -806,7 +812,7 @@ class HashAggregateOperator final : public Operator {
     return absl::OkStatus();
   }
 
-  OperatorPtr child_;
+  std::vector<OperatorPtr> children_;
   std::vector<size_t> keys_;
   std::vector<AggregateSpec> specs_;
   std::vector<TypeId> key_types_;
@@ -814,8 +820,8 @@ class HashAggregateOperator final : public Operator {
   model::Schema schema_;
   ExecContext* ctx_;
   HashAggregateOptions options_;
-  std::mutex child_mu_;
-  bool failed_ = false;  // guarded by child_mu_
+  std::mutex child_mu_;  // serialises Next() on a shared child
+  std::atomic<bool> failed_{false};
   std::vector<std::unique_ptr<Partial>> partials_;
   bool done_ = false;
   RecordBatch result_;
@@ -935,11 +941,20 @@ absl::StatusOr<TypeId> AggregateResultType(AggregateKind kind, TypeId arg) {
   return unsupported();
 }
 
-absl::StatusOr<OperatorPtr> MakeHashAggregate(OperatorPtr child, std::vector<size_t> group_keys,
-                                              std::vector<AggregateSpec> aggregates,
-                                              ExecContext* ctx, HashAggregateOptions options) {
-  const model::Schema& in = options.pre != nullptr ? options.pre->output_schema() : child->schema();
-  if (options.pre != nullptr && !(options.pre->input_schema() == child->schema())) {
+namespace {
+absl::StatusOr<OperatorPtr> BuildHashAggregate(std::vector<OperatorPtr> children,
+                                               std::vector<size_t> group_keys,
+                                               std::vector<AggregateSpec> aggregates,
+                                               ExecContext* ctx, HashAggregateOptions options) {
+  if (children.empty()) return absl::InvalidArgumentError("aggregate needs at least one input");
+  const model::Schema& child_schema = children[0]->schema();
+  for (const OperatorPtr& c : children) {
+    if (!(c->schema() == child_schema)) {
+      return absl::InvalidArgumentError("partitioned aggregate inputs have different schemas");
+    }
+  }
+  const model::Schema& in = options.pre != nullptr ? options.pre->output_schema() : child_schema;
+  if (options.pre != nullptr && !(options.pre->input_schema() == child_schema)) {
     return absl::InvalidArgumentError("aggregate pre-pipeline input does not match its child");
   }
   auto check_index = [&](size_t i, std::string_view what) -> absl::Status {
@@ -1001,8 +1016,27 @@ absl::StatusOr<OperatorPtr> MakeHashAggregate(OperatorPtr child, std::vector<siz
   }
   model::Schema schema(std::move(fields));
   return OperatorPtr(std::make_unique<HashAggregateOperator>(
-      std::move(child), std::move(group_keys), std::move(aggregates), std::move(key_types),
+      std::move(children), std::move(group_keys), std::move(aggregates), std::move(key_types),
       std::move(arg_types), std::move(schema), ctx, options));
+}
+}  // namespace
+
+absl::StatusOr<OperatorPtr> MakeHashAggregate(OperatorPtr child, std::vector<size_t> group_keys,
+                                              std::vector<AggregateSpec> aggregates,
+                                              ExecContext* ctx, HashAggregateOptions options) {
+  std::vector<OperatorPtr> children;
+  children.push_back(std::move(child));
+  return BuildHashAggregate(std::move(children), std::move(group_keys), std::move(aggregates), ctx,
+                            options);
+}
+
+absl::StatusOr<OperatorPtr> MakePartitionedHashAggregate(std::vector<OperatorPtr> inputs,
+                                                         std::vector<size_t> group_keys,
+                                                         std::vector<AggregateSpec> aggregates,
+                                                         ExecContext* ctx,
+                                                         HashAggregateOptions options) {
+  return BuildHashAggregate(std::move(inputs), std::move(group_keys), std::move(aggregates), ctx,
+                            options);
 }
 
 }  // namespace cardinalsin::exec

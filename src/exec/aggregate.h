@@ -118,4 +118,15 @@ absl::StatusOr<OperatorPtr> MakeHashAggregate(OperatorPtr child, std::vector<siz
                                               std::vector<AggregateSpec> aggregates,
                                               ExecContext* ctx, HashAggregateOptions options = {});
 
+// The same aggregation over several inputs with equal schemas (e.g. one scan per group of
+// chunks): worker i pulls only from inputs[i], without a lock, so the inputs' own Next() work
+// (decoding, copying) runs in parallel as well. inputs[0] runs on the calling thread, the others
+// on options.pool (one after another when the pool is null); options.partitions is ignored.
+// Each input must be driveable from a pool thread (operators are; see thread-safety above).
+absl::StatusOr<OperatorPtr> MakePartitionedHashAggregate(std::vector<OperatorPtr> inputs,
+                                                         std::vector<size_t> group_keys,
+                                                         std::vector<AggregateSpec> aggregates,
+                                                         ExecContext* ctx,
+                                                         HashAggregateOptions options = {});
+
 }  // namespace cardinalsin::exec

@@ -316,6 +316,50 @@ TEST(AggregateTest, PartitionedAndDictionaryResultsMatchSerialPlain) {
   }
 }
 
+TEST(AggregateTest, PartitionedInputsMatchOneInput) {
+  // Three inputs, one per worker (no lock), with and without a pool; the same rows through one
+  // input give the same groups and values.
+  auto batch = [](int b) {
+    return Input({S("a"), S("b"), S(b % 2 ? "c" : "a")}, {D(b), D(2 * b), D(-b)},
+                 {I(b), I(1), I(2)}, {T(b), T(b + 1), T(b + 2)}, {B(true), B(b % 3 == 0), B(true)});
+  };
+  const std::vector<AggregateSpec> specs = {
+      {.kind = AggregateKind::kCountStar},
+      {.kind = AggregateKind::kSum, .arg = 1},
+      {.kind = AggregateKind::kMax, .arg = 2, .filter = 4},
+      {.kind = AggregateKind::kLastValue, .arg = 1, .order_by = 3},
+  };
+  ExecContext ctx;
+  std::vector<RecordBatch> all;
+  for (int b = 0; b < 9; ++b) all.push_back(batch(b));
+  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr src, MakeSource(InputSchema(), all, &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr agg, MakeHashAggregate(std::move(src), {0}, specs, &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr sorted, MakeSort(std::move(agg), {{.column = 0}}, &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch want, CollectOne(*sorted));
+  ASSERT_EQ(want.num_rows(), 3u);
+  ThreadPool pool(2);
+  for (ThreadPool* p : {&pool, static_cast<ThreadPool*>(nullptr)}) {
+    std::vector<OperatorPtr> inputs;
+    for (int part = 0; part < 3; ++part) {
+      std::vector<RecordBatch> mine;
+      for (int b = part; b < 9; b += 3) mine.push_back(batch(b));
+      CS_ASSERT_OK_AND_ASSIGN(OperatorPtr in, MakeSource(InputSchema(), mine, &ctx));
+      inputs.push_back(std::move(in));
+    }
+    CS_ASSERT_OK_AND_ASSIGN(
+        OperatorPtr pagg,
+        MakePartitionedHashAggregate(std::move(inputs), {0}, specs, &ctx, {.pool = p}));
+    CS_ASSERT_OK_AND_ASSIGN(OperatorPtr psorted, MakeSort(std::move(pagg), {{.column = 0}}, &ctx));
+    CS_ASSERT_OK_AND_ASSIGN(RecordBatch got, CollectOne(*psorted));
+    EXPECT_TRUE(got.Equals(want)) << "pool " << (p != nullptr);
+  }
+  std::vector<OperatorPtr> mismatched;
+  mismatched.push_back(MakeSource(InputSchema(), {}, &ctx).value());
+  mismatched.push_back(MakeSource(model::Schema({{"x", TypeId::kInt64, true}}), {}, &ctx).value());
+  EXPECT_THAT(MakePartitionedHashAggregate(std::move(mismatched), {}, {}, &ctx).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("different schemas")));
+}
+
 TEST(AggregateTest, PrePipelineRunsInWorkers) {
   ExecContext ctx;
   ThreadPool pool(1);
