@@ -5,8 +5,8 @@
 # Reports sustained samples/s, errors and peak RSS of each receiver, plus freshness (ack ->
 # visible in the ingester's scan endpoint) for CardinalSin.
 #
-#   bench/ingest_e2e.sh [--duration 60s] [--series 100000] [--threads 4] [--batch-size 2000]
-#                       [--only cardinalsin|prometheus]
+#   bench/ingest_e2e.sh [--duration 60s] [--series 100000] [--churn 0] [--threads 4]
+#                       [--batch-size 2000] [--only cardinalsin|prometheus]
 #
 # Needs the .venv (scripts/install-deps.sh) for the freshness probe (bench/freshness.py).
 #
@@ -15,15 +15,16 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-duration=60s series=100000 threads=4 batch=2000 only=""
+duration=60s series=100000 churn=0 threads=4 batch=2000 only=""
 while (($#)); do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --series) series=$2; shift 2 ;;
+    --churn) churn=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --batch-size) batch=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
-    *) echo "usage: $0 [--duration D] [--series N] [--threads T] [--batch-size B] [--only cardinalsin|prometheus]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--duration D] [--series N] [--churn R] [--threads T] [--batch-size B] [--only cardinalsin|prometheus]" >&2; exit 2 ;;
   esac
 done
 
@@ -55,7 +56,7 @@ watch_rss() {
   done
 }
 run_generator() {  # endpoint -> prints "rate errors"
-  "$bin" generate --endpoint "$1" --series "$series" --samples-per-second 0 --threads "$threads" \
+  "$bin" generate --endpoint "$1" --series "$series" --churn "$churn" --samples-per-second 0 --threads "$threads" \
     --batch-size "$batch" --duration "$duration" >"$scratch/gen.out" 2>"$scratch/gen.err" || true
   local rate errors
   rate=$(awk '/^Actual rate:/ {print $3}' "$scratch/gen.out")
@@ -100,7 +101,7 @@ if [[ "$only" != cardinalsin ]]; then
 fi
 
 echo
-echo "ingest, $series series, $threads generator threads, batches of $batch, $duration each, $(nproc) cores"
+echo "ingest, $series series (churn $churn/s), $threads generator threads, batches of $batch, $duration each, $(nproc) cores"
 printf '%-12s %14s %8s %12s\n' receiver samples/s errors peak-RSS-MiB
 for r in cardinalsin prometheus; do
   [[ -n "${rate[$r]:-}" ]] || continue
