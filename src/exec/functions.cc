@@ -125,7 +125,7 @@ absl::StatusOr<TimeUnit> ParseUnit(std::string_view unit_text) {
 }
 
 int64_t TruncTo(TimeUnit unit, int64_t ts) {
-  auto floor_to = [ts](int64_t width) { return FloorDiv(ts, width) * width; };
+  auto floor_to = [ts](int64_t width) { return FloorTo(ts, width); };
   switch (unit) {
     case TimeUnit::kMicrosecond:
       return floor_to(kNanosPerMicro);
@@ -174,18 +174,20 @@ int64_t TruncTo(TimeUnit unit, int64_t ts) {
     default:
       break;
   }
-  return (out - absl::CivilDay(1970, 1, 1)) * kNanosPerDay;
+  // Clamp: the start of the year (say) of a timestamp near INT64_MIN is not representable.
+  const __int128 result = static_cast<__int128>(out - absl::CivilDay(1970, 1, 1)) * kNanosPerDay;
+  return result < INT64_MIN ? INT64_MIN : static_cast<int64_t>(result);
 }
 
 absl::StatusOr<double> DatePart(std::string_view field_text, int64_t ts) {
   std::string f = absl::AsciiStrToLower(base::AsAbsl(field_text));
   const int64_t days = FloorDiv(ts, kNanosPerDay);
-  const int64_t nanos_of_day = ts - days * kNanosPerDay;
+  const int64_t nanos_of_day = FloorMod(ts, kNanosPerDay);
   const absl::CivilDay day = absl::CivilDay(1970, 1, 1) + days;
   const int64_t nanos_of_minute = nanos_of_day % kNanosPerMinute;
   if (f == "epoch") {
     return static_cast<double>(FloorDiv(ts, kNanosPerSecond)) +
-           static_cast<double>(ts - FloorDiv(ts, kNanosPerSecond) * kNanosPerSecond) / 1e9;
+           static_cast<double>(FloorMod(ts, kNanosPerSecond)) / 1e9;
   }
   if (f == "year" || f == "years") return static_cast<double>(day.year());
   if (f == "quarter") return static_cast<double>((day.month() - 1) / 3 + 1);

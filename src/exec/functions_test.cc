@@ -232,6 +232,24 @@ TEST(FunctionsTest, Strings) {
   });
 }
 
+// The extremes of the int64-nanosecond range: no overflow (UBSan would abort), results clamp.
+TEST(FunctionsTest, TimestampExtremes) {
+  constexpr int64_t kMinTs = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMaxTs = std::numeric_limits<int64_t>::max();
+  RunCases({
+      {"date_trunc", {S("second"), T(kMinTs)}, T(kMinTs)},
+      {"date_trunc", {S("year"), T(kMinTs)}, T(kMinTs)},
+      {"date_trunc", {S("second"), T(kMaxTs)}, T(kMaxTs - 854775807)},
+      {"date_trunc", {S("year"), T(kMaxTs)}, T(Ts("2262-01-01"))},
+      {"date_part", {S("year"), T(kMinTs)}, D(1677)},
+      {"date_part", {S("epoch"), T(kMinTs)}, D(-9223372036.854775808)},
+      {"date_bin", {I(kMaxTs), T(kMinTs)}, T(kMinTs)},
+  });
+  EXPECT_EQ(FormatTimestamp(kMinTs), "1677-09-21T00:12:43.145224192Z");
+  EXPECT_EQ(FormatTimestamp(kMaxTs), "2262-04-11T23:47:16.854775807Z");
+  EXPECT_EQ(ParseTimestamp("1677-09-21T00:12:43.145224192Z").value(), kMinTs);
+}
+
 TEST(FunctionsTest, LookupErrorsNameFunctionAndTypes) {
   std::vector<TypeId> types = {TypeId::kInt64, TypeId::kString};
   EXPECT_THAT(LookupScalarFunction("date_trunc", types).status(),

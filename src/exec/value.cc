@@ -229,10 +229,10 @@ std::string FormatDouble(double v) {
 }
 
 std::string FormatTimestamp(int64_t ns) {
-  int64_t seconds = FloorDiv(ns, kNanosPerSecond);
-  int64_t frac = ns - seconds * kNanosPerSecond;
-  int64_t days = FloorDiv(seconds, kSecondsPerDay);
-  int64_t sod = seconds - days * kSecondsPerDay;
+  const int64_t seconds = FloorDiv(ns, kNanosPerSecond);
+  const int64_t frac = FloorMod(ns, kNanosPerSecond);
+  const int64_t days = FloorDiv(seconds, kSecondsPerDay);
+  const int64_t sod = FloorMod(seconds, kSecondsPerDay);
   absl::CivilDay day = absl::CivilDay(1970, 1, 1) + days;
   std::string out = absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", day.year(), day.month(),
                                     day.day(), sod / 3600, (sod / 60) % 60, sod % 60);
@@ -309,7 +309,7 @@ absl::StatusOr<int64_t> ParseTimestamp(std::string_view text) {
   int64_t days = civil - absl::CivilDay(1970, 1, 1);
   // Range check in seconds before the multiplication can overflow.
   int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_seconds;
-  if (days > 106752 || days < -106752 || seconds > 9223372035 || seconds < -9223372036) {
+  if (days > 106752 || days < -106752 || seconds > 9223372036 || seconds < -9223372037) {
     return absl::OutOfRangeError(
         base::StrCat("timestamp out of range: \"", text, "\" (1677-09-21 .. 2262-04-11)"));
   }

@@ -143,10 +143,21 @@ std::string FormatTimestamp(int64_t ns);
 // Shortest text that reads back to the same double; NaN, Infinity, -Infinity.
 std::string FormatDouble(double v);
 
-// Floor division and modulo for bucketing (rounds toward negative infinity). REQUIRES: b > 0.
+// Floor division for bucketing (rounds toward negative infinity). REQUIRES: b > 0.
 inline int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+// The remainder matching FloorDiv, in [0, b). REQUIRES: b > 0.
+inline int64_t FloorMod(int64_t a, int64_t b) {
+  int64_t r = a % b;
+  return r < 0 ? r + b : r;
+}
+// a rounded down to a multiple of b, clamped to INT64_MIN when that multiple is not
+// representable. REQUIRES: b > 0.
+inline int64_t FloorTo(int64_t a, int64_t b) {
+  __int128 r = static_cast<__int128>(a) - FloorMod(a, b);
+  return r < INT64_MIN ? INT64_MIN : static_cast<int64_t>(r);
 }
 
 }  // namespace cardinalsin::exec
