@@ -2,7 +2,8 @@
 decodes what it receives: the contract's exact stdout, pacing, error exit codes, every
 --protocol's route and headers, and high-cardinality churn.
 
-The sink decodes raw Snappy and protobuf by hand (no python-snappy or protobuf package)."""
+The sink decodes raw Snappy and protobuf by hand with ingest_util (no python-snappy or protobuf
+package)."""
 
 import http.server
 import re
@@ -11,54 +12,16 @@ import threading
 
 import pytest
 
+from ingest_util import pb_fields, snappy_uncompress
+
 
 # --- decoding --------------------------------------------------------------------------------
 
-def snappy_decompress(data: bytes) -> bytes:
-    """Raw (block) Snappy: a varint length, then literals and back-references."""
-    pos, length, shift = 0, 0, 0
-    while True:
-        b = data[pos]
-        pos += 1
-        length |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            break
-    out = bytearray()
-    while pos < len(data):
-        tag = data[pos]
-        pos += 1
-        kind = tag & 3
-        if kind == 0:
-            n = tag >> 2
-            if n >= 60:
-                extra = n - 59
-                n = int.from_bytes(data[pos:pos + extra], "little")
-                pos += extra
-            n += 1
-            out += data[pos:pos + n]
-            pos += n
-            continue
-        if kind == 1:
-            n = ((tag >> 2) & 7) + 4
-            offset = ((tag >> 5) << 8) | data[pos]
-            pos += 1
-        elif kind == 2:
-            n = (tag >> 2) + 1
-            offset = int.from_bytes(data[pos:pos + 2], "little")
-            pos += 2
-        else:
-            n = (tag >> 2) + 1
-            offset = int.from_bytes(data[pos:pos + 4], "little")
-            pos += 4
-        assert 0 < offset <= len(out), "bad snappy offset"
-        for _ in range(n):  # byte by byte: copies may overlap their own output
-            out.append(out[-offset])
-    assert len(out) == length, (len(out), length)
-    return bytes(out)
+fields = pb_fields
 
 
-def varint(data, pos):
+def varint(data: bytes, pos: int) -> tuple[int, int]:
+    """One varint at data[pos:]: (value, position after it)."""
     value, shift = 0, 0
     while True:
         b = data[pos]
@@ -67,29 +30,6 @@ def varint(data, pos):
         shift += 7
         if b < 0x80:
             return value, pos
-
-
-def fields(data: bytes):
-    """Yields (field number, wire type, value) of one protobuf message."""
-    pos = 0
-    while pos < len(data):
-        tag, pos = varint(data, pos)
-        number, wire = tag >> 3, tag & 7
-        if wire == 0:
-            value, pos = varint(data, pos)
-        elif wire == 1:
-            value = data[pos:pos + 8]
-            pos += 8
-        elif wire == 2:
-            n, pos = varint(data, pos)
-            value = data[pos:pos + n]
-            pos += n
-        elif wire == 5:
-            value = data[pos:pos + 4]
-            pos += 4
-        else:
-            raise AssertionError(f"unexpected wire type {wire}")
-        yield number, wire, value
 
 
 def decode_rw1(body):
@@ -224,7 +164,7 @@ class Sink:
     @staticmethod
     def decode(path, headers, body):
         if path == "/api/v1/write":
-            raw = snappy_decompress(body)
+            raw = snappy_uncompress(body)
             if "io.prometheus.write.v2.Request" in headers.get("Content-Type", ""):
                 return decode_rw2(raw)
             return decode_rw1(raw)
