@@ -15,18 +15,32 @@ namespace cardinalsin::query {
 
 std::optional<ResultFormat> ParseResultFormat(std::string_view name) {
   auto equals = [name](std::string_view want) {
-    if (name.size() != want.size()) return false;
+    if (name.size() != want.size()) {
+      return false;
+    }
     for (size_t i = 0; i < name.size(); ++i) {
       char c = name[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != want[i]) return false;
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+      if (c != want[i]) {
+        return false;
+      }
     }
     return true;
   };
-  if (equals("json")) return ResultFormat::kJson;
-  if (equals("csv")) return ResultFormat::kCsv;
-  if (equals("arrow")) return ResultFormat::kArrow;
-  if (equals("ndjson")) return ResultFormat::kNdjson;
+  if (equals("json")) {
+    return ResultFormat::kJson;
+  }
+  if (equals("csv")) {
+    return ResultFormat::kCsv;
+  }
+  if (equals("arrow")) {
+    return ResultFormat::kArrow;
+  }
+  if (equals("ndjson")) {
+    return ResultFormat::kNdjson;
+  }
   return std::nullopt;
 }
 
@@ -76,7 +90,9 @@ void AppendFiniteDouble(std::string* out, double value) {
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
   std::string_view text(buffer, static_cast<size_t>(end - buffer));
   out->append(text);
-  if (text.find_first_of(".e") == std::string_view::npos) out->append(".0");
+  if (text.find_first_of(".e") == std::string_view::npos) {
+    out->append(".0");
+  }
 }
 
 void AppendTwoDigits(char* at, unsigned value) {
@@ -109,7 +125,9 @@ struct ColumnView {
 // existing storage (an int64-backed duration, say) still encodes, as that storage.
 ColumnView ViewOf(const model::Column& column) {
   ColumnView view;
-  if (!column.validity().empty()) view.validity = column.validity().data();
+  if (!column.validity().empty()) {
+    view.validity = column.validity().data();
+  }
   std::visit(
       [&](const auto& storage) {
         using Storage = std::decay_t<decltype(storage)>;
@@ -179,14 +197,18 @@ void AppendCsvString(std::string* out, std::string_view text) {
   }
   out->push_back('"');
   for (char c : text) {
-    if (c == '"') out->push_back('"');
+    if (c == '"') {
+      out->push_back('"');
+    }
     out->push_back(c);
   }
   out->push_back('"');
 }
 
 void AppendCsvValue(std::string* out, const ColumnView& column, size_t row) {
-  if (column.IsNull(row)) return;
+  if (column.IsNull(row)) {
+    return;
+  }
   switch (column.kind) {
     case ColumnView::Kind::kBool:
       out->append(column.bools[row] != 0 ? "true" : "false");
@@ -224,17 +246,31 @@ size_t Utf8SequenceLength(std::string_view s) {
   auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
   auto continuation = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
   unsigned char lead = byte(0);
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    return continuation(1) ? 2 : 0;
+  }
   if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // UTF-16 surrogate
+    if (!continuation(1) || !continuation(2)) {
+      return 0;
+    }
+    if (lead == 0xE0 && byte(1) < 0xA0) {
+      return 0;  // overlong
+    }
+    if (lead == 0xED && byte(1) >= 0xA0) {
+      return 0;  // UTF-16 surrogate
+    }
     return 3;
   }
   if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
+    if (!continuation(1) || !continuation(2) || !continuation(3)) {
+      return 0;
+    }
+    if (lead == 0xF0 && byte(1) < 0x90) {
+      return 0;  // overlong
+    }
+    if (lead == 0xF4 && byte(1) >= 0x90) {
+      return 0;  // above U+10FFFF
+    }
     return 4;
   }
   return 0;
@@ -319,11 +355,11 @@ void AppendIsoTimestamp(std::string* out, int64_t ns) {
   // the leap day ends each 400-year era's years, then peel off eras, years and months.
   int64_t z = days + 719'468;
   int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
-  int64_t day_of_era = z - era * 146'097;                                            // [0, 146096]
+  int64_t day_of_era = z - era * 146'097;  // [0, 146096]
   int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
   int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  int64_t month_index = (5 * day_of_year + 2) / 153;                          // March = 0
+  int64_t month_index = (5 * day_of_year + 2) / 153;  // March = 0
   unsigned day = static_cast<unsigned>(day_of_year - (153 * month_index + 2) / 5 + 1);
   unsigned month = static_cast<unsigned>(month_index < 10 ? month_index + 3 : month_index - 9);
   int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
@@ -358,8 +394,8 @@ absl::Status ValidateResult(const SqlResult& result) {
   for (size_t i = 0; i < result.batches.size(); ++i) {
     const model::RecordBatch& batch = result.batches[i];
     if (!(batch.schema() == result.schema)) {
-      return absl::InternalError(absl::StrFormat(
-          "result batch %d has a schema different from the result's schema", i));
+      return absl::InternalError(
+          absl::StrFormat("result batch %d has a schema different from the result's schema", i));
     }
     if (absl::Status status = batch.Validate(); !status.ok()) {
       return absl::InternalError(
@@ -378,7 +414,9 @@ absl::Status ResultEncoder::EncodeSome(std::string* out, size_t target_bytes) {
   CS_DCHECK(!done());
   if (format_ == ResultFormat::kArrow) {
     absl::Status status = EncodeArrow(out);
-    if (!status.ok()) phase_ = Phase::kDone;
+    if (!status.ok()) {
+      phase_ = Phase::kDone;
+    }
     return status;
   }
   size_t start = out->size();
@@ -389,7 +427,9 @@ absl::Status ResultEncoder::EncodeSome(std::string* out, size_t target_bytes) {
   if (phase_ == Phase::kRows) {
     size_t written = out->size() - start;
     EncodeRows(out, target_bytes > written ? target_bytes - written : 0);
-    if (batch_ == result_.batches.size()) phase_ = Phase::kFooter;
+    if (batch_ == result_.batches.size()) {
+      phase_ = Phase::kFooter;
+    }
   }
   if (phase_ == Phase::kFooter) {
     EncodeFooter(out);
@@ -404,15 +444,21 @@ void ResultEncoder::EncodeHeader(std::string* out) {
     case ResultFormat::kJson:
       out->append("{\"columns\":[");
       for (size_t i = 0; i < fields.size(); ++i) {
-        if (i > 0) out->push_back(',');
+        if (i > 0) {
+          out->push_back(',');
+        }
         AppendJsonString(out, fields[i].name);
       }
       out->append("],\"data\":[");
       return;
     case ResultFormat::kCsv:
-      if (fields.empty()) return;
+      if (fields.empty()) {
+        return;
+      }
       for (size_t i = 0; i < fields.size(); ++i) {
-        if (i > 0) out->push_back(',');
+        if (i > 0) {
+          out->push_back(',');
+        }
         AppendCsvString(out, fields[i].name);
       }
       out->append("\r\n");
@@ -440,14 +486,20 @@ void ResultEncoder::EncodeRows(std::string* out, size_t target_bytes) {
     const model::RecordBatch& batch = result_.batches[batch_];
     const size_t rows = batch.num_rows();
     columns.clear();
-    for (const model::Column& column : batch.columns()) columns.push_back(ViewOf(column));
+    for (const model::Column& column : batch.columns()) {
+      columns.push_back(ViewOf(column));
+    }
     while (row_ < rows) {
       switch (format_) {
         case ResultFormat::kJson:
-          if (wrote_row_) out->push_back(',');
+          if (wrote_row_) {
+            out->push_back(',');
+          }
           out->push_back('[');
           for (size_t c = 0; c < columns.size(); ++c) {
-            if (c > 0) out->push_back(',');
+            if (c > 0) {
+              out->push_back(',');
+            }
             AppendJsonValue(out, columns[c], row_);
           }
           out->push_back(']');
@@ -455,7 +507,9 @@ void ResultEncoder::EncodeRows(std::string* out, size_t target_bytes) {
         case ResultFormat::kNdjson:
           out->push_back('{');
           for (size_t c = 0; c < columns.size(); ++c) {
-            if (c > 0) out->push_back(',');
+            if (c > 0) {
+              out->push_back(',');
+            }
             out->append(keys[c]);
             AppendJsonValue(out, columns[c], row_);
           }
@@ -463,7 +517,9 @@ void ResultEncoder::EncodeRows(std::string* out, size_t target_bytes) {
           break;
         case ResultFormat::kCsv:
           for (size_t c = 0; c < columns.size(); ++c) {
-            if (c > 0) out->push_back(',');
+            if (c > 0) {
+              out->push_back(',');
+            }
             AppendCsvValue(out, columns[c], row_);
           }
           out->append("\r\n");
@@ -487,7 +543,9 @@ void ResultEncoder::EncodeRows(std::string* out, size_t target_bytes) {
 }
 
 void ResultEncoder::EncodeFooter(std::string* out) {
-  if (format_ != ResultFormat::kJson) return;
+  if (format_ != ResultFormat::kJson) {
+    return;
+  }
   const SqlStats& stats = result_.stats;
   out->append("],\"stats\":{\"rows_read\":");
   AppendInt(out, stats.rows_scanned);

@@ -81,7 +81,7 @@ class ResultEncoder {
   // REQUIRES: !done().
   [[nodiscard]] absl::Status EncodeSome(std::string* out, size_t target_bytes);
 
-  bool done() const { return phase_ == Phase::kDone; }
+  bool done() const { return phase_ == Phase::kDone; }  // NOLINT(readability-identifier-naming)
 
  private:
   enum class Phase { kHeader, kRows, kFooter, kDone };
@@ -95,16 +95,15 @@ class ResultEncoder {
   const SqlResult& result_;
   EncodeOptions options_;
   Phase phase_ = Phase::kHeader;
-  size_t batch_ = 0;  // next batch to encode
-  size_t row_ = 0;    // next row of that batch
-  bool wrote_row_ = false;  // json: a row was written, so the next one needs a comma
+  size_t batch_ = 0;                  // next batch to encode
+  size_t row_ = 0;                    // next row of that batch
+  bool wrote_row_ = false;            // json: a row was written, so the next one needs a comma
   std::string* arrow_out_ = nullptr;  // where the Arrow sink appends during EncodeSome()
   std::optional<arrow::StreamWriter> arrow_writer_;
 };
 
 // The whole body in one string. REQUIRES: ValidateResult(result) is OK.
-[[nodiscard]] absl::StatusOr<std::string> EncodeResult(ResultFormat format,
-                                                       const SqlResult& result,
+[[nodiscard]] absl::StatusOr<std::string> EncodeResult(ResultFormat format, const SqlResult& result,
                                                        EncodeOptions options = {});
 
 // Appends `text` as a JSON string literal (with the quotes). Invalid UTF-8 bytes become U+FFFD;

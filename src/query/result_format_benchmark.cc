@@ -29,7 +29,9 @@ SqlResult MakeResult(int64_t rows) {
   StringVector names = StringVector::Of(
       {"http_requests_total", "process_cpu_seconds_total", "node_memory_MemAvailable_bytes"});
   StringVector instances;
-  for (int i = 0; i < 100; ++i) instances.Append("host-" + std::to_string(i) + ":9100");
+  for (int i = 0; i < 100; ++i) {
+    instances.Append("host-" + std::to_string(i) + ":9100");
+  }
   StringVector jobs = StringVector::Of({"api", "node", "db"});
   SqlResult result;
   result.schema = schema;
@@ -53,12 +55,11 @@ SqlResult MakeResult(int64_t rows) {
     Column job = Column::FromDictionary(jobs, std::move(job_codes));
     job.SetValidity(std::move(job_valid));
     result.batches.emplace_back(
-        schema, std::vector<Column>{Column::FromInt64(TypeId::kTimestampNs, std::move(ts)),
-                                    Column::FromDictionary(names, std::move(name_codes)),
-                                    Column::FromDouble(std::move(values)),
-                                    Column::FromUInt64(std::move(ids)),
-                                    Column::FromDictionary(instances, std::move(instance_codes)),
-                                    std::move(job)});
+        schema, std::vector<Column>{
+                    Column::FromInt64(TypeId::kTimestampNs, std::move(ts)),
+                    Column::FromDictionary(names, std::move(name_codes)),
+                    Column::FromDouble(std::move(values)), Column::FromUInt64(std::move(ids)),
+                    Column::FromDictionary(instances, std::move(instance_codes)), std::move(job)});
   }
   return result;
 }
@@ -108,10 +109,11 @@ void BM_EncodeStreamed(benchmark::State& state) {
   state.counters["max_chunk_KB"] = static_cast<double>(max_chunk) / 1e3;
 }
 
-#define CS_FORMATS                                                                       \
-  Arg(static_cast<int>(ResultFormat::kJson))->Arg(static_cast<int>(ResultFormat::kCsv)) \
-      ->Arg(static_cast<int>(ResultFormat::kNdjson))                                    \
-      ->Arg(static_cast<int>(ResultFormat::kArrow))                                     \
+#define CS_FORMATS                                   \
+  Arg(static_cast<int>(ResultFormat::kJson))         \
+      ->Arg(static_cast<int>(ResultFormat::kCsv))    \
+      ->Arg(static_cast<int>(ResultFormat::kNdjson)) \
+      ->Arg(static_cast<int>(ResultFormat::kArrow))  \
       ->Unit(benchmark::kMillisecond)
 
 BENCHMARK(BM_EncodeWhole)->CS_FORMATS;

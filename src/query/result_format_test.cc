@@ -40,21 +40,21 @@ SqlResult AllTypes() {
                  {"ts", TypeId::kTimestampNs}});
   std::vector<Column> columns;
   columns.push_back(WithNulls(Column::FromBool({1, 0, 1, 0}), {1, 1, 1, 0}));
-  columns.push_back(WithNulls(
-      Column::FromInt64(TypeId::kInt64, {-7, std::numeric_limits<int64_t>::min(), 42, 0}),
-      {1, 1, 1, 0}));
+  columns.push_back(
+      WithNulls(Column::FromInt64(TypeId::kInt64, {-7, std::numeric_limits<int64_t>::min(), 42, 0}),
+                {1, 1, 1, 0}));
   columns.push_back(WithNulls(
       Column::FromUInt64({std::numeric_limits<uint64_t>::max(), (uint64_t{1} << 53) + 1, 3, 0}),
       {1, 1, 1, 0}));
   columns.push_back(WithNulls(Column::FromDouble({0.1, -0.0, 10.0, 0}), {1, 1, 1, 0}));
+  columns.push_back(WithNulls(Column::FromStrings(StringVector::Of({"a,b", "say \"hi\"", "", ""})),
+                              {1, 1, 1, 0}));
   columns.push_back(
-      WithNulls(Column::FromStrings(StringVector::Of({"a,b", "say \"hi\"", "", ""})), {1, 1, 1, 0}));
-  columns.push_back(WithNulls(
-      Column::FromDictionary(StringVector::Of({"host-1", "line\nbreak"}), {0, 1, 0, 0}),
-      {1, 1, 1, 0}));
-  columns.push_back(WithNulls(
-      Column::FromInt64(TypeId::kTimestampNs, {1'704'067'200'123'456'789, -1, 0, 0}),
-      {1, 1, 1, 0}));
+      WithNulls(Column::FromDictionary(StringVector::Of({"host-1", "line\nbreak"}), {0, 1, 0, 0}),
+                {1, 1, 1, 0}));
+  columns.push_back(
+      WithNulls(Column::FromInt64(TypeId::kTimestampNs, {1'704'067'200'123'456'789, -1, 0, 0}),
+                {1, 1, 1, 0}));
   SqlResult result;
   result.schema = schema;
   result.batches.emplace_back(schema, std::move(columns));
@@ -154,8 +154,8 @@ TEST(ResultFormatTest, NonFiniteDoubles) {
 }
 
 TEST(ResultFormatTest, DoublesRoundTripThroughJson) {
-  std::vector<double> values = {0.1, 1.0 / 3, 5e-324, std::numeric_limits<double>::max(),
-                                -123.456, 9007199254740993.0};
+  std::vector<double> values = {
+      0.1, 1.0 / 3, 5e-324, std::numeric_limits<double>::max(), -123.456, 9007199254740993.0};
   std::string body = Encode(ResultFormat::kJson, Doubles(values));
   nlohmann::json json = nlohmann::json::parse(body);
   ASSERT_EQ(json["data"].size(), values.size());
@@ -183,7 +183,9 @@ TEST(ResultFormatTest, EmptyResultsKeepTheirColumns) {
     int rows = 0;
     while (true) {
       CS_ASSERT_OK_AND_ASSIGN(std::optional<RecordBatch> batch, reader.Next());
-      if (!batch.has_value()) break;
+      if (!batch.has_value()) {
+        break;
+      }
       rows += static_cast<int>(batch->num_rows());
     }
     EXPECT_EQ(rows, 0);
@@ -200,7 +202,8 @@ TEST(ResultFormatTest, JsonStringEscapes) {
       {"q\"b\\s/", R"("q\"b\\s/")"},
       {"\n\r\t\b\f", R"("\n\r\t\b\f")"},
       {std::string("nul\0x\x1f", 6), R"("nul\u0000x\u001f")"},
-      {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+      {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+       "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
       {"bad\xff", R"("bad\ufffd")"},
       {"cut\xe2\x82", R"("cut\ufffd\ufffd")"},
       {"surrogate\xed\xa0\x80", R"("surrogate\ufffd\ufffd\ufffd")"},
@@ -244,8 +247,8 @@ TEST(ResultFormatTest, IsoTimestampsAgreeWithAbseil) {
     int64_t ns = static_cast<int64_t>(state);
     std::string out;
     AppendIsoTimestamp(&out, ns);
-    std::string want = absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ", absl::FromUnixNanos(ns),
-                                        absl::UTCTimeZone());
+    std::string want =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ", absl::FromUnixNanos(ns), absl::UTCTimeZone());
     ASSERT_EQ(out, want) << ns;
   }
 }
@@ -297,9 +300,8 @@ TEST(ResultFormatTest, ValidateResultRejectsInconsistentBatches) {
   SqlResult ragged;
   Schema schema({{"a", TypeId::kInt64}, {"b", TypeId::kInt64}});
   ragged.schema = schema;
-  ragged.batches.emplace_back(
-      schema, std::vector<Column>{Column::FromInt64(TypeId::kInt64, {1, 2}),
-                                  Column::FromInt64(TypeId::kInt64, {1})});
+  ragged.batches.emplace_back(schema, std::vector<Column>{Column::FromInt64(TypeId::kInt64, {1, 2}),
+                                                          Column::FromInt64(TypeId::kInt64, {1})});
   EXPECT_THAT(ValidateResult(ragged), StatusIs(absl::StatusCode::kInternal));
 }
 

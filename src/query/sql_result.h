@@ -32,10 +32,10 @@ struct SqlStats {
   // Bytes the scan read from storage (object store ranges or cache hits) plus the in-memory bytes
   // of unflushed rows it read.
   uint64_t bytes_scanned = 0;
-  uint64_t chunks_total = 0;       // chunks the catalog listed for the query's table and tenant
-  uint64_t chunks_scanned = 0;     // chunks left after catalog pruning
-  uint64_t row_groups_total = 0;   // row groups in the scanned chunks
-  uint64_t row_groups_scanned = 0; // row groups left after statistics / page-index pruning
+  uint64_t chunks_total = 0;        // chunks the catalog listed for the query's table and tenant
+  uint64_t chunks_scanned = 0;      // chunks left after catalog pruning
+  uint64_t row_groups_total = 0;    // row groups in the scanned chunks
+  uint64_t row_groups_scanned = 0;  // row groups left after statistics / page-index pruning
   // Wall time of planning and execution, without encoding the response. The HTTP route measures
   // and sets it; an engine need not.
   absl::Duration execution_time = absl::ZeroDuration();
@@ -48,9 +48,11 @@ struct SqlResult {
   std::vector<model::RecordBatch> batches;
   SqlStats stats;
 
-  uint64_t num_rows() const {
+  uint64_t num_rows() const {  // NOLINT(readability-identifier-naming)
     uint64_t rows = 0;
-    for (const model::RecordBatch& batch : batches) rows += batch.num_rows();
+    for (const model::RecordBatch& batch : batches) {
+      rows += batch.num_rows();
+    }
     return rows;
   }
 };

@@ -81,7 +81,9 @@ struct RawParams {
 std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
   }
   return out;
 }
@@ -89,8 +91,12 @@ std::string Lower(std::string_view text) {
 // The media type of a Content-Type value, lower-cased, without parameters.
 std::string MediaType(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) {
+    type.remove_prefix(1);
+  }
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
+    type.remove_suffix(1);
+  }
   return Lower(type);
 }
 
@@ -102,8 +108,12 @@ bool IsJsonMediaType(std::string_view type) {
 // Fills unset fields of `params` from `source` (first value of each name).
 void FillFrom(const http::QueryParams& source, RawParams* params) {
   auto fill = [&](std::string_view name, std::optional<std::string>* field) {
-    if (field->has_value()) return;
-    if (auto it = source.find(name); it != source.end()) *field = it->second;
+    if (field->has_value()) {
+      return;
+    }
+    if (auto it = source.find(name); it != source.end()) {
+      *field = it->second;
+    }
   };
   fill("query", &params->query);
   fill("format", &params->format);
@@ -122,11 +132,15 @@ std::optional<Response> ParseJsonBody(std::string_view body, RawParams* params) 
     return JsonError(422, "the JSON body must be an object such as {\"query\": \"SELECT 1\"}");
   }
   if (auto it = json.find("query"); it != json.end() && !it->is_null()) {
-    if (!it->is_string()) return JsonError(422, "\"query\" must be a string");
+    if (!it->is_string()) {
+      return JsonError(422, "\"query\" must be a string");
+    }
     params->query = it->get<std::string>();
   }
   if (auto it = json.find("format"); it != json.end() && !it->is_null()) {
-    if (!it->is_string()) return JsonError(422, "\"format\" must be a string");
+    if (!it->is_string()) {
+      return JsonError(422, "\"format\" must be a string");
+    }
     params->format = it->get<std::string>();
   }
   if (auto it = json.find("timeout"); it != json.end() && !it->is_null()) {
@@ -147,16 +161,21 @@ std::optional<Response> CollectParams(const Request& request, RawParams* params)
   if (request.method == "POST" && !request.body.empty()) {
     std::string type = MediaType(request.headers.GetOr("Content-Type", ""));
     if (IsJsonMediaType(type)) {
-      if (std::optional<Response> error = ParseJsonBody(request.body, params)) return error;
+      if (std::optional<Response> error = ParseJsonBody(request.body, params)) {
+        return error;
+      }
     } else if (type == "application/x-www-form-urlencoded") {
       absl::StatusOr<http::QueryParams> form = http::ParseUrlEncoded(request.body);
-      if (!form.ok()) return JsonError(400, base::StrCat("malformed form body: ", Message(form.status())));
+      if (!form.ok()) {
+        return JsonError(400, base::StrCat("malformed form body: ", Message(form.status())));
+      }
       FillFrom(*form, params);
     } else {
-      return JsonError(415, base::StrCat(type.empty() ? "missing Content-Type"
-                                                      : base::StrCat("unsupported Content-Type \"", type, "\""),
-                                         ": send application/json or "
-                                         "application/x-www-form-urlencoded"));
+      return JsonError(
+          415, base::StrCat(type.empty() ? "missing Content-Type"
+                                         : base::StrCat("unsupported Content-Type \"", type, "\""),
+                            ": send application/json or "
+                            "application/x-www-form-urlencoded"));
     }
     FillFrom(request.query, params);
     if (!params->query.has_value() && IsJsonMediaType(type)) {
@@ -165,7 +184,9 @@ std::optional<Response> CollectParams(const Request& request, RawParams* params)
   } else {
     FillFrom(request.query, params);
   }
-  if (!params->query.has_value()) return JsonError(400, "missing required parameter \"query\"");
+  if (!params->query.has_value()) {
+    return JsonError(400, "missing required parameter \"query\"");
+  }
   return std::nullopt;
 }
 
@@ -226,7 +247,9 @@ class QuerySlot {
   QuerySlot(QuerySlot&& other) noexcept : in_flight_(std::exchange(other.in_flight_, nullptr)) {}
   QuerySlot& operator=(QuerySlot&&) = delete;
   ~QuerySlot() {
-    if (in_flight_ != nullptr) in_flight_->fetch_sub(1, std::memory_order_acq_rel);
+    if (in_flight_ != nullptr) {
+      in_flight_->fetch_sub(1, std::memory_order_acq_rel);
+    }
   }
 
  private:
@@ -251,11 +274,17 @@ class SqlHandler {
 
   Response Handle(const Request& request) {
     RawParams params;
-    if (std::optional<Response> error = CollectParams(request, &params)) return *std::move(error);
+    if (std::optional<Response> error = CollectParams(request, &params)) {
+      return *std::move(error);
+    }
 
     std::optional<ResultFormat> format = ResultFormat::kJson;
-    if (params.format.has_value()) format = ParseResultFormat(*params.format);
-    if (!format.has_value()) return Response::Text(400, std::string(kInvalidFormatText));
+    if (params.format.has_value()) {
+      format = ParseResultFormat(*params.format);
+    }
+    if (!format.has_value()) {
+      return Response::Text(400, std::string(kInvalidFormatText));
+    }
 
     SqlCall call;
     call.format = *format;
@@ -270,13 +299,17 @@ class SqlHandler {
     call.timeout = options_.query_timeout;
     if (params.timeout.has_value()) {
       absl::StatusOr<absl::Duration> timeout = ParseTimeout(*params.timeout);
-      if (!timeout.ok()) return JsonError(400, Message(timeout.status()));
+      if (!timeout.ok()) {
+        return JsonError(400, Message(timeout.status()));
+      }
       call.timeout = std::min(*timeout, options_.query_timeout);
     }
     call.max_result_rows = options_.max_result_rows;
-    static const std::atomic<bool> kNeverCancelled{false};
-    call.cancelled = request.shutting_down != nullptr ? request.shutting_down : &kNeverCancelled;
-    if (request.ShuttingDown()) return RetryLater(503, "the server is shutting down");
+    static const std::atomic<bool> never_cancelled{false};
+    call.cancelled = request.shutting_down != nullptr ? request.shutting_down : &never_cancelled;
+    if (request.ShuttingDown()) {
+      return RetryLater(503, "the server is shutting down");
+    }
 
     absl::StatusOr<SqlResult> result;
     absl::Duration elapsed;
@@ -284,15 +317,18 @@ class SqlHandler {
       std::optional<QuerySlot> slot =
           QuerySlot::TryAcquire(&in_flight_, options_.max_concurrent_queries);
       if (!slot.has_value()) {
-        return RetryLater(429, absl::StrFormat("too many concurrent queries (limit %d); retry later",
-                                               options_.max_concurrent_queries));
+        return RetryLater(429,
+                          absl::StrFormat("too many concurrent queries (limit %d); retry later",
+                                          options_.max_concurrent_queries));
       }
       absl::Time start = clock_->MonotonicNow();
       call.deadline = clock_->Now() + call.timeout;
       result = options_.execute(call);
       elapsed = clock_->MonotonicNow() - start;
     }
-    if (!result.ok()) return EngineError(result.status(), call);
+    if (!result.ok()) {
+      return EngineError(result.status(), call);
+    }
     if (absl::Status status = ValidateResult(*result); !status.ok()) {
       spdlog::error("sql: engine result for tenant {} is inconsistent: {}", call.tenant,
                     Message(status));
@@ -336,7 +372,9 @@ class SqlHandler {
           chunk->swap(state->pending);
           return true;
         }
-        if (state->encoder->done()) return false;
+        if (state->encoder->done()) {
+          return false;
+        }
         absl::Status status = state->encoder->EncodeSome(chunk, state->chunk_bytes);
         if (!status.ok()) {
           // Only Arrow can fail, and ValidateResult() ruled out what makes it fail; should it

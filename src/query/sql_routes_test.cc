@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -11,8 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "arrow/stream_reader.h"
 #include "base/status_macros.h"
@@ -44,7 +44,9 @@ struct Reply {
 
   std::optional<std::string> Header(std::string_view name) const {
     for (const auto& header : headers) {
-      if (header.first == name) return header.second;
+      if (header.first == name) {
+        return header.second;
+      }
     }
     return std::nullopt;
   }
@@ -61,10 +63,16 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   std::string_view line(data, size * count);
   if (size_t colon = line.find(':'); colon != std::string_view::npos) {
     std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
+    while (!value.empty() && value.front() == ' ') {
+      value.remove_prefix(1);
+    }
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
+      value.remove_suffix(1);
+    }
     headers->emplace_back(std::move(name), std::string(value));
   }
   return size * count;
@@ -87,8 +95,7 @@ std::string UrlEncode(std::string_view text) {
 
 // One request on a fresh easy handle (thread-safe across calls).
 Reply Fetch(int port, const std::string& method, const std::string& path,
-            std::optional<std::string> body = std::nullopt,
-            std::vector<std::string> headers = {}) {
+            std::optional<std::string> body = std::nullopt, std::vector<std::string> headers = {}) {
   static const bool initialised = curl_global_init(CURL_GLOBAL_ALL) == CURLE_OK;
   EXPECT_TRUE(initialised);
   Reply reply;
@@ -108,7 +115,9 @@ Reply Fetch(int port, const std::string& method, const std::string& path,
   }
   curl_slist* list = nullptr;
   headers.push_back("Expect:");
-  for (const std::string& header : headers) list = curl_slist_append(list, header.c_str());
+  for (const std::string& header : headers) {
+    list = curl_slist_append(list, header.c_str());
+  }
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, list);
   reply.code = curl_easy_perform(handle);
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &reply.status);
@@ -149,11 +158,10 @@ SqlResult BigResult(int64_t rows) {
       values.push_back(static_cast<double>(i) * 0.5);
     }
     result.batches.emplace_back(
-        schema,
-        std::vector<Column>{
-            Column::FromInt64(TypeId::kTimestampNs, std::move(ts)),
-            Column::FromDictionary(StringVector::Of({"cpu", "mem", "disk"}), std::move(codes)),
-            Column::FromDouble(std::move(values))});
+        schema, std::vector<Column>{Column::FromInt64(TypeId::kTimestampNs, std::move(ts)),
+                                    Column::FromDictionary(StringVector::Of({"cpu", "mem", "disk"}),
+                                                           std::move(codes)),
+                                    Column::FromDouble(std::move(values))});
   }
   return result;
 }
@@ -163,17 +171,19 @@ SqlResult BigResult(int64_t rows) {
 class SqlRoutesTest : public ::testing::Test {
  protected:
   // Starts a server whose engine is `execute`; `configure` may change other options.
-  void Start(SqlExecutor execute, std::function<void(SqlRoutesOptions&)> configure = {}) {
+  void Start(SqlExecutor execute, const std::function<void(SqlRoutesOptions&)>& configure = {}) {
     SqlRoutesOptions options;
     options.execute = [this, execute = std::move(execute)](const SqlCall& call) {
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         calls_.push_back(call);
       }
       return execute(call);
     };
     options.clock = &clock_;
-    if (configure) configure(options);
+    if (configure) {
+      configure(options);
+    }
     AddSqlRoutes(router_, std::move(options));
     absl::StatusOr<std::unique_ptr<http::Server>> server =
         http::Server::Start({.bind_address = "127.0.0.1", .port = 0, .threads = 4}, router_);
@@ -184,28 +194,30 @@ class SqlRoutesTest : public ::testing::Test {
   Reply Get(const std::string& path, std::vector<std::string> headers = {}) {
     return Fetch(server_->port(), "GET", path, std::nullopt, std::move(headers));
   }
-  Reply Post(const std::string& path, std::string body, std::string content_type,
+  Reply Post(const std::string& path, std::string body, const std::string& content_type,
              std::vector<std::string> headers = {}) {
-    if (!content_type.empty()) headers.push_back("Content-Type: " + content_type);
+    if (!content_type.empty()) {
+      headers.push_back("Content-Type: " + content_type);
+    }
     return Fetch(server_->port(), "POST", path, std::move(body), std::move(headers));
   }
 
   std::vector<SqlCall> Calls() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return calls_;
   }
 
   base::FakeClock clock_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
-  absl::Mutex mu_;
-  std::vector<SqlCall> calls_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with TSan annotations.
+  std::mutex mu_;
+  std::vector<SqlCall> calls_;  // guarded by mu_
 };
 
 SqlExecutor Returns(SqlResult result) {
-  return [result = std::move(result)](const SqlCall&) -> absl::StatusOr<SqlResult> {
-    return result;
-  };
+  return
+      [result = std::move(result)](const SqlCall&) -> absl::StatusOr<SqlResult> { return result; };
 }
 
 TEST_F(SqlRoutesTest, GetJsonHasTheContractShape) {
@@ -260,8 +272,8 @@ TEST_F(SqlRoutesTest, RequestForms) {
        "application/json", "SELECT 6", ResultFormat::kJson},
       {"form", "POST", "/api/v1/sql", "query=SELECT+7&format=csv",
        "application/x-www-form-urlencoded", "SELECT 7", ResultFormat::kCsv},
-      {"empty body, query string", "POST", "/api/v1/sql?query=SELECT%208", "", "",
-       "SELECT 8", ResultFormat::kJson},
+      {"empty body, query string", "POST", "/api/v1/sql?query=SELECT%208", "", "", "SELECT 8",
+       ResultFormat::kJson},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -279,7 +291,8 @@ TEST_F(SqlRoutesTest, EveryFormatOverHttp) {
   EXPECT_EQ(csv.body, "metric_name,cnt\r\ncpu,10\r\nmem,7\r\n");
   EXPECT_EQ(csv.Header("content-type"), "text/csv; charset=utf-8");
   Reply ndjson = Get("/api/v1/sql?query=q&format=ndjson");
-  EXPECT_EQ(ndjson.body, "{\"metric_name\":\"cpu\",\"cnt\":10}\n{\"metric_name\":\"mem\",\"cnt\":7}\n");
+  EXPECT_EQ(ndjson.body,
+            "{\"metric_name\":\"cpu\",\"cnt\":10}\n{\"metric_name\":\"mem\",\"cnt\":7}\n");
   Reply arrow_reply = Get("/api/v1/sql?query=q&format=arrow");
   ASSERT_EQ(arrow_reply.status, 200);
   EXPECT_EQ(arrow_reply.Header("content-type"), "application/vnd.apache.arrow.stream");
@@ -334,10 +347,10 @@ TEST_F(SqlRoutesTest, RequestErrors) {
       {"empty query", "GET", "/api/v1/sql?query=+", std::nullopt, "", 400, "query is empty"},
       {"malformed json", "POST", "/api/v1/sql", "{\"query\": ", "application/json", 400,
        "malformed JSON body"},
-      {"json without query", "POST", "/api/v1/sql", R"({"format":"csv"})", "application/json",
-       422, "missing field \"query\""},
-      {"json query not a string", "POST", "/api/v1/sql", R"({"query":1})", "application/json",
-       422, "\"query\" must be a string"},
+      {"json without query", "POST", "/api/v1/sql", R"({"format":"csv"})", "application/json", 422,
+       "missing field \"query\""},
+      {"json query not a string", "POST", "/api/v1/sql", R"({"query":1})", "application/json", 422,
+       "\"query\" must be a string"},
       {"json not an object", "POST", "/api/v1/sql", R"(["SELECT 1"])", "application/json", 422,
        "must be an object"},
       {"text/plain body", "POST", "/api/v1/sql", "SELECT 1", "text/plain", 415,
@@ -397,11 +410,9 @@ TEST_F(SqlRoutesTest, EngineErrorsMapToStatusCodes) {
       {absl::InternalError("boom"), 500, "boom", false},
   };
   auto current = std::make_shared<std::atomic<size_t>>(0);
-  Start(
-      [&cases, current](const SqlCall&) -> absl::StatusOr<SqlResult> {
-        return cases[current->load()].status;
-      },
-      [](SqlRoutesOptions& options) { options.query_timeout = absl::Seconds(30); });
+  Start([&cases, current](
+            const SqlCall&) -> absl::StatusOr<SqlResult> { return cases[current->load()].status; },
+        [](SqlRoutesOptions& options) { options.query_timeout = absl::Seconds(30); });
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(cases[i].status.ToString());
     current->store(i);
@@ -439,8 +450,10 @@ TEST_F(SqlRoutesTest, TimeoutParameterIsCappedByTheServerMaximum) {
     absl::Duration want;
   };
   const std::vector<Case> cases = {
-      {"", absl::Seconds(60)},          {"&timeout=10s", absl::Seconds(10)},
-      {"&timeout=1.5", absl::Milliseconds(1500)}, {"&timeout=2m", absl::Seconds(60)},
+      {"", absl::Seconds(60)},
+      {"&timeout=10s", absl::Seconds(10)},
+      {"&timeout=1.5", absl::Milliseconds(1500)},
+      {"&timeout=2m", absl::Seconds(60)},
       {"&timeout=500ms", absl::Milliseconds(500)},
   };
   for (const Case& c : cases) {
@@ -488,7 +501,9 @@ TEST_F(SqlRoutesTest, TenantHeader) {
     SCOPED_TRACE(c.header.value_or("<none>"));
     size_t before = Calls().size();
     std::vector<std::string> headers;
-    if (c.header.has_value()) headers.push_back("X-Scope-OrgID: " + *c.header);
+    if (c.header.has_value()) {
+      headers.push_back("X-Scope-OrgID: " + *c.header);
+    }
     Reply reply = Get("/api/v1/sql?query=q", headers);
     EXPECT_EQ(reply.status, c.want_status) << reply.body;
     if (c.want_status == 200) {
@@ -502,36 +517,47 @@ TEST_F(SqlRoutesTest, TenantHeader) {
 
 TEST_F(SqlRoutesTest, ConcurrencyLimitRejectsTheExtraQueryWith429) {
   constexpr int kLimit = 2;
-  absl::Mutex mu;
-  int running = 0;
-  absl::Notification release;
+  std::mutex mu;
+  std::condition_variable changed;
+  int running = 0;       // guarded by mu
+  bool release = false;  // guarded by mu
   Start(
       [&](const SqlCall&) -> absl::StatusOr<SqlResult> {
-        {
-          absl::MutexLock lock(&mu);
-          ++running;
-        }
-        release.WaitForNotificationWithTimeout(absl::Seconds(20));
+        std::unique_lock<std::mutex> lock(mu);
+        ++running;
+        changed.notify_all();
+        changed.wait_for(lock, std::chrono::seconds(20), [&] { return release; });
         return CountsResult();
       },
       [](SqlRoutesOptions& options) { options.max_concurrent_queries = kLimit; });
   std::vector<std::thread> clients;
+  clients.reserve(kLimit);
   std::vector<Reply> replies(kLimit);
   for (int i = 0; i < kLimit; ++i) {
     clients.emplace_back([&, i] { replies[i] = Get("/api/v1/sql?query=slow"); });
   }
+  bool all_running = false;
   {
-    absl::MutexLock lock(&mu);
-    auto all_running = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return running == kLimit; };
-    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_running), absl::Seconds(20)));
+    std::unique_lock<std::mutex> lock(mu);
+    all_running =
+        changed.wait_for(lock, std::chrono::seconds(20), [&] { return running == kLimit; });
   }
+  EXPECT_TRUE(all_running);
   Reply rejected = Get("/api/v1/sql?query=one+too+many");
   EXPECT_EQ(rejected.status, 429);
   EXPECT_EQ(rejected.Header("retry-after"), "1");
   EXPECT_EQ(rejected.body, R"({"error":"too many concurrent queries (limit 2); retry later"})");
-  release.Notify();
-  for (std::thread& client : clients) client.join();
-  for (const Reply& reply : replies) EXPECT_EQ(reply.status, 200);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  changed.notify_all();
+  for (std::thread& client : clients) {
+    client.join();
+  }
+  for (const Reply& reply : replies) {
+    EXPECT_EQ(reply.status, 200);
+  }
   // The slots are free again.
   EXPECT_EQ(Get("/api/v1/sql?query=after").status, 200);
   EXPECT_EQ(Calls().size(), static_cast<size_t>(kLimit + 1));
