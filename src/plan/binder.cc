@@ -126,6 +126,11 @@ bool ContainsAggregate(const sql::Expr& e) {
 
 void CollectColumns(const sql::Expr& e, std::set<std::string>* names) {
   if (const auto* ref = e.As<sql::ColumnRef>()) names->insert(ref->name);
+  if (const auto* call = e.As<sql::FunctionCall>();
+      call != nullptr && call->order_by.empty() &&
+      (call->name == "first_value" || call->name == "last_value")) {
+    names->insert(std::string(model::kTimestampColumn));  // ordered by time by default
+  }
   ForEachChild(e, [&](const sql::Expr& child) { CollectColumns(child, names); });
 }
 
@@ -144,14 +149,6 @@ std::optional<Comparison> ToComparison(sql::BinaryOperator op) {
     default:
       return std::nullopt;
   }
-}
-
-std::string RangeText(const TimeRange& r) {
-  auto bound = [](int64_t v, int64_t inf) -> std::string {
-    if (v == inf) return v == INT64_MIN ? "-inf" : "+inf";
-    return exec::FormatTimestamp(v);
-  };
-  return base::StrCat("[", bound(r.min, INT64_MIN), ", ", bound(r.max, INT64_MAX), "]");
 }
 
 class Binder {
@@ -503,9 +500,6 @@ class Binder {
       CS_ASSIGN_OR_RETURN(bool exact, Pushdown(*conjunct, scope, &request, &time, &metric_set,
                                                &pushed));
       if (!exact) residual.push_back(b.expr);
-    }
-    if (time.min != INT64_MIN || time.max != INT64_MAX) {
-      pushed.insert(pushed.begin(), base::StrCat("time range ", RangeText(time)));
     }
     PlanPtr plan;
     bool contradiction = time.empty();
@@ -1445,7 +1439,7 @@ class Binder {
         return Error(arg.pos, "aggregate function calls cannot be nested");
       }
       CS_ASSIGN_OR_RETURN(Bound b, BindExpr(arg, input));
-      agg->pre.push_back({b.expr, base::StrCat("?agg", agg->pre.size(), "?")});
+      agg->pre.push_back({b.expr, b.expr->ToString()});
       return agg->pre.size() - 1;
     };
     auto constant_fraction = [&](const sql::Expr& arg) -> absl::StatusOr<double> {
