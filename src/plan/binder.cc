@@ -36,7 +36,7 @@ struct Bound {
 // The FROM item seen by expressions: its columns and the names that may qualify them.
 struct Scope {
   const Schema* schema = nullptr;
-  std::string name;   // table name or alias; empty = no FROM
+  std::string name;  // table name or alias; empty = no FROM
   bool is_metrics = false;
 };
 
@@ -44,9 +44,9 @@ struct Scope {
 // (a projection of the FROM item computing group keys, then aggregate arguments).
 struct AggState {
   const Scope* input = nullptr;
-  std::vector<std::string> key_sql;             // canonical SQL of each group key
+  std::vector<std::string> key_sql;               // canonical SQL of each group key
   std::vector<std::optional<size_t>> key_column;  // input column when the key is a plain column
-  std::vector<exec::ProjectItem> pre;           // keys first, then aggregate inputs
+  std::vector<exec::ProjectItem> pre;             // keys first, then aggregate inputs
   std::vector<std::string> agg_sql;
   std::vector<exec::AggregateSpec> specs;
   std::vector<std::string> key_names;
@@ -171,8 +171,8 @@ class Binder {
       CS_ASSIGN_OR_RETURN(Schema schema, MetricsSchema(/*complete=*/true));
       out.plan = DescribeValues(schema, /*with_table=*/false);
     } else if (const auto* explain = std::get_if<sql::Explain>(&statement.node)) {
-      out.kind = explain->analyze ? BoundStatement::Kind::kExplainAnalyze
-                                  : BoundStatement::Kind::kExplain;
+      out.kind =
+          explain->analyze ? BoundStatement::Kind::kExplainAnalyze : BoundStatement::Kind::kExplain;
       CS_ASSIGN_OR_RETURN(out.plan, BindQuery(*explain->query));
     }
     if (statement.num_parameters > 0) {
@@ -208,9 +208,10 @@ class Binder {
     if (complete && complete_labels_.has_value()) return model::MetricsSchema(*complete_labels_);
     if (!complete && catalog_labels_.has_value()) return model::MetricsSchema(*catalog_labels_);
     CS_ASSIGN_OR_RETURN(std::vector<std::string> labels, options_.label_names(complete));
-    labels.erase(std::remove_if(labels.begin(), labels.end(),
-                                [](const std::string& l) { return model::IsReservedColumnName(l); }),
-                 labels.end());
+    labels.erase(
+        std::remove_if(labels.begin(), labels.end(),
+                       [](const std::string& l) { return model::IsReservedColumnName(l); }),
+        labels.end());
     (complete ? complete_labels_ : catalog_labels_) = labels;
     return model::MetricsSchema(std::move(labels));
   }
@@ -228,8 +229,7 @@ class Binder {
     model::RecordBatch batch(
         schema, {column({"datafusion", "datafusion", "datafusion"}),
                  column({"public", "information_schema", "information_schema"}),
-                 column({"metrics", "tables", "columns"}),
-                 column({"BASE TABLE", "VIEW", "VIEW"})});
+                 column({"metrics", "tables", "columns"}), column({"BASE TABLE", "VIEW", "VIEW"})});
     return MakeValuesNode(schema, {std::move(batch)});
   }
 
@@ -261,8 +261,10 @@ class Binder {
       positions.push_back(static_cast<int64_t>(i + 1));
     }
     std::vector<model::Column> columns;
-    for (model::StringVector& s : strings) columns.push_back(model::Column::FromStrings(std::move(s)));
-    if (with_table) columns.push_back(model::Column::FromInt64(TypeId::kInt64, std::move(positions)));
+    for (model::StringVector& s : strings)
+      columns.push_back(model::Column::FromStrings(std::move(s)));
+    if (with_table)
+      columns.push_back(model::Column::FromInt64(TypeId::kInt64, std::move(positions)));
     return MakeValuesNode(schema, {model::RecordBatch(schema, std::move(columns))});
   }
 
@@ -283,9 +285,9 @@ class Binder {
       TypeId a = left->schema.field(i).type, b = right->schema.field(i).type;
       absl::StatusOr<TypeId> common = exec::CommonSuperType("UNION", {a, b});
       if (!common.ok()) {
-        return Error(query.right->pos, base::StrCat("UNION types ", model::TypeName(a), " and ",
-                                                    model::TypeName(b), " cannot be matched (column ",
-                                                    i + 1, ")"));
+        return Error(query.right->pos,
+                     base::StrCat("UNION types ", model::TypeName(a), " and ", model::TypeName(b),
+                                  " cannot be matched (column ", i + 1, ")"));
       }
       types.push_back(*common);
       cast = cast || a != *common || b != *common;
@@ -304,7 +306,8 @@ class Binder {
       std::optional<size_t> column;
       if (const auto* lit = item.expr->As<sql::Literal>();
           lit != nullptr && lit->kind == sql::LiteralKind::kInteger) {
-        CS_ASSIGN_OR_RETURN(column, Position(*lit, item.expr->pos, plan->schema.size(), "ORDER BY"));
+        CS_ASSIGN_OR_RETURN(column,
+                            Position(*lit, item.expr->pos, plan->schema.size(), "ORDER BY"));
       } else if (const auto* ref = item.expr->As<sql::ColumnRef>(); ref && ref->table.empty()) {
         column = plan->schema.IndexOf(ref->name);
       }
@@ -401,8 +404,8 @@ class Binder {
 
   // What the FROM item is before WHERE: a plan, or a metrics scan still being built.
   struct From {
-    PlanPtr plan;               // set unless `metrics`
-    Schema schema;              // the columns expressions see
+    PlanPtr plan;   // set unless `metrics`
+    Schema schema;  // the columns expressions see
     std::string name;
     bool is_metrics = false;
   };
@@ -497,13 +500,14 @@ class Binder {
         return Error(conjunct->pos, base::StrCat("argument of WHERE must be type boolean, not ",
                                                  model::TypeName(b.expr->type())));
       }
-      CS_ASSIGN_OR_RETURN(bool exact, Pushdown(*conjunct, scope, &request, &time, &metric_set,
-                                               &pushed));
+      CS_ASSIGN_OR_RETURN(bool exact,
+                          Pushdown(*conjunct, scope, &request, &time, &metric_set, &pushed));
       if (!exact) residual.push_back(b.expr);
     }
     PlanPtr plan;
     bool contradiction = time.empty();
-    if (request.metric.kind == scan::MetricCondition::Kind::kExact && request.metric.values.empty()) {
+    if (request.metric.kind == scan::MetricCondition::Kind::kExact &&
+        request.metric.values.empty()) {
       contradiction = true;
     }
     if (contradiction) {
@@ -596,9 +600,7 @@ class Binder {
       }
       return false;
     };
-    auto is_label = [&](const std::string& column) {
-      return !model::IsReservedColumnName(column);
-    };
+    auto is_label = [&](const std::string& column) { return !model::IsReservedColumnName(column); };
     if (const auto* between = conjunct.As<sql::Between>(); between && !between->negated) {
       CS_ASSIGN_OR_RETURN(std::optional<Scalar> low, ConstantOf(*between->low, scope));
       CS_ASSIGN_OR_RETURN(std::optional<Scalar> high, ConstantOf(*between->high, scope));
@@ -677,8 +679,8 @@ class Binder {
           op->op == sql::BinaryOperator::kRegexNotMatchInsensitive) {
         label.values[0] = "(?i)" + v;
       }
-      pushed->push_back(base::StrCat(*column, " ", sql::OperatorSymbol(op->op), " ",
-                                     sql::QuoteString(v)));
+      pushed->push_back(
+          base::StrCat(*column, " ", sql::OperatorSymbol(op->op), " ", sql::QuoteString(v)));
       request->labels.push_back(std::move(label));
       return true;
     }
@@ -741,7 +743,8 @@ class Binder {
     } else {
       plan = from.plan;
       if (select.where) {
-        CS_ASSIGN_OR_RETURN(Bound b, BindExpr(*select.where, ExprContext{&scope, nullptr, "WHERE"}));
+        CS_ASSIGN_OR_RETURN(Bound b,
+                            BindExpr(*select.where, ExprContext{&scope, nullptr, "WHERE"}));
         if (b.expr->type() != TypeId::kBool) {
           return Error(select.where->pos,
                        base::StrCat("argument of WHERE must be type boolean, not ",
@@ -763,8 +766,8 @@ class Binder {
       if (si.star) {
         if (!select.from.has_value()) return Error(si.pos, "SELECT * with no tables specified");
         if (!si.star_table.empty() && si.star_table != from.name) {
-          return Error(si.pos, base::StrCat("missing FROM-clause entry for table \"",
-                                            si.star_table, "\""));
+          return Error(si.pos,
+                       base::StrCat("missing FROM-clause entry for table \"", si.star_table, "\""));
         }
         for (size_t i = 0; i < from.schema.size(); ++i) {
           items.push_back({nullptr, i, from.schema.field(i).name, si.pos});
@@ -775,9 +778,11 @@ class Binder {
     }
 
     bool aggregate = !select.group_by.empty();
-    for (const Item& item : items) aggregate = aggregate || (item.expr && ContainsAggregate(*item.expr));
+    for (const Item& item : items)
+      aggregate = aggregate || (item.expr && ContainsAggregate(*item.expr));
     if (select.having) aggregate = true;
-    for (const sql::OrderItem& o : query.order_by) aggregate = aggregate || ContainsAggregate(*o.expr);
+    for (const sql::OrderItem& o : query.order_by)
+      aggregate = aggregate || ContainsAggregate(*o.expr);
 
     AggState agg;
     agg.input = &scope;
@@ -786,7 +791,8 @@ class Binder {
       ExprContext input_ctx{&scope, nullptr, "GROUP BY"};
       for (const auto& g : select.group_by) {
         const sql::Expr* key = g.get();
-        if (const auto* lit = g->As<sql::Literal>(); lit && lit->kind == sql::LiteralKind::kInteger) {
+        if (const auto* lit = g->As<sql::Literal>();
+            lit && lit->kind == sql::LiteralKind::kInteger) {
           CS_ASSIGN_OR_RETURN(size_t p, Position(*lit, g->pos, items.size(), "GROUP BY"));
           if (items[p].expr == nullptr) {
             CS_RETURN_IF_ERROR(AddColumnKey(&agg, items[p].column));
@@ -802,7 +808,8 @@ class Binder {
             }
           }
         }
-        if (ContainsAggregate(*key)) return Error(key->pos, "aggregate functions are not allowed in GROUP BY");
+        if (ContainsAggregate(*key))
+          return Error(key->pos, "aggregate functions are not allowed in GROUP BY");
         CS_ASSIGN_OR_RETURN(Bound b, BindExpr(*key, input_ctx));
         std::optional<size_t> column;
         if (const auto* ref = key->As<sql::ColumnRef>()) column = from.schema.IndexOf(ref->name);
@@ -844,7 +851,8 @@ class Binder {
     std::vector<Bound> hidden;
     for (const sql::OrderItem& o : query.order_by) {
       std::optional<size_t> column;
-      if (const auto* lit = o.expr->As<sql::Literal>(); lit && lit->kind == sql::LiteralKind::kInteger) {
+      if (const auto* lit = o.expr->As<sql::Literal>();
+          lit && lit->kind == sql::LiteralKind::kInteger) {
         CS_ASSIGN_OR_RETURN(column, Position(*lit, o.expr->pos, items.size(), "ORDER BY"));
       } else if (const auto* ref = o.expr->As<sql::ColumnRef>(); ref && ref->table.empty()) {
         for (size_t i = 0; i < items.size() && !column; ++i) {
@@ -878,12 +886,13 @@ class Binder {
         agg.pre.push_back({exec::MakeColumnRef(0, f.type, f.name), f.name});
       }
       PlanPtr pre = MakeProjectNode(plan, agg.pre);
-      CS_ASSIGN_OR_RETURN(plan, MakeAggregateNode(pre, std::move(key_indices), agg.key_names,
-                                                  agg.specs));
+      CS_ASSIGN_OR_RETURN(plan,
+                          MakeAggregateNode(pre, std::move(key_indices), agg.key_names, agg.specs));
       if (having) plan = MakeFilterNode(plan, having->expr);
     }
     std::vector<exec::ProjectItem> project;
-    for (size_t i = 0; i < items.size(); ++i) project.push_back({bound_items[i].expr, items[i].name});
+    for (size_t i = 0; i < items.size(); ++i)
+      project.push_back({bound_items[i].expr, items[i].name});
     for (size_t i = 0; i < hidden.size(); ++i) {
       project.push_back({hidden[i].expr, base::StrCat("?order", i + 1, "?")});
     }
@@ -1008,7 +1017,8 @@ class Binder {
   absl::StatusOr<Bound> BindNode(const sql::Expr& e, const ExprContext& ctx) {
     const size_t pos = e.pos;
     if (const auto* ref = e.As<sql::ColumnRef>()) {
-      if (ref->table.empty() && (ref->name == "current_timestamp" || ref->name == "localtimestamp") &&
+      if (ref->table.empty() &&
+          (ref->name == "current_timestamp" || ref->name == "localtimestamp") &&
           !(ctx.scope->schema && ctx.scope->schema->IndexOf(ref->name))) {
         return Bound{exec::MakeLiteral(Scalar::Timestamp(options_.now_ns)), true};
       }
@@ -1032,8 +1042,8 @@ class Binder {
           break;
         case sql::UnaryOperator::kPlus:
           if (!exec::IsNumeric(operand.expr->type())) {
-            out = absl::InvalidArgumentError(base::StrCat(
-                "operator does not exist: + ", model::TypeName(operand.expr->type())));
+            out = absl::InvalidArgumentError(
+                base::StrCat("operator does not exist: + ", model::TypeName(operand.expr->type())));
           } else {
             out = operand.expr;
           }
@@ -1067,7 +1077,8 @@ class Binder {
       std::vector<ExprPtr> eqs;
       for (const Bound& v : values) {
         CS_ASSIGN_OR_RETURN(auto pair, Unify(operand.expr, v.expr));
-        absl::StatusOr<ExprPtr> eq = exec::MakeCompare(exec::CompareOp::kEq, pair.first, pair.second);
+        absl::StatusOr<ExprPtr> eq =
+            exec::MakeCompare(exec::CompareOp::kEq, pair.first, pair.second);
         if (!eq.ok()) return At(pos, eq.status());
         eqs.push_back(*eq);
       }
@@ -1107,7 +1118,8 @@ class Binder {
         if (s == nullptr || s->type != TypeId::kString || s->string_value().size() > 1) {
           return Error(like->escape->pos, "ESCAPE must be a constant string of one character");
         }
-        escape = s->string_value().empty() ? std::nullopt : std::optional<char>(s->string_value()[0]);
+        escape =
+            s->string_value().empty() ? std::nullopt : std::optional<char>(s->string_value()[0]);
       }
       absl::StatusOr<ExprPtr> out = exec::MakeLike(operand.expr, p->string_value(),
                                                    like->case_insensitive, like->negated, escape);
@@ -1199,8 +1211,8 @@ class Binder {
                                                   bool scalar) {
     CS_ASSIGN_OR_RETURN(PlanPtr plan, BindQuery(query));
     if (plan->schema.size() != 1) {
-      return Error(pos, base::StrCat("subquery must return only one column, not ",
-                                     plan->schema.size()));
+      return Error(pos,
+                   base::StrCat("subquery must return only one column, not ", plan->schema.size()));
     }
     CS_ASSIGN_OR_RETURN(std::vector<model::RecordBatch> batches, options_.run_subquery(plan));
     std::vector<Scalar> out;
@@ -1222,27 +1234,41 @@ class Binder {
 
   absl::StatusOr<TypeId> CastType(const sql::TypeName& type, size_t pos) {
     static const std::map<std::string, TypeId> kTypes = {
-        {"bigint", TypeId::kInt64},        {"int", TypeId::kInt64},
-        {"integer", TypeId::kInt64},       {"int8", TypeId::kInt64},
-        {"int4", TypeId::kInt64},          {"int2", TypeId::kInt64},
-        {"smallint", TypeId::kInt64},      {"tinyint", TypeId::kInt64},
-        {"ubigint", TypeId::kUInt64},      {"uint64", TypeId::kUInt64},
+        {"bigint", TypeId::kInt64},
+        {"int", TypeId::kInt64},
+        {"integer", TypeId::kInt64},
+        {"int8", TypeId::kInt64},
+        {"int4", TypeId::kInt64},
+        {"int2", TypeId::kInt64},
+        {"smallint", TypeId::kInt64},
+        {"tinyint", TypeId::kInt64},
+        {"ubigint", TypeId::kUInt64},
+        {"uint64", TypeId::kUInt64},
         {"bigint unsigned", TypeId::kUInt64},
-        {"double", TypeId::kDouble},       {"double precision", TypeId::kDouble},
-        {"float", TypeId::kDouble},        {"float8", TypeId::kDouble},
-        {"float4", TypeId::kDouble},       {"real", TypeId::kDouble},
-        {"numeric", TypeId::kDouble},      {"decimal", TypeId::kDouble},
-        {"varchar", TypeId::kString},      {"text", TypeId::kString},
-        {"string", TypeId::kString},       {"char", TypeId::kString},
+        {"double", TypeId::kDouble},
+        {"double precision", TypeId::kDouble},
+        {"float", TypeId::kDouble},
+        {"float8", TypeId::kDouble},
+        {"float4", TypeId::kDouble},
+        {"real", TypeId::kDouble},
+        {"numeric", TypeId::kDouble},
+        {"decimal", TypeId::kDouble},
+        {"varchar", TypeId::kString},
+        {"text", TypeId::kString},
+        {"string", TypeId::kString},
+        {"char", TypeId::kString},
         {"character varying", TypeId::kString},
-        {"boolean", TypeId::kBool},        {"bool", TypeId::kBool},
-        {"timestamp", TypeId::kTimestampNs}, {"timestamptz", TypeId::kTimestampNs},
+        {"boolean", TypeId::kBool},
+        {"bool", TypeId::kBool},
+        {"timestamp", TypeId::kTimestampNs},
+        {"timestamptz", TypeId::kTimestampNs},
         {"timestamp with time zone", TypeId::kTimestampNs},
         {"timestamp without time zone", TypeId::kTimestampNs},
         {"date", TypeId::kTimestampNs},
     };
     auto it = kTypes.find(type.name);
-    if (it == kTypes.end()) return Error(pos, base::StrCat("type \"", type.name, "\" does not exist"));
+    if (it == kTypes.end())
+      return Error(pos, base::StrCat("type \"", type.name, "\" does not exist"));
     return it->second;
   }
 
@@ -1411,7 +1437,8 @@ class Binder {
       for (ExprPtr& a : exprs) {
         if (a->literal() && a->literal()->is_null() && a->type() == TypeId::kString &&
             (call.name == "date_trunc" || call.name == "date_bin" || call.name == "time_bucket" ||
-             call.name == "date_part") && &a != &exprs.front()) {
+             call.name == "date_part") &&
+            &a != &exprs.front()) {
           a = exec::MakeLiteral(Scalar::Null(TypeId::kTimestampNs));
         }
       }
@@ -1451,8 +1478,9 @@ class Binder {
       absl::StatusOr<Scalar> d = exec::CastScalar(*v, TypeId::kDouble);
       if (!d.ok()) return At(arg.pos, d.status());
       if (!(d->double_value() >= 0 && d->double_value() <= 1)) {
-        return Error(arg.pos, base::StrCat(call.name, " fraction ", exec::FormatDouble(d->double_value()),
-                                           " is not between 0 and 1"));
+        return Error(arg.pos,
+                     base::StrCat(call.name, " fraction ", exec::FormatDouble(d->double_value()),
+                                  " is not between 0 and 1"));
       }
       return d->double_value();
     };
@@ -1474,8 +1502,9 @@ class Binder {
         case exec::AggregateKind::kPercentileCont:
         case exec::AggregateKind::kPercentileDisc: {
           if (call.args.size() != 1 || call.within_group.size() != 1) {
-            return Error(pos, base::StrCat(call.name,
-                                           "(fraction) WITHIN GROUP (ORDER BY x) is the only form"));
+            return Error(
+                pos,
+                base::StrCat(call.name, "(fraction) WITHIN GROUP (ORDER BY x) is the only form"));
           }
           CS_ASSIGN_OR_RETURN(spec.fraction, constant_fraction(*call.args[0]));
           if (call.within_group[0].descending) {
@@ -1490,7 +1519,8 @@ class Binder {
         }
         case exec::AggregateKind::kApproxPercentileCont: {
           if (call.args.size() < 2 || call.args.size() > 3) {
-            return Error(pos, "approx_percentile_cont(x, fraction[, centroids]) takes 2 or 3 arguments");
+            return Error(pos,
+                         "approx_percentile_cont(x, fraction[, centroids]) takes 2 or 3 arguments");
           }
           CS_ASSIGN_OR_RETURN(spec.fraction, constant_fraction(*call.args[1]));
           CS_ASSIGN_OR_RETURN(spec.arg, add_input(*call.args[0]));
@@ -1498,7 +1528,8 @@ class Binder {
         }
         case exec::AggregateKind::kFirstValue:
         case exec::AggregateKind::kLastValue: {
-          if (call.args.size() != 1) return Error(pos, base::StrCat(call.name, "() takes one argument"));
+          if (call.args.size() != 1)
+            return Error(pos, base::StrCat(call.name, "() takes one argument"));
           CS_ASSIGN_OR_RETURN(spec.arg, add_input(*call.args[0]));
           if (call.order_by.size() > 1) {
             return Error(pos, base::StrCat(call.name, "() takes at most one ORDER BY key"));
@@ -1507,8 +1538,9 @@ class Binder {
             // By time, as the contract describes first_value/last_value.
             std::optional<size_t> ts = agg->input->schema->IndexOf(model::kTimestampColumn);
             if (!ts.has_value()) {
-              return Error(pos, base::StrCat(call.name, "() needs ORDER BY when there is no "
-                                                        "timestamp column"));
+              return Error(pos, base::StrCat(call.name,
+                                             "() needs ORDER BY when there is no "
+                                             "timestamp column"));
             }
             const Field& f = agg->input->schema->field(*ts);
             agg->pre.push_back({exec::MakeColumnRef(*ts, f.type, f.name), "?order?"});

@@ -64,8 +64,7 @@ struct BoundStatement {
 
 // REQUIRES: `statement` was parsed from `sql` (positions index into it).
 [[nodiscard]] absl::StatusOr<BoundStatement> Bind(const sql::Statement& statement,
-                                                  std::string_view sql,
-                                                  const BindOptions& options);
+                                                  std::string_view sql, const BindOptions& options);
 
 // The SQL name of a column type as DESCRIBE shows it (TIMESTAMP, VARCHAR, DOUBLE, ...).
 std::string_view SqlTypeName(model::TypeId type);

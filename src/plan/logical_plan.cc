@@ -59,7 +59,8 @@ PlanPtr MakeFilterNode(PlanPtr child, exec::ExprPtr predicate) {
 PlanPtr MakeProjectNode(PlanPtr child, std::vector<exec::ProjectItem> items) {
   auto node = NewNode(PlanKind::kProject, {std::move(child)});
   std::vector<model::Field> fields;
-  for (const exec::ProjectItem& item : items) fields.push_back({item.name, item.expr->type(), true});
+  for (const exec::ProjectItem& item : items)
+    fields.push_back({item.name, item.expr->type(), true});
   node->schema = model::Schema(std::move(fields));
   node->items = std::move(items);
   return node;
@@ -154,7 +155,8 @@ std::string DescribeNode(const PlanNode& node) {
         if (spec.filter.has_value()) text += " FILTER " + input.field(*spec.filter).name;
         aggs.push_back(text);
       }
-      if (node.aggregates.empty()) return base::StrCat("Distinct: [", absl::StrJoin(keys, ", "), "]");
+      if (node.aggregates.empty())
+        return base::StrCat("Distinct: [", absl::StrJoin(keys, ", "), "]");
       return base::StrCat("HashAggregate: keys [", absl::StrJoin(keys, ", "), "], aggregates [",
                           absl::StrJoin(aggs, ", "), "]");
     }

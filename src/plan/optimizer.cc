@@ -31,10 +31,10 @@ std::optional<int64_t> MaxUnitLength(std::string_view unit) {
     int64_t ns;
   };
   static constexpr Unit kUnits[] = {
-      {"microsecond", 1'000},       {"millisecond", 1'000'000}, {"second", kSecond},
-      {"minute", 60 * kSecond},     {"hour", 3600 * kSecond},   {"day", kDay},
-      {"week", 7 * kDay},           {"month", 31 * kDay},       {"quarter", 92 * kDay},
-      {"year", 366 * kDay},         {"decade", 3653 * kDay},    {"century", 36525 * kDay},
+      {"microsecond", 1'000},   {"millisecond", 1'000'000}, {"second", kSecond},
+      {"minute", 60 * kSecond}, {"hour", 3600 * kSecond},   {"day", kDay},
+      {"week", 7 * kDay},       {"month", 31 * kDay},       {"quarter", 92 * kDay},
+      {"year", 366 * kDay},     {"decade", 3653 * kDay},    {"century", 36525 * kDay},
   };
   for (const Unit& u : kUnits) {
     if (u.name == unit) return u.ns;
@@ -48,16 +48,36 @@ std::optional<int64_t> UnitNs(std::string_view unit) {
     int64_t ns;
   };
   static constexpr Unit kUnits[] = {
-      {"ns", 1},           {"nanosecond", 1},           {"nanoseconds", 1},
-      {"us", 1'000},       {"microsecond", 1'000},      {"microseconds", 1'000},
-      {"ms", 1'000'000},   {"millisecond", 1'000'000},  {"milliseconds", 1'000'000},
-      {"s", kSecond},      {"sec", kSecond},            {"secs", kSecond},
-      {"second", kSecond}, {"seconds", kSecond},        {"m", 60 * kSecond},
-      {"min", 60 * kSecond}, {"mins", 60 * kSecond},    {"minute", 60 * kSecond},
-      {"minutes", 60 * kSecond}, {"h", 3600 * kSecond}, {"hr", 3600 * kSecond},
-      {"hrs", 3600 * kSecond}, {"hour", 3600 * kSecond}, {"hours", 3600 * kSecond},
-      {"d", kDay},         {"day", kDay},               {"days", kDay},
-      {"w", 7 * kDay},     {"week", 7 * kDay},          {"weeks", 7 * kDay},
+      {"ns", 1},
+      {"nanosecond", 1},
+      {"nanoseconds", 1},
+      {"us", 1'000},
+      {"microsecond", 1'000},
+      {"microseconds", 1'000},
+      {"ms", 1'000'000},
+      {"millisecond", 1'000'000},
+      {"milliseconds", 1'000'000},
+      {"s", kSecond},
+      {"sec", kSecond},
+      {"secs", kSecond},
+      {"second", kSecond},
+      {"seconds", kSecond},
+      {"m", 60 * kSecond},
+      {"min", 60 * kSecond},
+      {"mins", 60 * kSecond},
+      {"minute", 60 * kSecond},
+      {"minutes", 60 * kSecond},
+      {"h", 3600 * kSecond},
+      {"hr", 3600 * kSecond},
+      {"hrs", 3600 * kSecond},
+      {"hour", 3600 * kSecond},
+      {"hours", 3600 * kSecond},
+      {"d", kDay},
+      {"day", kDay},
+      {"days", kDay},
+      {"w", 7 * kDay},
+      {"week", 7 * kDay},
+      {"weeks", 7 * kDay},
   };
   for (const Unit& u : kUnits) {
     if (u.name == unit) return u.ns;
@@ -202,8 +222,7 @@ std::optional<LikePrefix> LikePatternPrefix(std::string_view pattern) {
 absl::StatusOr<int64_t> ParseIntervalNs(std::string_view text, std::string_view unit) {
   auto bad = [&]() {
     return absl::InvalidArgumentError(
-        base::StrCat("invalid interval '", text, "'",
-                     unit.empty() ? "" : base::StrCat(" ", unit),
+        base::StrCat("invalid interval '", text, "'", unit.empty() ? "" : base::StrCat(" ", unit),
                      ": expected e.g. '5 minutes', '1 hour 30 minutes' or '1.5s'"));
   };
   std::string lower = absl::AsciiStrToLower(std::string(text));
@@ -215,7 +234,8 @@ absl::StatusOr<int64_t> ParseIntervalNs(std::string_view text, std::string_view 
     if (i == lower.size()) break;
     size_t start = i;
     if (lower[i] == '-' || lower[i] == '+') ++i;
-    while (i < lower.size() && (std::isdigit(static_cast<unsigned char>(lower[i])) || lower[i] == '.')) {
+    while (i < lower.size() &&
+           (std::isdigit(static_cast<unsigned char>(lower[i])) || lower[i] == '.')) {
       ++i;
     }
     std::string number = lower.substr(start, i - start);

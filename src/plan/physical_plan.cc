@@ -16,7 +16,10 @@ class InstrumentedOperator final : public exec::Operator {
   template <typename Actuals>
   InstrumentedOperator(exec::OperatorPtr child, std::shared_ptr<Actuals> actuals,
                        base::Clock* clock)
-      : child_(std::move(child)), rows_(&actuals->rows), time_(&actuals->time), keep_(actuals),
+      : child_(std::move(child)),
+        rows_(&actuals->rows),
+        time_(&actuals->time),
+        keep_(actuals),
         clock_(clock) {}
   const model::Schema& schema() const override { return child_->schema(); }
   absl::StatusOr<std::optional<model::RecordBatch>> Next() override {
@@ -67,12 +70,12 @@ absl::StatusOr<exec::OperatorPtr> PhysicalPlanner::BuildNode(const PlanPtr& node
       scan::ScanStream* raw = stream.get();
       model::Schema schema = raw->schema();
       if (schema.size() != node->schema.size()) {
-        return absl::InternalError(base::StrCat("scan returned ", schema.size(),
-                                                " columns, the plan expects ",
-                                                node->schema.size()));
+        return absl::InternalError(base::StrCat(
+            "scan returned ", schema.size(), " columns, the plan expects ", node->schema.size()));
       }
       scans_[node.get()] = std::move(stream);
-      op = exec::MakeCallbackSource(std::move(schema), [raw]() { return raw->Next(); }, ctx_);
+      op = exec::MakeCallbackSource(
+          std::move(schema), [raw]() { return raw->Next(); }, ctx_);
       break;
     }
     case PlanKind::kValues: {
@@ -164,8 +167,7 @@ void PhysicalPlanner::ExplainNode(const PlanNode& node, int depth, bool analyze,
     if (it != scans_.end()) {
       const scan::ScanStats& s = it->second->stats();
       line += base::StrCat("; chunks: ", s.chunks_total, " total, ",
-                           s.chunks_total - s.chunks_pruned_by_catalog,
-                           " after catalog pruning");
+                           s.chunks_total - s.chunks_pruned_by_catalog, " after catalog pruning");
       if (analyze) {
         line += base::StrCat(", ", s.chunks_read, " read; row groups: ", s.row_groups_total,
                              " total, ", s.row_groups_read, " read; rows read ", s.rows_read,
@@ -176,8 +178,8 @@ void PhysicalPlanner::ExplainNode(const PlanNode& node, int depth, bool analyze,
   if (analyze) {
     auto it = actuals_.find(&node);
     if (it != actuals_.end()) {
-      line += base::StrCat(" (actual rows=", it->second->rows, " time=", Millis(it->second->time),
-                           ")");
+      line +=
+          base::StrCat(" (actual rows=", it->second->rows, " time=", Millis(it->second->time), ")");
     }
   }
   out->push_back(std::move(line));

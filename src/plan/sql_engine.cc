@@ -108,8 +108,7 @@ absl::StatusOr<QueryResult> SqlEngine::Execute(std::string_view tenant, std::str
     }
     return std::vector<std::string>(labels.begin(), labels.end());
   };
-  bind.run_subquery =
-      [&](const PlanPtr& plan) -> absl::StatusOr<std::vector<model::RecordBatch>> {
+  bind.run_subquery = [&](const PlanPtr& plan) -> absl::StatusOr<std::vector<model::RecordBatch>> {
     PhysicalPlanner planner(scanner_.get(), &ctx, pool_.get(), &clock_, false);
     CS_ASSIGN_OR_RETURN(exec::OperatorPtr root, planner.Build(plan));
     absl::StatusOr<std::vector<model::RecordBatch>> rows = Collect(*root, 0);
@@ -133,9 +132,9 @@ absl::StatusOr<QueryResult> SqlEngine::Execute(std::string_view tenant, std::str
     }
     std::vector<std::string> lines = planner.Explain(bound.plan, analyze);
     if (analyze) {
-      lines.push_back(base::StrCat("Execution time: ",
-                                   absl::FormatDuration(clock_.MonotonicNow() - started),
-                                   ", peak memory ", ctx.peak_memory(), " bytes"));
+      lines.push_back(
+          base::StrCat("Execution time: ", absl::FormatDuration(clock_.MonotonicNow() - started),
+                       ", peak memory ", ctx.peak_memory(), " bytes"));
     }
     model::RecordBatch rows = TextRows("plan", lines);
     result.schema = rows.schema();

@@ -64,13 +64,13 @@ struct QueryOptions {
 };
 
 struct QueryStats {
-  int64_t rows_scanned = 0;  // rows decoded from chunks plus unflushed rows received
+  int64_t rows_scanned = 0;   // rows decoded from chunks plus unflushed rows received
   int64_t bytes_scanned = 0;  // chunk bytes decoded from (cache or object store)
   int64_t chunks_total = 0;
   int64_t chunks_read = 0;
   int64_t row_groups_total = 0;
   int64_t row_groups_read = 0;
-  absl::Duration execution_time;  // parse to last batch
+  absl::Duration execution_time;      // parse to last batch
   std::vector<std::string> warnings;  // e.g. an ingester that could not be asked
 };
 

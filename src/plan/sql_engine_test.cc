@@ -88,8 +88,9 @@ TEST_F(SqlEngineTest, DeadlineInThePast) {
 }
 
 TEST_F(SqlEngineTest, EmptySchemaKeptForEmptyResults) {
-  CS_ASSERT_OK_AND_ASSIGN(QueryResult result,
-                          db_.Query("SELECT metric_name, value AS v FROM metrics WHERE value < -1"));
+  CS_ASSERT_OK_AND_ASSIGN(
+      QueryResult result,
+      db_.Query("SELECT metric_name, value AS v FROM metrics WHERE value < -1"));
   EXPECT_EQ(result.num_rows(), 0u);
   ASSERT_EQ(result.schema.size(), 2u);
   EXPECT_EQ(result.schema.field(1).name, "v");

@@ -59,8 +59,7 @@ inline absl::StatusOr<scan::testing::TestRow> ParseRow(std::string_view line) {
       for (const std::string& pair : SplitNonEmpty(labels, ',')) {
         size_t eq = pair.find('=');
         if (eq == std::string_view::npos || pair.size() < eq + 3) return bad("label needs k=\"v\"");
-        row.labels[std::string(pair.substr(0, eq))] =
-            pair.substr(eq + 2, pair.size() - eq - 3);
+        row.labels[std::string(pair.substr(0, eq))] = pair.substr(eq + 2, pair.size() - eq - 3);
       }
     }
     i = end + 1;
@@ -164,8 +163,8 @@ class TestDatabase {
           std::map<std::string, std::string> labels = {{"host", base::StrCat("h", host)}};
           if (host == 1) labels["region"] = "eu";
           if (host == 2) labels["region"] = "us";
-          int64_t ts = absl::ToUnixNanos(absl::FromUnixSeconds(1704067200) +
-                                         absl::Hours(hour) + absl::Minutes(minute));
+          int64_t ts = absl::ToUnixNanos(absl::FromUnixSeconds(1704067200) + absl::Hours(hour) +
+                                         absl::Minutes(minute));
           rows.push_back({"cpu_usage", labels, ts, hour + host / 10.0});
           rows.push_back({"mem_bytes", labels, ts, 1000.0 * host + minute});
         }
