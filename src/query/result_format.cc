@@ -563,7 +563,18 @@ void ResultEncoder::EncodeFooter(std::string* out) {
   AppendInt(out, stats.row_groups_total);
   out->append(",\"row_groups_scanned\":");
   AppendInt(out, stats.row_groups_scanned);
-  out->append("}}");
+  out->push_back('}');
+  if (!result_.warnings.empty()) {
+    out->append(",\"warnings\":[");
+    for (size_t i = 0; i < result_.warnings.size(); ++i) {
+      if (i > 0) {
+        out->push_back(',');
+      }
+      AppendJsonString(out, result_.warnings[i]);
+    }
+    out->push_back(']');
+  }
+  out->push_back('}');
 }
 
 absl::Status ResultEncoder::EncodeArrow(std::string* out) {

@@ -5,6 +5,7 @@
 //
 //   json    {"columns":["metric_name","cnt"],"data":[["cpu",10],["mem",7]],
 //            "stats":{"rows_read":120000,"bytes_read":4096,"execution_time_ms":5,...}}
+//           plus "warnings":["..."] after "stats" when SqlResult::warnings is not empty
 //   csv     RFC 4180: a header row of column names, then one record per row, CRLF line ends
 //   ndjson  one {"metric_name":"cpu","cnt":10} object per row, each followed by "\n"
 //   arrow   an Arrow IPC stream (src/arrow): the schema, the record batches, end-of-stream

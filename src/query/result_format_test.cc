@@ -305,6 +305,16 @@ TEST(ResultFormatTest, ValidateResultRejectsInconsistentBatches) {
   EXPECT_THAT(ValidateResult(ragged), StatusIs(absl::StatusCode::kInternal));
 }
 
+TEST(ResultFormatTest, JsonWarningsFollowTheStats) {
+  SqlResult result = Doubles({1.5});
+  EXPECT_THAT(Encode(ResultFormat::kJson, result),
+              ::testing::EndsWith(R"("row_groups_scanned":0}})"));
+  result.warnings = {"partial result: ingester \"a\" unreachable", "second"};
+  EXPECT_THAT(Encode(ResultFormat::kJson, result),
+              ::testing::EndsWith(R"("row_groups_scanned":0},"warnings":[)"
+                                  R"("partial result: ingester \"a\" unreachable","second"]})"));
+}
+
 TEST(ResultFormatTest, FormatNames) {
   EXPECT_EQ(ParseResultFormat("json"), ResultFormat::kJson);
   EXPECT_EQ(ParseResultFormat("CSV"), ResultFormat::kCsv);

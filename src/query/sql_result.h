@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct SqlResult {
   // batches, or batches of zero rows, are an empty result that keeps its columns.
   std::vector<model::RecordBatch> batches;
   SqlStats stats;
+  // Conditions the user should know about although the query succeeded, such as an ingester that
+  // could not be asked for unflushed rows (the result may then miss recent samples).
+  std::vector<std::string> warnings;
 
   uint64_t num_rows() const {  // NOLINT(readability-identifier-naming)
     uint64_t rows = 0;

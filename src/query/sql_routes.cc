@@ -71,6 +71,17 @@ Response RetryLater(int status, std::string_view message) {
   return response;
 }
 
+// `text` as a header value: printable ASCII only (others become '?'), at most 1 KiB.
+std::string HeaderValue(std::string_view text) {
+  std::string value(text.substr(0, 1024));
+  for (char& c : value) {
+    if (c < 0x20 || c > 0x7e) {
+      c = '?';
+    }
+  }
+  return value;
+}
+
 // The request's parameters before validation.
 struct RawParams {
   std::optional<std::string> query;
@@ -215,9 +226,7 @@ Response EngineError(const absl::Status& status, const SqlCall& call) {
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kNotFound:
     case absl::StatusCode::kUnimplemented:
-    case absl::StatusCode::kAlreadyExists:
       return JsonError(400, message);
     case absl::StatusCode::kResourceExhausted:
       return JsonError(422, message);
@@ -391,6 +400,9 @@ class SqlHandler {
     response.headers.Set(std::string(kBytesReadHeader), std::to_string(stats.bytes_scanned));
     response.headers.Set(std::string(kExecutionTimeHeader),
                          std::to_string(absl::ToInt64Milliseconds(stats.execution_time)));
+    for (const std::string& warning : state->result.warnings) {
+      response.headers.Add(std::string(kWarningHeader), HeaderValue(warning));
+    }
     return response;
   }
 

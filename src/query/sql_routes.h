@@ -27,12 +27,13 @@
 //   200  the result in the requested format (result_format.h); small bodies are sent with a
 //        Content-Length, larger ones (over stream_threshold_bytes) chunked as they are encoded.
 //        Headers X-CardinalSin-Rows-Read / -Bytes-Read / -Execution-Time-Ms carry the stats for
-//        every format.
+//        every format, and one X-CardinalSin-Warning header per SqlResult warning (json also
+//        lists them in a top-level "warnings" array).
 //   400  text/plain "Invalid format. Use: json, arrow, or csv" for an unknown format (the
 //        contract's text; ndjson is accepted too), checked before the query runs (defect 43)
 //   400  malformed JSON body, missing or empty `query` in GET or form parameters, bad `timeout`,
-//        bad tenant id; a query the engine rejects (InvalidArgument, OutOfRange, NotFound,
-//        Unimplemented, AlreadyExists): its message, which names the position
+//        bad tenant id; a query the engine rejects (InvalidArgument, OutOfRange, Unimplemented):
+//        its message, which names the position
 //   415  a POST body with another or no Content-Type
 //   422  a JSON body that is not an object, lacks a string `query` (contract, as built); a query
 //        over a memory, row or byte limit (ResourceExhausted): the execution-error code
@@ -41,8 +42,9 @@
 //        nothing queues behind the limit)
 //   503  + Retry-After for Unavailable, Aborted and Cancelled (the server is shutting down);
 //        503 "query timed out after 30s" for DeadlineExceeded (Prometheus's errorTimeout)
-//   500  anything else: storage and internal errors (defect 43: not 400), and a result the
-//        engine built inconsistently
+//   500  anything else: storage and internal errors (defect 43: not 400; NotFound is a missing
+//        object, since the engine reports unknown tables and columns as InvalidArgument), and a
+//        result the engine built inconsistently
 //
 // Limits (defect 45: enforced, not just configured):
 //   - timeout: each call gets a deadline (now + min(timeout parameter, query_timeout)). The
@@ -122,5 +124,7 @@ void AddSqlRoutes(http::Router& router, SqlRoutesOptions options);
 inline constexpr std::string_view kRowsReadHeader = "X-CardinalSin-Rows-Read";
 inline constexpr std::string_view kBytesReadHeader = "X-CardinalSin-Bytes-Read";
 inline constexpr std::string_view kExecutionTimeHeader = "X-CardinalSin-Execution-Time-Ms";
+// One per SqlResult::warnings entry, non-printable and non-ASCII bytes replaced by '?'.
+inline constexpr std::string_view kWarningHeader = "X-CardinalSin-Warning";
 
 }  // namespace cardinalsin::query

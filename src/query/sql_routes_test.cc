@@ -395,8 +395,10 @@ TEST_F(SqlRoutesTest, EngineErrorsMapToStatusCodes) {
   const std::vector<Case> cases = {
       {absl::InvalidArgumentError("syntax error at line 1, column 1: SELCT"), 400,
        "syntax error at line 1, column 1: SELCT", false},
-      {absl::NotFoundError("table \"nonexistent_table\" does not exist"), 400,
-       "table \"nonexistent_table\" does not exist", false},
+      {absl::InvalidArgumentError("unknown table \"nonexistent_table\""), 400,
+       "unknown table \"nonexistent_table\"", false},
+      {absl::NotFoundError("object t/data/a.parquet not found"), 500,
+       "object t/data/a.parquet not found", false},
       {absl::OutOfRangeError("integer overflow in sum"), 400, "integer overflow in sum", false},
       {absl::UnimplementedError("window functions are not supported"), 400,
        "window functions are not supported", false},
@@ -586,6 +588,24 @@ TEST_F(SqlRoutesTest, LargeResultsAreStreamedChunked) {
   EXPECT_EQ(json["data"][kRows - 1][0].get<int64_t>(),
             1'700'000'000'000'000'000 + (kRows - 1) * 1'000'000'000);
   EXPECT_EQ(json["stats"]["rows_returned"].get<int64_t>(), kRows);
+}
+
+TEST_F(SqlRoutesTest, WarningsReachEveryFormat) {
+  SqlResult result = CountsResult();
+  result.warnings = {"ingester 10.0.0.7:8081 did not answer; recent samples may be missing",
+                     "line\r\nbreak \xc3\xa9"};
+  Start(Returns(result));
+  nlohmann::json json = Get("/api/v1/sql?query=q").Json();
+  EXPECT_EQ(json["warnings"], nlohmann::json::array({result.warnings[0], "line\r\nbreak \u00e9"}));
+  Reply csv = Get("/api/v1/sql?query=q&format=csv");
+  EXPECT_EQ(csv.body, "metric_name,cnt\r\ncpu,10\r\nmem,7\r\n");
+  std::vector<std::string> headers;
+  for (const auto& header : csv.headers) {
+    if (header.first == "x-cardinalsin-warning") {
+      headers.push_back(header.second);
+    }
+  }
+  EXPECT_THAT(headers, ::testing::ElementsAre(result.warnings[0], "line??break ??"));
 }
 
 TEST_F(SqlRoutesTest, OtherMethodsAre405) {
