@@ -48,8 +48,7 @@ int Main(int argc, char** argv) {
 
   AddServerCommand(app, server, &exit_code);
   AddIngesterCommand(app, ingester, &exit_code);
-  AddUnavailable(app, "query", "SQL, PromQL / Prometheus API, streaming and Flight SQL",
-                 kHttpPort | kFlightSqlPort, query, &exit_code);
+  AddQueryCommand(app, query, &exit_code);
   AddUnavailable(app, "compactor", "Compaction, retention, downsampling and garbage collection",
                  kHttpPort, compactor, &exit_code);
   const CLI::App* generate = AddGenerateCommand(app, &exit_code);

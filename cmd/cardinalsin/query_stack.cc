@@ -1,0 +1,146 @@
+#include "query_stack.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "base/duration.h"
+#include "base/flags.h"
+#include "base/status_macros.h"
+#include "query/sql_routes.h"
+#include "spdlog/spdlog.h"
+
+namespace cardinalsin::cmd {
+
+void AddQueryFlags(CLI::App& app, QueryFlags& flags) {
+  base::AddOption(app, "--l1-cache-mb", flags.l1_cache_mb, "L1_CACHE_MB",
+                  "RAM cache for chunk footers and column ranges, MiB (0 = off)");
+  base::AddOption(app, "--l2-cache-mb", flags.l2_cache_mb, "L2_CACHE_MB",
+                  "Disk cache capacity in MiB (used with --cache-dir)");
+  base::AddOption(app, "--cache-dir", flags.cache_dir, "CACHE_DIR",
+                  "Disk cache directory (empty: no disk cache)");
+  base::AddOption(app, "--query-timeout", flags.query_timeout, "QUERY_TIMEOUT",
+                  "Longest a query may run; also caps the `timeout` request parameter");
+  base::AddOption(app, "--max-concurrent-queries", flags.max_concurrent_queries,
+                  "MAX_CONCURRENT_QUERIES", "Queries running at once; more get 429")
+      ->check(CLI::PositiveNumber);
+  base::AddOption(app, "--query-memory-limit-mb", flags.query_memory_limit_mb,
+                  "QUERY_MEMORY_LIMIT_MB",
+                  "Per-query memory for hash tables and sort buffers, MiB (0 = unlimited)");
+  base::AddOption(app, "--ingester-urls", flags.ingester_urls, "INGESTER_URLS",
+                  "Comma-separated ingester base URLs to read unflushed rows from (empty: the "
+                  "ingesters registered in the bucket)");
+}
+
+namespace {
+
+std::vector<std::string> SplitUrls(const std::string& text) {
+  std::vector<std::string> urls;
+  for (absl::string_view url : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    urls.emplace_back(absl::StripAsciiWhitespace(url));
+  }
+  return urls;
+}
+
+// `server`: this process's ingester is read in-process; the other live ingesters of the bucket
+// (a server can share a bucket with separate ingester nodes) are asked over HTTP.
+class ServerUnflushedSource final : public scan::UnflushedSource {
+ public:
+  ServerUnflushedSource(io::ObjectStore* store, ingest::Ingester* local)
+      : registry_(store, {}), local_(local) {}
+
+  absl::StatusOr<scan::UnflushedResult> Fetch(const scan::UnflushedQuery& query) override {
+    scan::UnflushedResult result;
+    std::vector<std::string> others;
+    CS_ASSIGN_OR_RETURN(std::vector<scan::IngesterEndpoint> live, registry_.ListLive());
+    for (const scan::IngesterEndpoint& endpoint : live) {
+      if (endpoint.id != local_->node_id()) others.push_back(endpoint.url);
+    }
+    if (!others.empty()) {
+      scan::HttpUnflushedSource remote(nullptr, {.static_urls = std::move(others)});
+      CS_ASSIGN_OR_RETURN(result, remote.Fetch(query));
+    }
+    ingest::RowFilter filter;
+    filter.metric_name = query.metric;
+    filter.min_time_ns = query.min_time_ns;
+    filter.max_time_ns = query.max_time_ns;
+    ingest::Ingester::ScanResult local = local_->Scan(query.tenant, filter);
+    scan::UnflushedRows rows;
+    rows.ingester = local_->node_id();
+    rows.catalog_seq = local.catalog_seq;
+    if (local.rows.num_rows() > 0) rows.batches.push_back(std::move(local.rows));
+    result.sources.push_back(std::move(rows));
+    return result;
+  }
+
+ private:
+  scan::HttpUnflushedSource registry_;
+  ingest::Ingester* const local_;
+};
+
+query::SqlStats ToSqlStats(const plan::QueryStats& stats) {
+  query::SqlStats out;
+  out.rows_scanned = static_cast<uint64_t>(stats.rows_scanned);
+  out.bytes_scanned = static_cast<uint64_t>(stats.bytes_scanned);
+  out.chunks_total = static_cast<uint64_t>(stats.chunks_total);
+  out.chunks_scanned = static_cast<uint64_t>(stats.chunks_read);
+  out.row_groups_total = static_cast<uint64_t>(stats.row_groups_total);
+  out.row_groups_scanned = static_cast<uint64_t>(stats.row_groups_read);
+  out.execution_time = stats.execution_time;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& flags,
+                                                              io::ObjectStore* store,
+                                                              http::Router& router,
+                                                              ingest::Ingester* local) {
+  absl::StatusOr<absl::Duration> timeout = base::ParseHumanDuration(flags.query_timeout);
+  if (!timeout.ok() || *timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "invalid --query-timeout \"%s\": want a positive duration such as 30s or 5m",
+        flags.query_timeout));
+  }
+  std::unique_ptr<QueryStack> stack(new QueryStack());
+  if (local != nullptr) {
+    stack->unflushed_ = std::make_unique<ServerUnflushedSource>(store, local);
+  } else {
+    stack->unflushed_ = std::make_unique<scan::HttpUnflushedSource>(
+        store, scan::HttpUnflushedSource::Options{.static_urls = SplitUrls(flags.ingester_urls)});
+  }
+  plan::SqlEngineOptions engine_options;
+  engine_options.scanner.unflushed = stack->unflushed_.get();
+  engine_options.scanner.ram_cache_bytes = uint64_t{flags.l1_cache_mb} << 20;
+  engine_options.scanner.cache_dir = flags.cache_dir;
+  engine_options.scanner.disk_cache_bytes = uint64_t{flags.l2_cache_mb} << 20;
+  CS_ASSIGN_OR_RETURN(stack->engine_, plan::SqlEngine::Create(store, std::move(engine_options)));
+
+  query::SqlRoutesOptions routes;
+  routes.query_timeout = *timeout;
+  routes.max_concurrent_queries = flags.max_concurrent_queries;
+  const int64_t memory_limit = static_cast<int64_t>(flags.query_memory_limit_mb) << 20;
+  routes.execute = [engine = stack->engine_.get(),
+                    memory_limit](const query::SqlCall& call) -> absl::StatusOr<query::SqlResult> {
+    plan::QueryOptions options;
+    options.deadline = call.deadline;
+    options.memory_limit_bytes = memory_limit;
+    options.max_result_rows = static_cast<int64_t>(call.max_result_rows);
+    CS_ASSIGN_OR_RETURN(plan::QueryResult result,
+                        engine->Execute(call.tenant, call.query, options));
+    for (const std::string& warning : result.stats.warnings)
+      spdlog::warn("query for tenant {}: {}", call.tenant, warning);
+    query::SqlResult out;
+    out.schema = std::move(result.schema);
+    out.batches = std::move(result.batches);
+    out.stats = ToSqlStats(result.stats);
+    return out;
+  };
+  query::AddSqlRoutes(router, std::move(routes));
+  return stack;
+}
+
+QueryStack::~QueryStack() = default;
+
+}  // namespace cardinalsin::cmd

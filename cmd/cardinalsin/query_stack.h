@@ -1,0 +1,55 @@
+// File: query_stack.h
+//
+// The query role as `cardinalsin query` and `cardinalsin server` run it: its flags, and the wiring
+// of scan::Scanner (caches, unflushed rows from the ingesters) + plan::SqlEngine + the SQL HTTP
+// API (`/api/v1/sql`, src/query/sql_routes.h).
+//
+// Where unflushed rows come from: `query` asks every live ingester registered in the bucket (or
+// INGESTER_URLS) over HTTP; `server` reads its own ingester in-process and asks only the others.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "common_options.h"
+#include "http/router.h"
+#include "ingest/ingester.h"
+#include "io/object_store.h"
+#include "plan/sql_engine.h"
+#include "scan/unflushed_source.h"
+
+namespace cardinalsin::cmd {
+
+struct QueryFlags {
+  size_t l1_cache_mb = 1024;   // RAM cache of chunk footers and column ranges
+  size_t l2_cache_mb = 10240;  // disk cache capacity (with --cache-dir)
+  std::string cache_dir;       // empty = no disk cache
+  std::string query_timeout = "300s";
+  int max_concurrent_queries = 100;
+  size_t query_memory_limit_mb = 4096;  // per query, hash tables and sort buffers; 0 = unlimited
+  std::string ingester_urls;  // comma-separated base URLs instead of the bucket's registry
+};
+
+void AddQueryFlags(CLI::App& app, QueryFlags& flags);
+
+// A running query engine whose routes are on the caller's router.
+class QueryStack {
+ public:
+  // Creates the scanner and SQL engine and adds the query routes to `router` (which must outlive
+  // the stack). `local` (nullable, not owned) is this process's ingester: its buffer is read
+  // in-process and it is not asked over HTTP.
+  static absl::StatusOr<std::unique_ptr<QueryStack>> Start(const QueryFlags& flags,
+                                                           io::ObjectStore* store,
+                                                           http::Router& router,
+                                                           ingest::Ingester* local);
+  ~QueryStack();
+
+ private:
+  QueryStack() = default;
+  std::unique_ptr<scan::UnflushedSource> unflushed_;
+  std::unique_ptr<plan::SqlEngine> engine_;
+};
+
+}  // namespace cardinalsin::cmd
