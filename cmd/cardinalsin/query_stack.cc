@@ -9,7 +9,6 @@
 #include "base/flags.h"
 #include "base/status_macros.h"
 #include "query/sql_routes.h"
-#include "spdlog/spdlog.h"
 
 namespace cardinalsin::cmd {
 
@@ -129,12 +128,11 @@ absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& 
     options.max_result_rows = static_cast<int64_t>(call.max_result_rows);
     CS_ASSIGN_OR_RETURN(plan::QueryResult result,
                         engine->Execute(call.tenant, call.query, options));
-    for (const std::string& warning : result.stats.warnings)
-      spdlog::warn("query for tenant {}: {}", call.tenant, warning);
     query::SqlResult out;
     out.schema = std::move(result.schema);
     out.batches = std::move(result.batches);
     out.stats = ToSqlStats(result.stats);
+    out.warnings = std::move(result.stats.warnings);  // returned in the response
     return out;
   };
   query::AddSqlRoutes(router, std::move(routes));

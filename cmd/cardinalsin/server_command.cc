@@ -1,5 +1,6 @@
 #include "server_command.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -10,8 +11,8 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "ingest_stack.h"
-#include "query_stack.h"
 #include "io/object_store_config.h"
+#include "query_stack.h"
 #include "server/health.h"
 #include "spdlog/spdlog.h"
 
@@ -84,6 +85,11 @@ absl::Status RunService(const char* role, CommonOptions& options, Roles roles) {
   http_options.bind_address = options.bind_address;
   http_options.port = options.http_port;
   if (roles.ingest != nullptr) http_options.max_body_bytes = roles.ingest->max_body_bytes;
+  if (roles.query != nullptr) {
+    // Queries run on the io threads and block them: enough threads that the concurrency limit,
+    // not the thread count, decides when a query gets 429, with two left for writes and probes.
+    http_options.threads = std::max(http_options.threads, roles.query->max_concurrent_queries + 2);
+  }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<http::Server> http_server,
                       http::Server::Start(http_options, router));
   if (ingest) {

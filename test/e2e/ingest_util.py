@@ -159,9 +159,12 @@ def start_server(binary: str, tmp_path: Path, extra_args: Sequence[str] = (),
     http_port, grpc_port, otlp_port, flight_port = free_ports(4)
     log_path = tmp_path / f"cardinalsin-{command}-{http_port}.log"
     full_env = clean_env(env)
-    args = [binary, command, "--bind-address", LOOPBACK, "--http-port", str(http_port),
-            "--grpc-port", str(grpc_port), "--otlp-http-port", str(otlp_port),
-            "--flight-sql-port", str(flight_port), "--data-dir", str(data_dir), *extra_args]
+    ports = ["--http-port", str(http_port)]
+    if command in ("server", "ingester"):
+        ports += ["--grpc-port", str(grpc_port), "--otlp-http-port", str(otlp_port)]
+    if command in ("server", "query"):
+        ports += ["--flight-sql-port", str(flight_port)]
+    args = [binary, command, "--bind-address", LOOPBACK, *ports, "--data-dir", str(data_dir), *extra_args]
     log = open(log_path, "wb")
     try:
         proc = subprocess.Popen(args, cwd=tmp_path, env=full_env, stdout=log, stderr=subprocess.STDOUT)
