@@ -27,6 +27,11 @@ void AddQueryFlags(CLI::App& app, QueryFlags& flags) {
   base::AddOption(app, "--query-memory-limit-mb", flags.query_memory_limit_mb,
                   "QUERY_MEMORY_LIMIT_MB",
                   "Per-query memory for hash tables and sort buffers, MiB (0 = unlimited)");
+  base::AddOption(app, "--query-max-rows-scanned", flags.query_max_rows_scanned,
+                  "QUERY_MAX_ROWS_SCANNED",
+                  "Rows a query may read from chunks and ingester buffers (0 = unlimited)");
+  base::AddOption(app, "--query-max-result-rows", flags.query_max_result_rows,
+                  "QUERY_MAX_RESULT_ROWS", "Rows a query may return (0 = unlimited)");
   base::AddOption(app, "--ingester-urls", flags.ingester_urls, "INGESTER_URLS",
                   "Comma-separated ingester base URLs to read unflushed rows from (empty: the "
                   "ingesters registered in the bucket)");
@@ -119,13 +124,16 @@ absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& 
   query::SqlRoutesOptions routes;
   routes.query_timeout = *timeout;
   routes.max_concurrent_queries = flags.max_concurrent_queries;
+  routes.max_result_rows = flags.query_max_result_rows;
   const int64_t memory_limit = static_cast<int64_t>(flags.query_memory_limit_mb) << 20;
-  routes.execute = [engine = stack->engine_.get(),
-                    memory_limit](const query::SqlCall& call) -> absl::StatusOr<query::SqlResult> {
+  const int64_t max_rows_scanned = static_cast<int64_t>(flags.query_max_rows_scanned);
+  routes.execute = [engine = stack->engine_.get(), memory_limit, max_rows_scanned](
+                       const query::SqlCall& call) -> absl::StatusOr<query::SqlResult> {
     plan::QueryOptions options;
     options.deadline = call.deadline;
     options.memory_limit_bytes = memory_limit;
     options.max_result_rows = static_cast<int64_t>(call.max_result_rows);
+    options.max_rows_scanned = max_rows_scanned;
     CS_ASSIGN_OR_RETURN(plan::QueryResult result,
                         engine->Execute(call.tenant, call.query, options));
     query::SqlResult out;

@@ -29,6 +29,8 @@ struct QueryFlags {
   std::string query_timeout = "300s";
   int max_concurrent_queries = 100;
   size_t query_memory_limit_mb = 4096;  // per query, hash tables and sort buffers; 0 = unlimited
+  uint64_t query_max_rows_scanned = 0;  // per query; 0 = unlimited
+  uint64_t query_max_result_rows = 0;   // per query; 0 = unlimited
   std::string ingester_urls;  // comma-separated base URLs instead of the bucket's registry
 };
 

@@ -201,3 +201,18 @@ def test_split_deployment_reads_unflushed_rows_through_the_registry(cardinalsin_
     result = sql_json(query.url, "SELECT count(*) AS n FROM metrics")
     assert result["data"] == [[len(data) * SAMPLES]] and result["stats"]["chunks_total"] >= 1
     assert query.stop() == 0
+
+
+def test_query_limits_answer_422_naming_the_limit(cardinalsin_bin, tmp_path):
+    server = start_server(cardinalsin_bin, tmp_path, ["--query-max-rows-scanned", "100",
+                                                      "--query-max-result-rows", "5"])
+    try:
+        assert remote_write(server.url, dataset(now_ms() - 60_000))[0] == 204
+        status, body, _ = sql(server.url, "SELECT count(*) FROM metrics")
+        assert status == 422 and "100 rows" in json.loads(body)["error"], body
+        status, body, _ = sql(server.url, "SELECT value FROM metrics WHERE host = 'host-a' AND "
+                                          "metric_name = 'cpu_usage'")
+        assert status == 422 and "5" in json.loads(body)["error"], body
+        assert sql(server.url, "SELECT 1 AS one")[0] == 200
+    finally:
+        assert server.stop() == 0
