@@ -9,6 +9,7 @@
 #include "ingest/chunk_builder.h"
 #include "ingest/http_routes.h"
 #include "ingest/otlp_grpc.h"
+#include "model/tenant.h"
 #include "server/health.h"
 #include "spdlog/spdlog.h"
 #include "wal/sync_policy.h"
@@ -98,7 +99,7 @@ absl::StatusOr<ingest::IngesterOptions> IngesterOptionsFrom(const CommonOptions&
   CS_ASSIGN_OR_RETURN(options.limits.max_sample_future,
                       ParseDurationFlag("--max-sample-future", flags.max_sample_future));
   options.node_id = flags.ingester_id;
-  if (!options.node_id.empty()) CS_RETURN_IF_ERROR(ingest::ValidateTenantId(options.node_id));
+  if (!options.node_id.empty()) CS_RETURN_IF_ERROR(model::ValidateTenantId(options.node_id));
   options.chunk_options = ingest::DefaultChunkOptions();
   return options;
 }
@@ -109,7 +110,7 @@ absl::StatusOr<std::unique_ptr<IngestStack>> IngestStack::Start(const CommonOpti
                                                                 const IngestFlags& flags,
                                                                 io::ObjectStore* store,
                                                                 http::Router& router) {
-  CS_RETURN_IF_ERROR(ingest::ValidateTenantId(common.tenant_id));
+  CS_RETURN_IF_ERROR(model::ValidateTenantId(common.tenant_id));
   CS_ASSIGN_OR_RETURN(ingest::IngesterOptions options, IngesterOptionsFrom(common, flags));
   std::unique_ptr<IngestStack> stack(new IngestStack());
   stack->common_ = common;

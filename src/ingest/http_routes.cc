@@ -21,7 +21,7 @@ using http::Response;
 std::string TenantOf(const Request& request, const IngestRoutesOptions& options,
                      absl::Status* status) {
   std::string tenant = std::string(request.headers.GetOr("X-Scope-OrgID", options.default_tenant));
-  *status = ValidateTenantId(tenant);
+  *status = model::ValidateTenantId(tenant);
   return tenant;
 }
 
@@ -190,7 +190,7 @@ Response LineProtocol(Ingester& ingester, const IngestRoutesOptions& options,
 
 Response Scan(Ingester& ingester, const IngestRoutesOptions& options, const Request& request) {
   std::string tenant = request.Param("tenant").value_or(options.default_tenant);
-  if (absl::Status status = ValidateTenantId(tenant); !status.ok()) {
+  if (absl::Status status = model::ValidateTenantId(tenant); !status.ok()) {
     return Response::Text(400, std::string(status.message()) + "\n");
   }
   RowFilter filter;

@@ -21,7 +21,7 @@ absl::StatusOr<std::string> LoadOrCreateNodeId(const std::string& dir, base::Ran
   if (std::ifstream in(path); in) {
     std::string id;
     std::getline(in, id);
-    if (!id.empty() && ValidateTenantId(id).ok()) return id;
+    if (!id.empty() && model::ValidateTenantId(id).ok()) return id;
     return absl::DataLossError(absl::StrFormat("%s holds no valid ingester id", path.string()));
   }
   std::string id = absl::StrFormat("ingester-%016x", random.Next());
@@ -40,26 +40,6 @@ absl::StatusOr<std::string> LoadOrCreateNodeId(const std::string& dir, base::Ran
 }
 
 }  // namespace
-
-absl::Status ValidateTenantId(std::string_view tenant) {
-  if (tenant.empty() || tenant.size() > 128) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "invalid tenant id \"%s\": must be 1-128 characters", tenant.substr(0, 200)));
-  }
-  for (char c : tenant) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.';
-    if (!ok) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "invalid tenant id \"%s\": only letters, digits, '_', '-' and '.' are allowed", tenant));
-    }
-  }
-  if (tenant[0] == '.' || tenant[0] == '_') {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("invalid tenant id \"%s\": must not start with '.' or '_'", tenant));
-  }
-  return absl::OkStatus();
-}
 
 Ingester::Ingester(io::ObjectStore* store, IngesterOptions options)
     : store_(store),

@@ -48,6 +48,7 @@
 #include "ingest/series_validation.h"
 #include "io/object_store.h"
 #include "model/sample_batch.h"
+#include "model/tenant.h"
 #include "parquet/writer.h"
 #include "wal/wal.h"
 
@@ -109,7 +110,7 @@ class Ingester {
                                                         IngesterOptions options);
   ~Ingester();
 
-  // REQUIRES: `tenant` passed ValidateTenantId.
+  // REQUIRES: `tenant` passed model::ValidateTenantId.
   WriteOutcome Write(std::string_view tenant, const model::SampleBatch& batch);
 
   // Seals every non-empty buffer and waits until all sealed buffers are committed. Returns the
@@ -185,9 +186,5 @@ class Ingester {
       flush_failures_{0}, chunks_committed_{0}, rows_committed_{0}, bytes_committed_{0},
       replayed_records_{0}, replay_skipped_records_{0};
 };
-
-// Tenant ids become object key prefixes: 1-128 characters of [A-Za-z0-9_.-], not starting with
-// '.' or '_' (reserved for CardinalSin's own prefixes such as `_cluster`). The error names the id.
-absl::Status ValidateTenantId(std::string_view tenant);
 
 }  // namespace cardinalsin::ingest

@@ -261,16 +261,5 @@ TEST_F(IngesterTest, ConcurrentWritersAreCommittedExactlyOnce) {
   EXPECT_EQ(ingester->wal()->flushed_seq(), ingester->wal()->last_seq());
 }
 
-TEST(TenantIdTest, Rules) {
-  CS_EXPECT_OK(ValidateTenantId("default"));
-  CS_EXPECT_OK(ValidateTenantId("team-a.prod_1"));
-  for (const std::string& bad : std::vector<std::string>{"", "_cluster", ".hidden", "a/b", "a b",
-                                                         std::string(129, 'a'), "ü"}) {
-    EXPECT_THAT(ValidateTenantId(bad),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid tenant id")))
-        << bad;
-  }
-}
-
 }  // namespace
 }  // namespace cardinalsin::ingest

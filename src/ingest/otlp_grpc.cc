@@ -12,7 +12,7 @@ void AddOtlpGrpcService(rpc::ServiceTable& table, Ingester& ingester, std::strin
                                                      std::string_view request,
                                                      std::string* response) {
     std::string tenant = call.Get("x-scope-orgid", default_tenant);
-    if (absl::Status status = ValidateTenantId(tenant); !status.ok()) {
+    if (absl::Status status = model::ValidateTenantId(tenant); !status.ok()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(status.message()));
     }
     model::SampleBatch batch;

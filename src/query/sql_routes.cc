@@ -10,6 +10,7 @@
 #include "base/check.h"
 #include "base/duration.h"
 #include "base/strings.h"
+#include "model/tenant.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
@@ -25,26 +26,6 @@ absl::Status SqlCall::CheckContinue(base::Clock& clock) const {
   if (clock.Now() >= deadline) {
     return absl::DeadlineExceededError(
         base::StrCat("query timed out after ", base::FormatHumanDuration(timeout)));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateTenantId(std::string_view tenant) {
-  if (tenant.empty() || tenant.size() > 128) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "invalid tenant id \"%s\": must be 1-128 characters", tenant.substr(0, 200)));
-  }
-  for (char c : tenant) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.';
-    if (!ok) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "invalid tenant id \"%s\": only letters, digits, '_', '-' and '.' are allowed", tenant));
-    }
-  }
-  if (tenant[0] == '.' || tenant[0] == '_') {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("invalid tenant id \"%s\": must not start with '.' or '_'", tenant));
   }
   return absl::OkStatus();
 }
@@ -302,7 +283,7 @@ class SqlHandler {
       return JsonError(400, "query is empty");
     }
     call.tenant = request.headers.GetOr("X-Scope-OrgID", options_.default_tenant);
-    if (absl::Status status = ValidateTenantId(call.tenant); !status.ok()) {
+    if (absl::Status status = model::ValidateTenantId(call.tenant); !status.ok()) {
       return JsonError(400, Message(status));
     }
     call.timeout = options_.query_timeout;

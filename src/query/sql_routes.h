@@ -116,10 +116,6 @@ struct SqlRoutesOptions {
 // REQUIRES: options.execute is set; options.max_concurrent_queries >= 1; query_timeout > 0.
 void AddSqlRoutes(http::Router& router, SqlRoutesOptions options);
 
-// Tenant ids: 1-128 characters of [A-Za-z0-9_.-], not starting with '.' or '_'. Returns
-// InvalidArgument naming the id. (The ingest module applies the same rule to writes.)
-[[nodiscard]] absl::Status ValidateTenantId(std::string_view tenant);
-
 // The response headers carrying SqlStats for every format.
 inline constexpr std::string_view kRowsReadHeader = "X-CardinalSin-Rows-Read";
 inline constexpr std::string_view kBytesReadHeader = "X-CardinalSin-Bytes-Read";
