@@ -527,6 +527,8 @@ class InListExpr final : public Expr {
   }
 
   absl::StatusOr<Column> Evaluate(const RecordBatch& batch) const override {
+    // x IN () is false and x NOT IN () true for every x, NULL included (an empty subquery).
+    if (values_.empty()) return ScalarToColumn(Scalar::Bool(negated_), batch.num_rows());
     CS_ASSIGN_OR_RETURN(Column c, operand_->Evaluate(batch));
     if (c.type() == TypeId::kString) {
       return MapDictionary(c, [&](std::string_view s) -> absl::StatusOr<Scalar> {

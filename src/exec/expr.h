@@ -98,7 +98,8 @@ absl::StatusOr<ExprPtr> MakeNot(ExprPtr operand);
 // x IS NULL (or IS NOT NULL when negated): never NULL itself.
 ExprPtr MakeIsNull(ExprPtr operand, bool negated = false);
 // x [NOT] IN (v1, v2, ...): values are converted to x's type (or x and values to their common
-// numeric type). NULL semantics per SQL: no match and a NULL in the list -> NULL.
+// numeric type). NULL semantics per SQL: no match and a NULL in the list -> NULL; an empty list
+// (from an empty subquery) gives false (true when negated) even for a NULL x.
 absl::StatusOr<ExprPtr> MakeInList(ExprPtr operand, std::vector<Scalar> values,
                                    bool negated = false);
 // x [NOT] BETWEEN low AND high, i.e. low <= x AND x <= high.

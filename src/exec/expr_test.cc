@@ -269,6 +269,13 @@ TEST(PredicateTest, IsNullInBetween) {
   CS_ASSERT_OK_AND_ASSIGN(c, in->Evaluate(batch));
   EXPECT_THAT(ToScalars(c),
               ::testing::ElementsAre(B(false), Null(TypeId::kBool), B(false), B(true)));
+  // An empty list (an empty subquery): x IN () is false and x NOT IN () true, even for NULL x.
+  CS_ASSERT_OK_AND_ASSIGN(in, MakeInList(x, {}));
+  CS_ASSERT_OK_AND_ASSIGN(c, in->Evaluate(batch));
+  EXPECT_THAT(ToScalars(c), ::testing::ElementsAre(B(false), B(false), B(false), B(false)));
+  CS_ASSERT_OK_AND_ASSIGN(in, MakeInList(x, {}, /*negated=*/true));
+  CS_ASSERT_OK_AND_ASSIGN(c, in->Evaluate(batch));
+  EXPECT_THAT(ToScalars(c), ::testing::ElementsAre(B(true), B(true), B(true), B(true)));
   // Doubles in an int column's list promote.
   CS_ASSERT_OK_AND_ASSIGN(in, MakeInList(x, {D(3.0)}));
   CS_ASSERT_OK_AND_ASSIGN(c, in->Evaluate(batch));
