@@ -156,10 +156,10 @@ def _quote(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _ts_literal(ns: int, rng: random.Random) -> str:
+def _ts_literal(ns: int, rng: random.Random, typed: bool = False) -> str:
     t = _dt.datetime.fromtimestamp(ns // 1_000_000_000, tz=_dt.timezone.utc)
     # Two spellings both engines read as UTC: a typed literal and an RFC 3339 string.
-    if rng.random() < 0.5:
+    if typed or rng.random() < 0.5:
         return "TIMESTAMP " + _quote(t.strftime("%Y-%m-%d %H:%M:%S"))
     return _quote(t.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
@@ -203,17 +203,29 @@ class QueryGenerator:
             op = self.rng.choice(["+", "-", "*"])
             return f"({self.numeric_expr(depth + 1)} {op} {self.rng.choice(self.VALUE_LITERALS)})"
         if r < 0.62:
-            # Divisors are never zero: DuckDB gives NULL for x / 0, CardinalSin IEEE Inf/NaN
-            # (documented in exec/README.md); a dialect difference, not generated.
-            return f"({self.numeric_expr(depth + 1)} / {self.rng.choice(['2', '4', '0.5', '-3'])})"
+            # Only double / number: an integer / integer truncates here (PostgreSQL) and gives a
+            # double in DuckDB; an intentional difference, not generated. x / 0 is IEEE in both.
+            op = self.rng.choice(["/", "/", "/", "%"])
+            return f"({self.numeric_expr(depth + 1)} {op} {self.rng.choice(['2', '4', '0.5', '-3', '0'])})"
         if r < 0.72:
             return f"abs({self.numeric_expr(depth + 1)})"
         if r < 0.82:
             return (f"CASE WHEN {self.predicate(depth + 1)} THEN {self.numeric_expr(depth + 1)} "
                     f"ELSE {self.rng.choice(self.VALUE_LITERALS)} END")
-        if r < 0.9:
+        if r < 0.86:
             return f"(value {self.rng.choice(['+', '-', '*'])} value)"
-        return f"COALESCE(CASE WHEN {self.predicate(depth + 1)} THEN value END, {self.rng.choice(self.VALUE_LITERALS)})"
+        if r < 0.9:
+            return f"COALESCE(CASE WHEN {self.predicate(depth + 1)} THEN value END, {self.rng.choice(self.VALUE_LITERALS)})"
+        if r < 0.95:
+            # No sign(): sign(NaN) is NaN here (as in DataFusion) and 0 in DuckDB (and in
+            # PostgreSQL's float8 sign); an intentional difference.
+            fn = self.rng.choice(["round({}, 1)", "round({})", "floor({})", "ceil({})",
+                                  "greatest({}, 10)", "least({}, 0, value)", "power({}, 2)"])
+            return fn.format(self.numeric_expr(depth + 1))
+        part = self.rng.choice(["minute", "hour", "second", "epoch", "dow", "doy", "day"])
+        if self.rng.random() < 0.5:
+            return f"extract({part} FROM timestamp)"
+        return f"date_part({_quote(part)}, timestamp)"
 
     def string_expr(self) -> str:
         r = self.rng.random()
@@ -223,6 +235,11 @@ class QueryGenerator:
             return "metric_name"
         if r < 0.85:
             return f"COALESCE({self.label()}, {_quote('none')})"
+        if r < 0.93:
+            fn = self.rng.choice(["lower({})", "upper({})", "concat({}, '-', {})", "substr({}, 2)",
+                                  "substr({}, 1, 2)", "replace({}, 'h', 'H')", "left({}, 3)", "right({}, 2)",
+                                  "reverse({})", "trim({}, 'h')", "{} || '/' || {}"])
+            return "(" + fn.format(self.label(), self.label()) + ")"
         lbl = self.label()
         return (f"CASE WHEN {lbl} IS NULL THEN {_quote('absent')} WHEN {lbl} = "
                 f"{_quote(self.label_value(lbl))} THEN {_quote('picked')} ELSE {_quote('other')} END")
@@ -235,7 +252,33 @@ class QueryGenerator:
         if depth < 2 and r < 0.26:
             return f"NOT ({self.predicate(depth + 1)})"
         kind = self.rng.choice(["value", "value", "label_eq", "label_ne", "label_in", "like", "null",
-                                "metric", "between", "time", "time", "time_between"])
+                                "metric", "between", "time", "time", "time_between", "label_cmp", "ilike",
+                                "in_null", "time_interval", "int_fn", "in_subquery"])
+        if kind == "label_cmp":
+            lbl = self.label()
+            return f"{lbl} {self.rng.choice(['<', '<=', '>', '>='])} {_quote(self.label_value(lbl))}"
+        if kind == "ilike":
+            col = self.rng.choice([self.label(), "metric_name"])
+            pattern = self.rng.choice(["H%", "%_TOTAL", "%E%", "GET", "s\\_%", "%\\%%"])
+            op = self.rng.choice(["ILIKE", "NOT ILIKE", "LIKE"])
+            escape = " ESCAPE '\\'" if "\\" in pattern else ""
+            return f"{col} {op} {_quote(pattern)}{escape}"
+        if kind == "in_null":
+            lbl = self.label()
+            neg = "NOT " if self.rng.random() < 0.5 else ""
+            return f"{lbl} {neg}IN ({_quote(self.label_value(lbl))}, NULL)"
+        if kind == "time_interval":
+            op = self.rng.choice(["<", ">="])
+            # A typed literal: both engines reject an untyped string plus an interval.
+            return (f"timestamp {op} {_ts_literal(self.time_ns(), self.rng, typed=True)} "
+                    f"{self.rng.choice(['+', '-'])} INTERVAL {_quote(self.rng.choice(['10 minutes', '1 hour', '90 seconds']))}")
+        if kind == "int_fn":
+            return (f"length({self.label()}) {self.rng.choice(['=', '>', '<='])} {self.rng.randint(1, 4)}")
+        if kind == "in_subquery":
+            lbl = self.rng.choice(["host", "region", "env"])
+            neg = "NOT " if self.rng.random() < 0.3 else ""
+            return (f"{lbl} {neg}IN (SELECT {lbl} FROM metrics WHERE metric_name = "
+                    f"{_quote(self.rng.choice(self.s.metrics))} AND {lbl} IS NOT NULL)")
         if kind == "value":
             op = self.rng.choice(["=", "<>", "<", "<=", ">", ">="])
             return f"{self.numeric_expr(depth + 1)} {op} {self.rng.choice(self.VALUE_LITERALS)}"
@@ -315,24 +358,47 @@ class QueryGenerator:
         return GeneratedQuery(sql, False)
 
     def aggregate(self) -> str:
+        agg, numeric = self.aggregate_inner()
         r = self.rng.random()
+        if not numeric:
+            return agg
+        if r < 0.15:
+            # JSON shows NaN and NULL both as null: COALESCE tells an empty group's NULL apart.
+            return f"COALESCE({agg}, -999)"
+        if r < 0.22:
+            return f"({agg} * 2)"
+        return agg
+
+    def aggregate_inner(self) -> tuple[str, bool]:
+        """(aggregate, whether its result is numeric)."""
+        r = self.rng.random()
+        if r < 0.08:
+            return f"count(*) FILTER (WHERE {self.predicate(1)})", True
+        if r < 0.14:
+            return f"sum(CASE WHEN {self.predicate(1)} THEN 1 ELSE 0 END)", True
+        if r < 0.18:
+            return f"{self.rng.choice(['sum', 'max', 'avg'])}(value) FILTER (WHERE {self.predicate(1)})", True
+        if r < 0.22:
+            fn = self.rng.choice(["percentile_cont", "percentile_disc"])
+            frac = self.rng.choice(["0", "0.25", "0.5", "0.9", "1"])
+            return f"{fn}({frac}) WITHIN GROUP (ORDER BY {self.rng.choice(['value', 'abs(value)'])})", True
+        r = self.rng.random()
+        if r < 0.15:
+            return self.rng.choice(["min(timestamp)", "max(timestamp)", f"min({self.label()})",
+                                    f"max({self.label()})", "max(metric_name)"]), False
         simple = ["count(*)", "count(value)", f"count({self.label()})", "sum(value)", "avg(value)",
-                  "min(value)", "max(value)", "min(timestamp)", "max(timestamp)",
-                  f"min({self.label()})", f"max({self.label()})", f"count(DISTINCT {self.label()})",
-                  "count(DISTINCT metric_name)"]
+                  "min(value)", "max(value)", f"count(DISTINCT {self.label()})", "count(DISTINCT metric_name)"]
         if r < 0.55:
-            return self.rng.choice(simple)
+            return self.rng.choice(simple), True
         if r < 0.75:
             fn = self.rng.choice(["stddev", "variance", "stddev_samp", "stddev_pop", "var_samp", "var_pop"])
-            # Over finite inputs only: DuckDB raises "out of range" when a variance is not
-            # finite, CardinalSin returns NaN (null in JSON); not a bug, not generated.
             # Arguments are well conditioned (no shift by a large constant): the variance of
             # value - 5e8 loses digits to cancellation differently in each engine.
             arg = self.rng.choice(["value", "abs(value)", "(value * 2.5)", "(value / 4)", "(value + 10)",
                                    f"CASE WHEN {self.predicate(1)} THEN value ELSE 1 END"])
-            return f"{fn}(CASE WHEN value BETWEEN -1e12 AND 1e12 THEN {arg} END)"
+            return f"{fn}({arg})", True
         fn = self.rng.choice(["sum", "avg", "min", "max"])
-        return f"{fn}({self.numeric_expr()})"
+        return f"{fn}({self.numeric_expr()})", True
 
     def group_key(self) -> str:
         r = self.rng.random()
@@ -340,8 +406,11 @@ class QueryGenerator:
             return self.label()
         if r < 0.6:
             return "metric_name"
-        if r < 0.8:
+        if r < 0.72:
             return f"date_trunc({_quote(self.rng.choice(self.TIME_UNITS))}, timestamp)"
+        if r < 0.8:
+            stride = self.rng.choice(["5 minutes", "15 minutes", "1 hour", "90 seconds"])
+            return f"time_bucket(INTERVAL {_quote(stride)}, timestamp)"
         return self.string_expr()
 
     def group_query(self) -> GeneratedQuery:
