@@ -216,17 +216,24 @@ absl::Status ChunkDecoder::ReadDictionary(const PageHeader& header, std::string_
 
 absl::Status ChunkDecoder::DecodeDictionaryCodes(std::string_view in, size_t count) {
   if (!dictionary_.present) return Fail("dictionary-encoded page without a dictionary page");
+  const bool as_codes = (mapping_.physical == Type::kByteArray ||
+                         mapping_.physical == Type::kFixedLenByteArray) &&
+                        dense_.strings_as_codes;
+  if (as_codes) {  // the common case: indices decoded in place at the end of the codes
+    const size_t start = dense_.codes.size();
+    dense_.codes.resize(start + count);
+    absl::Status status = DecodeDictionaryIndices(
+        in, dictionary_.size, std::span<uint32_t>(dense_.codes.data() + start, count));
+    if (!status.ok()) return Fail(std::string(status.message()));
+    return absl::OkStatus();
+  }
   std::vector<uint32_t> codes(count);
   absl::Status status = DecodeDictionaryIndices(in, dictionary_.size, codes);
   if (!status.ok()) return Fail(std::string(status.message()));
   switch (mapping_.physical) {
     case Type::kByteArray:
     case Type::kFixedLenByteArray:
-      if (dense_.strings_as_codes) {
-        dense_.codes.insert(dense_.codes.end(), codes.begin(), codes.end());
-      } else {
-        for (uint32_t c : codes) dense_.strings.Append(dictionary_.strings.Get(c));
-      }
+      for (uint32_t c : codes) dense_.strings.Append(dictionary_.strings.Get(c));
       break;
     case Type::kBoolean:
       for (uint32_t c : codes) dense_.bools.push_back(dictionary_.bools[c]);
@@ -271,17 +278,22 @@ absl::Status ChunkDecoder::DecodeFixed(Encoding encoding, std::string_view in, s
       break;
     }
     case Type::kInt64: {
-      std::vector<int64_t> v(count);
+      // Decoded in place at the end of the (reserved) output: no page-sized temporary to fill
+      // and copy. On failure the whole chunk fails, so the partly written tail does not matter.
+      if (encoding != Encoding::kPlain && encoding != Encoding::kDeltaBinaryPacked &&
+          encoding != Encoding::kByteStreamSplit) {
+        return Fail(
+            absl::StrFormat("encoding %d is not valid for INT64", static_cast<int>(encoding)));
+      }
+      const size_t start = dense_.ints.size();
+      dense_.ints.resize(start + count);
+      std::span<int64_t> v(dense_.ints.data() + start, count);
       if (encoding == Encoding::kPlain)
         status = DecodePlain<int64_t>(in, v, &consumed);
       else if (encoding == Encoding::kDeltaBinaryPacked)
         status = DecodeDeltaBinaryPackedInt64(in, v, &consumed);
-      else if (encoding == Encoding::kByteStreamSplit)
-        status = DecodeByteStreamSplit<int64_t>(in, v);
       else
-        return Fail(
-            absl::StrFormat("encoding %d is not valid for INT64", static_cast<int>(encoding)));
-      dense_.ints.insert(dense_.ints.end(), v.begin(), v.end());
+        status = DecodeByteStreamSplit<int64_t>(in, v);
       break;
     }
     case Type::kFloat: {
@@ -297,15 +309,17 @@ absl::Status ChunkDecoder::DecodeFixed(Encoding encoding, std::string_view in, s
       break;
     }
     case Type::kDouble: {
-      std::vector<double> v(count);
-      if (encoding == Encoding::kPlain)
-        status = DecodePlain<double>(in, v, &consumed);
-      else if (encoding == Encoding::kByteStreamSplit)
-        status = DecodeByteStreamSplit<double>(in, v);
-      else
+      if (encoding != Encoding::kPlain && encoding != Encoding::kByteStreamSplit) {
         return Fail(
             absl::StrFormat("encoding %d is not valid for DOUBLE", static_cast<int>(encoding)));
-      dense_.doubles.insert(dense_.doubles.end(), v.begin(), v.end());
+      }
+      const size_t start = dense_.doubles.size();  // decoded in place, as for INT64
+      dense_.doubles.resize(start + count);
+      std::span<double> v(dense_.doubles.data() + start, count);
+      if (encoding == Encoding::kPlain)
+        status = DecodePlain<double>(in, v, &consumed);
+      else
+        status = DecodeByteStreamSplit<double>(in, v);
       break;
     }
     case Type::kInt96: {
