@@ -103,9 +103,11 @@ absl::Status Annotate(const absl::Status& status, const std::string& object) {
 }
 
 // Applies the request exactly to `in` and appends the surviving rows, projected to the output
-// schema, to `piece`. `what` names the input in errors.
+// schema, to `piece`. `what` names the input in errors. `time_covered`: the caller knows every
+// row of `in` lies inside the request's time range (its chunk summary says so).
 absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, bool keep_keys,
-                              bool want_metric_range, const std::string& what, Piece& piece) {
+                              bool want_metric_range, bool time_covered, const std::string& what,
+                              Piece& piece) {
   const model::Schema& schema = in.schema();
   const size_t n = in.num_rows();
   auto column_of = [&](std::string_view name, model::TypeId type,
@@ -135,34 +137,44 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
         absl::StrFormat("%s: not a metrics chunk: needs columns timestamp and series_id", what));
   }
 
-  std::vector<uint8_t> keep(n, 1);
   const std::vector<int64_t>& times = ts->int64s();
   const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
-  for (size_t r = 0; r < n; ++r) keep[r] = times[r] >= lo && times[r] <= hi;
-  if (!ctx.metric.matches_everything()) {
-    if (!metric) {
-      return absl::DataLossError(absl::StrFormat("%s: no metric_name column", what));
-    }
-    ctx.metric.Evaluate(*metric, keep);
-  }
-  for (size_t p = 0; p < ctx.labels.size(); ++p) {
-    const std::string& name = ctx.request.labels[p].name;
-    CS_ASSIGN_OR_RETURN(const model::Column* column,
-                        column_of(name, model::TypeId::kString, false));
-    if (column) {
-      ctx.labels[p].Evaluate(*column, keep);
-    } else if (!ctx.labels[p].matches_absent()) {
-      return absl::OkStatus();  // the label is absent from every row and that matches nothing
-    }
-  }
+  // Nothing to test per row when the only condition is a time range the input lies inside (a
+  // full scan, or a chunk wholly inside the queried range): no keep or selection vectors.
+  const bool all = time_covered && ctx.metric.matches_everything() && ctx.labels.empty();
   std::vector<uint32_t> selection;
-  selection.reserve(n);
-  for (size_t r = 0; r < n; ++r) {
-    if (keep[r]) selection.push_back(static_cast<uint32_t>(r));
+  if (all) {
+    if (n == 0) return absl::OkStatus();
+    if (keep_keys || want_metric_range) {
+      selection.resize(n);
+      std::iota(selection.begin(), selection.end(), 0);
+    }
+  } else {
+    std::vector<uint8_t> keep(n, 1);
+    for (size_t r = 0; r < n; ++r) keep[r] = times[r] >= lo && times[r] <= hi;
+    if (!ctx.metric.matches_everything()) {
+      if (!metric) {
+        return absl::DataLossError(absl::StrFormat("%s: no metric_name column", what));
+      }
+      ctx.metric.Evaluate(*metric, keep);
+    }
+    for (size_t p = 0; p < ctx.labels.size(); ++p) {
+      const std::string& name = ctx.request.labels[p].name;
+      CS_ASSIGN_OR_RETURN(const model::Column* column,
+                          column_of(name, model::TypeId::kString, false));
+      if (column) {
+        ctx.labels[p].Evaluate(*column, keep);
+      } else if (!ctx.labels[p].matches_absent()) {
+        return absl::OkStatus();  // the label is absent from every row and that matches nothing
+      }
+    }
+    selection.reserve(n);
+    for (size_t r = 0; r < n; ++r) {
+      if (keep[r]) selection.push_back(static_cast<uint32_t>(r));
+    }
+    if (selection.empty()) return absl::OkStatus();
   }
-  if (selection.empty()) return absl::OkStatus();
-  const bool all = selection.size() == n;
-
+  const size_t rows_out = all ? n : selection.size();
   if (keep_keys) {
     const std::vector<uint64_t>& id_values = ids->uint64s();
     for (uint32_t r : selection) {
@@ -196,13 +208,14 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
         return absl::DataLossError(
             absl::StrFormat("%s: not a metrics chunk: no column '%s'", what, field.name));
       }
-      out.push_back(AllNull(selection.size()));
+      out.push_back(AllNull(rows_out));
       continue;
     }
     // Every row passed: hand the decoded column over instead of copying it. Safe because each
     // output column is distinct (ValidateScanRequest) and nothing reads `in` after this loop.
-    model::Column projected =
-        all ? std::move(in.mutable_column(*schema.IndexOf(field.name))) : column->Take(selection);
+    model::Column projected = all || selection.size() == n
+                                  ? std::move(in.mutable_column(*schema.IndexOf(field.name)))
+                                  : column->Take(selection);
     if (projected.type() != field.type) {
       // A foreign file's INT64 timestamp column: same storage, timestamp semantics.
       projected = model::Column::FromInt64(field.type, projected.int64s());
@@ -281,6 +294,8 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
       }
     }
     std::vector<parquet::ColumnPredicate> predicates = ParquetPredicates(ctx, chunk, file);
+    const bool time_covered = chunk.min_time_ns >= ctx.request.min_time_ns &&
+                              chunk.max_time_ns <= ctx.request.max_time_ns;
     parquet::ScanStats pstats;
     CS_ASSIGN_OR_RETURN(std::vector<int> row_groups, reader->SelectRowGroups(predicates, &pstats));
     for (int rg : row_groups) {
@@ -288,7 +303,7 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
       CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
                           reader->ReadRowGroup(rg, columns, predicates, &pstats));
       CS_RETURN_IF_ERROR(
-          FilterAndProject(std::move(batch), ctx, keep_keys, false, chunk.path, piece));
+          FilterAndProject(std::move(batch), ctx, keep_keys, false, time_covered, chunk.path, piece));
     }
     piece.stats.row_groups_total += pstats.row_groups_total;
     piece.stats.row_groups_pruned_by_statistics += pstats.row_groups_pruned_by_statistics;
@@ -567,7 +582,7 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
     internal::Piece piece;
     for (model::RecordBatch& batch : rows.batches) {
       piece.stats.rows_unflushed += static_cast<int64_t>(batch.num_rows());
-      CS_RETURN_IF_ERROR(internal::FilterAndProject(std::move(batch), *ctx, true, true,
+      CS_RETURN_IF_ERROR(internal::FilterAndProject(std::move(batch), *ctx, true, true, false,
                                                     "ingester " + rows.ingester, piece));
     }
     plan.Add(piece.stats);
