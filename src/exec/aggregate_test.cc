@@ -186,6 +186,38 @@ TEST(AggregateTest, EmptyInputWithoutGroupsYieldsOneRow) {
   EXPECT_EQ(out.num_rows(), 0u);
 }
 
+// avg/min/max accumulate runs of one group in a register: interleaved groups, long runs, a run
+// that continues into the next batch, and single rows must all give the same answers.
+TEST(AggregateTest, RunsAndInterleavedGroupsWithoutNulls) {
+  ExecContext ctx;
+  std::vector<RecordBatch> in = {
+      Input({S("a"), S("b"), S("a"), S("b"), S("b"), S("b")},
+            {D(1), D(10), D(3), D(-2), D(7), D(kNaN)}, {I(4), I(1), I(9), I(2), I(2), I(3)},
+            {T(1), T(2), T(3), T(4), T(5), T(6)}, {B(true), B(true), B(true), B(true), B(true),
+                                                  B(true)}),
+      Input({S("b"), S("c"), S("a")}, {D(1), D(-kInf), D(8)}, {I(0), I(7), I(-5)},
+            {T(7), T(8), T(9)}, {B(true), B(true), B(true)})};
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out,
+                          Aggregate(in, {0},
+                                    {{.kind = AggregateKind::kAvg, .arg = 2},
+                                     {.kind = AggregateKind::kMin, .arg = 2},
+                                     {.kind = AggregateKind::kMax, .arg = 2},
+                                     {.kind = AggregateKind::kMax, .arg = 1},
+                                     {.kind = AggregateKind::kMin, .arg = 1}},
+                                    &ctx));
+  ASSERT_EQ(out.num_rows(), 3u);
+  EXPECT_THAT(ToScalars(out.column(0)), ElementsAre(S("a"), S("b"), S("c")));
+  // n: a = 4, 9, -5; b = 1, 2, 2, 3, 0; c = 7.
+  EXPECT_THAT(ToScalars(out.column(1)), ElementsAre(D(8.0 / 3), D(8.0 / 5), D(7)));
+  EXPECT_THAT(ToScalars(out.column(2)), ElementsAre(I(-5), I(0), I(7)));
+  EXPECT_THAT(ToScalars(out.column(3)), ElementsAre(I(9), I(3), I(7)));
+  // x: a = 1, 3, 8; b = 10, -2, 7, NaN, 1 (NaN is the largest); c = -inf.
+  EXPECT_EQ(out.column(4).doubles()[0], 8);
+  EXPECT_TRUE(std::isnan(out.column(4).doubles()[1]));
+  EXPECT_EQ(out.column(4).doubles()[2], -kInf);
+  EXPECT_THAT(ToScalars(out.column(5)), ElementsAre(D(1), D(-2), D(-kInf)));
+}
+
 TEST(AggregateTest, NaNInfAndSampleSizes) {
   ExecContext ctx;
   std::vector<RecordBatch> in = {
