@@ -559,8 +559,12 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
 absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64_t num_rows) {
   dense_.strings_as_codes =
       mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray;
-  // Size the outputs once: growing them page by page costs copies and page faults.
-  const size_t rows = static_cast<size_t>(std::min<int64_t>(num_rows, chunk.size() * 8 + 1024));
+  // Size the outputs once: growing them page by page costs copies and page faults. The row
+  // count is the file's claim, so the reservation is bounded by the bytes at hand plus one
+  // default row group (1 Mi rows): delta- and RLE-encoded columns (timestamps, dictionary
+  // codes) hold far more than 8 values per byte and would otherwise regrow.
+  const size_t rows = static_cast<size_t>(
+      std::min<int64_t>(num_rows, static_cast<int64_t>(chunk.size()) * 8 + (int64_t{1} << 20)));
   switch (mapping_.type) {
     case model::TypeId::kBool:
       dense_.bools.reserve(rows);
