@@ -51,6 +51,9 @@ struct Component {
 struct Task {
   const catalog::ChunkSummary* chunk = nullptr;
   bool keep_keys = false;
+  // This task decodes part `part` of `parts` of the chunk's selected row groups (contiguous, in
+  // order); only a chunk that overlaps nothing is split, so parts never need deduplication.
+  int part = 0, parts = 1;
   std::promise<absl::StatusOr<Piece>> promise;
   std::future<absl::StatusOr<Piece>> future;
 };
@@ -71,6 +74,8 @@ struct ScanContext {
   DiskCache* disk = nullptr;
   ThreadPool* pool = nullptr;
   size_t window = 0;
+  int max_parts = 1;  // most tasks one chunk is split into (the decode threads)
+  uint64_t rows_per_part = uint64_t{1} << 20;  // ScannerOptions::rows_per_decode_part
   std::atomic<bool> cancelled{false};
 };
 
@@ -260,8 +265,11 @@ std::vector<parquet::ColumnPredicate> ParquetPredicates(const ScanContext& ctx,
   return predicates;
 }
 
+// Decodes part `part` of `parts` of the chunk's selected row groups. Part 0 alone counts the
+// chunk, its footer and its row-group pruning, so the parts' stats add up to those of one
+// whole decode.
 absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSummary& chunk,
-                                  bool keep_keys) {
+                                  bool keep_keys, int part, int parts) {
   Piece piece;
   SourceCounters counters;
   uint64_t size = chunk.size_bytes;
@@ -274,7 +282,7 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
   auto decode = [&]() -> absl::Status {
     CS_ASSIGN_OR_RETURN(std::unique_ptr<parquet::ParquetReader> reader,
                         parquet::ParquetReader::Open(source));
-    ++piece.stats.chunks_read;
+    if (part == 0) ++piece.stats.chunks_read;
     const model::Schema& file = reader->schema();
     // series_id only when projected or needed to find duplicates.
     std::vector<std::string> columns = {std::string(model::kTimestampColumn)};
@@ -298,12 +306,24 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
                               chunk.max_time_ns <= ctx.request.max_time_ns;
     parquet::ScanStats pstats;
     CS_ASSIGN_OR_RETURN(std::vector<int> row_groups, reader->SelectRowGroups(predicates, &pstats));
-    for (int rg : row_groups) {
+    if (part > 0) {  // part 0 reports the footer, the selection and the chunk's pruning
+      pstats = parquet::ScanStats();
+      for (std::atomic<int64_t>* c :
+           {&counters.bytes_read, &counters.bytes_fetched, &counters.requests, &counters.ram_hits,
+            &counters.disk_hits, &counters.misses}) {
+        c->store(0);
+      }
+    }
+    const size_t n = row_groups.size();
+    const size_t first = n * static_cast<size_t>(part) / static_cast<size_t>(parts);
+    const size_t last = n * static_cast<size_t>(part + 1) / static_cast<size_t>(parts);
+    for (size_t i = first; i < last; ++i) {
+      const int rg = row_groups[i];
       if (ctx.cancelled) return absl::CancelledError("scan cancelled");
       CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
                           reader->ReadRowGroup(rg, columns, predicates, &pstats));
-      CS_RETURN_IF_ERROR(
-          FilterAndProject(std::move(batch), ctx, keep_keys, false, time_covered, chunk.path, piece));
+      CS_RETURN_IF_ERROR(FilterAndProject(std::move(batch), ctx, keep_keys, false, time_covered,
+                                          chunk.path, piece));
     }
     piece.stats.row_groups_total += pstats.row_groups_total;
     piece.stats.row_groups_pruned_by_statistics += pstats.row_groups_pruned_by_statistics;
@@ -378,11 +398,21 @@ void BuildComponents(ScanContext& ctx) {
     c.dedup = c.sources.size() > 1 || ctx.sources[c.sources[0]].chunk == nullptr;
     for (size_t s : c.sources) {
       if (const catalog::ChunkSummary* chunk = ctx.sources[s].chunk) {
-        auto task = std::make_unique<Task>();
-        task->chunk = chunk;
-        task->keep_keys = c.dedup;
-        task->future = task->promise.get_future();
-        ctx.tasks.push_back(std::move(task));
+        // A lone chunk is decoded by up to max_parts tasks of about rows_per_part rows.
+        const uint64_t groups = (chunk->row_count + ctx.rows_per_part - 1) / ctx.rows_per_part;
+        const int parts = c.dedup
+                              ? 1
+                              : static_cast<int>(std::clamp<uint64_t>(
+                                    groups, 1, static_cast<uint64_t>(std::max(ctx.max_parts, 1))));
+        for (int part = 0; part < parts; ++part) {
+          auto task = std::make_unique<Task>();
+          task->chunk = chunk;
+          task->keep_keys = c.dedup;
+          task->part = part;
+          task->parts = parts;
+          task->future = task->promise.get_future();
+          ctx.tasks.push_back(std::move(task));
+        }
       }
     }
     c.end_task = ctx.tasks.size();
@@ -433,6 +463,9 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
   if (options.max_inflight_chunks < 0) {
     return absl::InvalidArgumentError("scanner: max_inflight_chunks must be >= 0");
   }
+  if (options.rows_per_decode_part < 1) {
+    return absl::InvalidArgumentError("scanner: rows_per_decode_part must be >= 1");
+  }
   std::unique_ptr<Scanner> scanner(new Scanner(store, options));
   if (options.ram_cache_bytes > 0) {
     scanner->ram_cache_ = std::make_unique<RangeCache>(options.ram_cache_bytes);
@@ -482,6 +515,8 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
   ctx->ram = ram_cache_.get();
   ctx->disk = disk_cache_.get();
   ctx->pool = pool_.get();
+  ctx->max_parts = options_.decode_threads;
+  ctx->rows_per_part = options_.rows_per_decode_part;
   ctx->window = options_.max_inflight_chunks > 0 ? static_cast<size_t>(options_.max_inflight_chunks)
                                                  : static_cast<size_t>(2 * options_.decode_threads);
   ScanStats plan;
@@ -688,7 +723,8 @@ void ScanStream::TopUp(size_t at_least) {
         task.promise.set_value(absl::CancelledError("scan cancelled"));
         return;
       }
-      task.promise.set_value(internal::DecodeChunk(*shared, *task.chunk, task.keep_keys));
+      task.promise.set_value(
+          internal::DecodeChunk(*shared, *task.chunk, task.keep_keys, task.part, task.parts));
     });
   }
 }
@@ -700,25 +736,29 @@ absl::StatusOr<std::optional<model::RecordBatch>> ScanStream::Next() {
     if (next_component_ == ctx.components.size()) return std::nullopt;
     const internal::Component& component = ctx.components[next_component_];
     TopUp(component.end_task);
-    size_t task = component.end_task;
-    for (size_t s : component.sources) {
-      if (ctx.sources[s].chunk) --task;
-    }
+    const size_t first_task =
+        next_component_ == 0 ? 0 : ctx.components[next_component_ - 1].end_task;
+    size_t task = first_task;
     std::vector<internal::Piece> pieces;
-    pieces.reserve(component.sources.size());
+    pieces.reserve(component.end_task - first_task + component.sources.size());
     for (size_t s : component.sources) {
       if (!ctx.sources[s].chunk) {
         pieces.push_back(std::move(ctx.unflushed[ctx.sources[s].unflushed]));
         continue;
       }
-      absl::StatusOr<internal::Piece> piece = ctx.tasks[task++]->future.get();
-      if (!piece.ok()) {
-        failed_ = piece.status();
-        ctx.cancelled = true;
-        return failed_;
+      // One task per chunk, except a chunk split into parts (only in a component of its own):
+      // the parts' tasks run to the component's end.
+      const size_t until = component.dedup ? task + 1 : component.end_task;
+      for (; task < until; ++task) {
+        absl::StatusOr<internal::Piece> piece = ctx.tasks[task]->future.get();
+        if (!piece.ok()) {
+          failed_ = piece.status();
+          ctx.cancelled = true;
+          return failed_;
+        }
+        stats_.Add(piece->stats);
+        pieces.push_back(*std::move(piece));
       }
-      stats_.Add(piece->stats);
-      pieces.push_back(*std::move(piece));
     }
     ++next_component_;
     if (!component.dedup) {

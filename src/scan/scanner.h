@@ -100,6 +100,11 @@ struct ScannerOptions {
   bool require_unflushed = false;
   // Chunks decoded ahead of the consumer. 0 = 2 * decode_threads.
   int max_inflight_chunks = 0;
+  // A chunk that overlaps no other source (nothing to deduplicate) is decoded by up to
+  // decode_threads tasks of about this many rows each, its selected row groups split into
+  // contiguous runs, so a query reading one big chunk uses every decode thread. Rows come out in
+  // chunk order either way. REQUIRES: >= 1.
+  uint64_t rows_per_decode_part = uint64_t{1} << 20;
 };
 
 class ScanStream;

@@ -170,6 +170,51 @@ TEST_F(ScannerTest, FullScanReturnsEverythingOnce) {
   EXPECT_EQ(result.stats.rows_output, 24 * 2 * 20 * 60);
 }
 
+// A chunk split among decode tasks (row groups of 600 rows, parts of 600 rows, 3 threads: parts
+// of 2, 1 and 1 row groups, or fewer after pruning) gives the same rows in the same order and
+// the same stats as one task per chunk.
+TEST_F(ScannerTest, ChunkSplitAmongDecodeThreadsKeepsRowsOrderAndStats) {
+  WriteDay();
+  auto whole = MakeScanner({.decode_threads = 3});
+  auto split = MakeScanner({.decode_threads = 3, .rows_per_decode_part = 600});
+  const std::vector<ScanRequest> requests = {
+      {.tenant = "t"},
+      {.tenant = "t",
+       .min_time_ns = kBase + 2 * kHour + 30 * kMinute,
+       .max_time_ns = kBase + 4 * kHour},
+      {.tenant = "t", .metric = MetricCondition::Exact({"mem"})},
+      {.tenant = "t",
+       .labels = {{.name = "instance", .op = LabelOp::kIn, .values = {"i3", "i11"}}},
+       .columns = {"timestamp", "value"}},
+  };
+  for (size_t i = 0; i < requests.size(); ++i) {
+    SCOPED_TRACE(i);
+    CS_ASSERT_OK_AND_ASSIGN(Scanner::Result a, whole->ScanAll(requests[i]));
+    CS_ASSERT_OK_AND_ASSIGN(Scanner::Result b, split->ScanAll(requests[i]));
+    auto flatten = [](const Scanner::Result& r) {
+      std::vector<std::pair<int64_t, double>> rows;
+      for (const model::RecordBatch& batch : r.batches) {
+        const auto& ts = batch.column(*batch.schema().IndexOf("timestamp")).int64s();
+        const auto& v = batch.column(*batch.schema().IndexOf("value")).doubles();
+        for (size_t k = 0; k < batch.num_rows(); ++k) rows.emplace_back(ts[k], v[k]);
+      }
+      return rows;
+    };
+    EXPECT_GT(a.num_rows(), 0u);
+    EXPECT_EQ(flatten(a), flatten(b));
+    EXPECT_EQ(a.schema, b.schema);
+    EXPECT_EQ(a.stats.chunks_read, b.stats.chunks_read);
+    EXPECT_EQ(a.stats.row_groups_total, b.stats.row_groups_total);
+    EXPECT_EQ(a.stats.row_groups_pruned_by_statistics, b.stats.row_groups_pruned_by_statistics);
+    EXPECT_EQ(a.stats.row_groups_pruned_by_bloom_filter, b.stats.row_groups_pruned_by_bloom_filter);
+    EXPECT_EQ(a.stats.row_groups_read, b.stats.row_groups_read);
+    EXPECT_EQ(a.stats.pages_read, b.stats.pages_read);
+    EXPECT_EQ(a.stats.rows_read, b.stats.rows_read);
+    EXPECT_EQ(a.stats.rows_output, b.stats.rows_output);
+  }
+  EXPECT_FALSE(Scanner::Create(&store_, {.rows_per_decode_part = 0}).ok());
+}
+
 TEST_F(ScannerTest, TimeRangeIsExactAndInclusive) {
   WriteDay();
   auto scanner = MakeScanner();
