@@ -216,9 +216,9 @@ absl::Status ChunkDecoder::ReadDictionary(const PageHeader& header, std::string_
 
 absl::Status ChunkDecoder::DecodeDictionaryCodes(std::string_view in, size_t count) {
   if (!dictionary_.present) return Fail("dictionary-encoded page without a dictionary page");
-  const bool as_codes = (mapping_.physical == Type::kByteArray ||
-                         mapping_.physical == Type::kFixedLenByteArray) &&
-                        dense_.strings_as_codes;
+  const bool as_codes =
+      (mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray) &&
+      dense_.strings_as_codes;
   if (as_codes) {  // the common case: indices decoded in place at the end of the codes
     const size_t start = dense_.codes.size();
     dense_.codes.resize(start + count);
