@@ -46,16 +46,21 @@ struct MetricDef {
   double scale;
 };
 constexpr MetricDef kMetrics[] = {
-    {"cpu_usage_user", Kind::kPercent, 35}, {"cpu_usage_system", Kind::kPercent, 12},
-    {"cpu_usage_idle", Kind::kPercent, 50}, {"cpu_usage_iowait", Kind::kPercent, 3},
-    {"mem_used_percent", Kind::kGauge, 60}, {"disk_io_time_seconds_total", Kind::kCounter, 0.02},
-    {"net_bytes_recv_total", Kind::kCounter, 40000}, {"net_bytes_sent_total", Kind::kCounter, 25000},
-    {"http_requests_total", Kind::kCounter, 120},    {"http_errors_total", Kind::kCounter, 0.4},
+    {"cpu_usage_user", Kind::kPercent, 35},
+    {"cpu_usage_system", Kind::kPercent, 12},
+    {"cpu_usage_idle", Kind::kPercent, 50},
+    {"cpu_usage_iowait", Kind::kPercent, 3},
+    {"mem_used_percent", Kind::kGauge, 60},
+    {"disk_io_time_seconds_total", Kind::kCounter, 0.02},
+    {"net_bytes_recv_total", Kind::kCounter, 40000},
+    {"net_bytes_sent_total", Kind::kCounter, 25000},
+    {"http_requests_total", Kind::kCounter, 120},
+    {"http_errors_total", Kind::kCounter, 0.4},
 };
 constexpr const char* kRegions[] = {"us-east-1", "us-west-2", "eu-west-1"};
 constexpr const char* kOs[] = {"Ubuntu22.04LTS", "Ubuntu20.04LTS", "Debian12"};
-constexpr const char* kServices[] = {"api", "web", "db", "cache", "queue",
-                                     "auth", "search", "billing", "mail", "batch"};
+constexpr const char* kServices[] = {"api",  "web",    "db",      "cache", "queue",
+                                     "auth", "search", "billing", "mail",  "batch"};
 
 // A cheap deterministic generator per series (SplitMix64), independent of sample order.
 struct SplitMix {
@@ -134,8 +139,8 @@ absl::Status Run(const std::string& data_dir, const std::string& tenant, uint64_
   config.data_dir = data_dir;
   CS_RETURN_IF_ERROR(io::ResolveObjectStoreConfig(config));
   CS_ASSIGN_OR_RETURN(auto store, io::OpenObjectStore(config, base::SystemClock(), random));
-  CS_ASSIGN_OR_RETURN(auto catalog,
-                      catalog::Catalog::Open(store.get(), tenant, {.writer_id = "sql-dataset-gen"}));
+  CS_ASSIGN_OR_RETURN(
+      auto catalog, catalog::Catalog::Open(store.get(), tenant, {.writer_id = "sql-dataset-gen"}));
   std::vector<Series> series = MakeSeries(hosts);
   const uint64_t samples_per_series = std::max<uint64_t>(1, rows / series.size());
   const int64_t end_ns = kStartNs + static_cast<int64_t>(samples_per_series - 1) * kIntervalNs;
@@ -153,9 +158,8 @@ absl::Status Run(const std::string& data_dir, const std::string& tenant, uint64_
       }
       buffer.Append(s.validated, 0, absl::Now());
     }
-    CS_ASSIGN_OR_RETURN(ingest::BuiltChunk chunk,
-                        ingest::BuildChunk(tenant, buffer.ToRecordBatch(), options, absl::Now(),
-                                           random));
+    CS_ASSIGN_OR_RETURN(ingest::BuiltChunk chunk, ingest::BuildChunk(tenant, buffer.ToRecordBatch(),
+                                                                     options, absl::Now(), random));
     CS_RETURN_IF_ERROR(store->Put(chunk.summary.path, chunk.bytes).status());
     CS_RETURN_IF_ERROR(catalog->Commit({.add = {chunk.summary}}).status());
     total_rows += chunk.summary.row_count;
