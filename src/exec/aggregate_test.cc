@@ -193,18 +193,17 @@ TEST(AggregateTest, RunsAndInterleavedGroupsWithoutNulls) {
   std::vector<RecordBatch> in = {
       Input({S("a"), S("b"), S("a"), S("b"), S("b"), S("b")},
             {D(1), D(10), D(3), D(-2), D(7), D(kNaN)}, {I(4), I(1), I(9), I(2), I(2), I(3)},
-            {T(1), T(2), T(3), T(4), T(5), T(6)}, {B(true), B(true), B(true), B(true), B(true),
-                                                  B(true)}),
+            {T(1), T(2), T(3), T(4), T(5), T(6)},
+            {B(true), B(true), B(true), B(true), B(true), B(true)}),
       Input({S("b"), S("c"), S("a")}, {D(1), D(-kInf), D(8)}, {I(0), I(7), I(-5)},
             {T(7), T(8), T(9)}, {B(true), B(true), B(true)})};
-  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out,
-                          Aggregate(in, {0},
-                                    {{.kind = AggregateKind::kAvg, .arg = 2},
-                                     {.kind = AggregateKind::kMin, .arg = 2},
-                                     {.kind = AggregateKind::kMax, .arg = 2},
-                                     {.kind = AggregateKind::kMax, .arg = 1},
-                                     {.kind = AggregateKind::kMin, .arg = 1}},
-                                    &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, Aggregate(in, {0},
+                                                     {{.kind = AggregateKind::kAvg, .arg = 2},
+                                                      {.kind = AggregateKind::kMin, .arg = 2},
+                                                      {.kind = AggregateKind::kMax, .arg = 2},
+                                                      {.kind = AggregateKind::kMax, .arg = 1},
+                                                      {.kind = AggregateKind::kMin, .arg = 1}},
+                                                     &ctx));
   ASSERT_EQ(out.num_rows(), 3u);
   EXPECT_THAT(ToScalars(out.column(0)), ElementsAre(S("a"), S("b"), S("c")));
   // n: a = 4, 9, -5; b = 1, 2, 2, 3, 0; c = 7.
@@ -411,6 +410,32 @@ TEST(AggregateTest, PrePipelineRunsInWorkers) {
       Aggregate(in, {0}, {{.kind = AggregateKind::kSum, .arg = 1}}, &ctx, options));
   EXPECT_THAT(ToScalars(out.column(0)), ElementsAre(S("a")));
   EXPECT_THAT(ToScalars(out.column(1)), ElementsAre(D(10)));
+}
+
+// An aggregate over an aggregate, both partitioned on one single-thread pool: the outer worker on
+// the pool thread waits for the child lock while the inner aggregate (driven under that lock)
+// runs its own ParallelFor, whose queued task can never start. The caller must run it.
+TEST(AggregateTest, NestedPartitionedAggregatesShareOnePoolThread) {
+  ExecContext ctx;
+  ThreadPool pool(1);
+  std::vector<RecordBatch> in;
+  for (int b = 0; b < 6; ++b) {
+    in.push_back(Input({S("a"), S(b % 2 == 0 ? "b" : "c")}, {D(b), D(b)}, {I(1), I(1)},
+                       {T(1), T(1)}, {B(true), B(true)}));
+  }
+  HashAggregateOptions options{.pool = &pool, .partitions = 2};
+  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr src, MakeSource(InputSchema(), in, &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(
+      OperatorPtr inner,
+      MakeHashAggregate(std::move(src), {0}, {{.kind = AggregateKind::kCountStar}}, &ctx, options));
+  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr outer,
+                          MakeHashAggregate(std::move(inner), {},
+                                            {{.kind = AggregateKind::kCountStar},
+                                             {.kind = AggregateKind::kSum, .arg = 1}},
+                                            &ctx, options));
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, CollectOne(*outer));
+  EXPECT_THAT(ToScalars(out.column(0)), ElementsAre(I(3)));   // groups a, b, c
+  EXPECT_THAT(ToScalars(out.column(1)), ElementsAre(I(12)));  // 6 + 3 + 3 rows
 }
 
 TEST(AggregateTest, PlanningErrors) {

@@ -1,8 +1,21 @@
 #include "exec/thread_pool.h"
 
+#include <atomic>
+#include <memory>
+
 #include "base/check.h"
 
 namespace cardinalsin::exec {
+namespace {
+
+absl::Status FirstError(const std::vector<absl::Status>& results) {
+  for (const absl::Status& status : results) {
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(size_t num_threads) {
   CS_CHECK(num_threads >= 1);
@@ -43,29 +56,42 @@ void ThreadPool::WorkerLoop() {
 
 absl::Status ParallelFor(ThreadPool* pool, size_t n,
                          const std::function<absl::Status(size_t)>& fn) {
-  std::vector<absl::Status> results(n);
+  std::vector<absl::Status> sequential(n);
   if (pool == nullptr || n <= 1) {
-    for (size_t i = 0; i < n; ++i) results[i] = fn(i);
-  } else {
+    for (size_t i = 0; i < n; ++i) sequential[i] = fn(i);
+    return FirstError(sequential);
+  }
+  // Indices are claimed from a shared counter by the calling thread and by n - 1 pool tasks.
+  // The caller runs every index no pool thread has started, so it only ever waits for work
+  // that is running: a ParallelFor inside a pool task (an aggregate over an aggregate) cannot
+  // wait for a task queued behind the thread it occupies. A pool task that starts after all
+  // indices are claimed returns without touching `fn` (which may be gone by then); the shared
+  // state outlives the call.
+  struct State {
+    explicit State(size_t count, const std::function<absl::Status(size_t)>* f)
+        : n(count), fn(f), results(count) {}
+    const size_t n;
+    const std::function<absl::Status(size_t)>* fn;
+    std::atomic<size_t> next{0};
     std::mutex mu;
     std::condition_variable done_cv;
-    size_t remaining = n - 1;
-    for (size_t i = 1; i < n; ++i) {
-      pool->Schedule([&, i] {
-        absl::Status status = fn(i);
-        std::lock_guard<std::mutex> lock(mu);
-        results[i] = std::move(status);
-        if (--remaining == 0) done_cv.notify_all();
-      });
+    size_t done = 0;                    // guarded by mu
+    std::vector<absl::Status> results;  // results[i] written once, under mu
+  };
+  auto state = std::make_shared<State>(n, &fn);
+  auto run = [](State& st) {
+    for (size_t i = st.next.fetch_add(1); i < st.n; i = st.next.fetch_add(1)) {
+      absl::Status status = (*st.fn)(i);
+      std::lock_guard<std::mutex> lock(st.mu);
+      st.results[i] = std::move(status);
+      if (++st.done == st.n) st.done_cv.notify_all();
     }
-    results[0] = fn(0);
-    std::unique_lock<std::mutex> lock(mu);
-    done_cv.wait(lock, [&] { return remaining == 0; });
-  }
-  for (absl::Status& status : results) {
-    if (!status.ok()) return status;
-  }
-  return absl::OkStatus();
+  };
+  for (size_t i = 1; i < n; ++i) pool->Schedule([state, run] { run(*state); });
+  run(*state);
+  std::unique_lock<std::mutex> lock(state->mu);
+  state->done_cv.wait(lock, [&] { return state->done == n; });
+  return FirstError(state->results);
 }
 
 }  // namespace cardinalsin::exec

@@ -6,9 +6,9 @@
 //   ThreadPool pool(2);
 //   std::vector<absl::Status> results = ParallelFor(&pool, 2, [&](size_t i) { return Work(i); });
 //
-// Thread-safety: Schedule() and ParallelFor() may be called from any thread. The destructor
-// waits for scheduled tasks to finish. Tasks must not call ParallelFor() on the same pool when
-// all workers could be blocked that way (the pool does not steal work).
+// Thread-safety: Schedule() and ParallelFor() may be called from any thread, pool tasks
+// included: ParallelFor() never waits for a task that has not started (see below), so nesting it
+// on the same pool cannot deadlock. The destructor waits for scheduled tasks to finish.
 #pragma once
 
 #include <condition_variable>
@@ -44,8 +44,10 @@ class ThreadPool {
   std::vector<std::thread> threads_;
 };
 
-// Runs fn(0) .. fn(n - 1): task 0 on the calling thread, the rest on `pool` (all on the calling
-// thread when pool is null). Returns the first non-OK status by index, or OK.
+// Runs fn(0) .. fn(n - 1), each once, on the calling thread and up to n - 1 threads of `pool`
+// (all on the calling thread when pool is null): indices are claimed in order by whichever
+// thread is free, and the caller runs those no pool thread has started. Returns when every
+// index has finished: the first non-OK status by index, or OK.
 absl::Status ParallelFor(ThreadPool* pool, size_t n, const std::function<absl::Status(size_t)>& fn);
 
 }  // namespace cardinalsin::exec
