@@ -150,6 +150,7 @@ class Schema:
 class GeneratedQuery:
     sql: str
     ordered: bool
+    columns: int = 0  # output columns c0 .. c{columns-1} (group_query only)
 
 
 def _quote(s: str) -> str:
@@ -253,7 +254,21 @@ class QueryGenerator:
             return f"NOT ({self.predicate(depth + 1)})"
         kind = self.rng.choice(["value", "value", "label_eq", "label_ne", "label_in", "like", "null",
                                 "metric", "between", "time", "time", "time_between", "label_cmp", "ilike",
-                                "in_null", "time_interval", "int_fn", "in_subquery"])
+                                "in_null", "time_interval", "int_fn", "in_subquery", "label_label",
+                                "scalar_subquery", "bool_expr", "simple_case"])
+        if kind == "label_label":
+            a, b = self.rng.sample(sorted(self.s.labels), 2)
+            return f"{a} {self.rng.choice(['=', '<>', '<', '>='])} {b}"
+        if kind == "scalar_subquery":
+            agg = self.rng.choice(["avg(value)", "max(value)", "min(value)"])
+            return (f"value {self.rng.choice(['<', '>='])} (SELECT {agg} FROM metrics WHERE metric_name = "
+                    f"{_quote(self.rng.choice(self.s.metrics))})")
+        if kind == "bool_expr":
+            return f"({self.numeric_expr(depth + 1)} > 10) = ({self.label()} IS NULL)"
+        if kind == "simple_case":
+            lbl = self.label()
+            return (f"CASE {lbl} WHEN {_quote(self.label_value(lbl))} THEN value > 10 "
+                    f"WHEN {_quote(self.label_value(lbl))} THEN false ELSE {lbl} IS NULL END")
         if kind == "label_cmp":
             lbl = self.label()
             return f"{lbl} {self.rng.choice(['<', '<=', '>', '>='])} {_quote(self.label_value(lbl))}"
@@ -342,8 +357,24 @@ class QueryGenerator:
                 exprs.append(self.string_expr())
             elif r < 0.8:
                 exprs.append("timestamp")
-            elif r < 0.9:
-                exprs.append(f"date_trunc({_quote(self.rng.choice(self.TIME_UNITS))}, timestamp)")
+            elif r < 0.85:
+                exprs.append(f"date_trunc({_quote(self.rng.choice(self.TIME_UNITS + ['day', 'second']))}, timestamp)")
+            elif r < 0.88:
+                exprs.append(self.predicate())
+            elif r < 0.91:
+                exprs.append(f"NULLIF({self.label()}, {_quote(self.label_value(self.label()))})")
+            elif r < 0.94:
+                # Both engines reject casting NaN/Inf to an integer; only finite values are cast.
+                # Only whole numbers: a double -> integer cast rounds halves away from zero here
+                # (exec/value.h) and to even in DuckDB (and PostgreSQL's float8 -> int8); an
+                # intentional difference, not generated.
+                exprs.append(self.rng.choice(["CAST(CASE WHEN abs(value) < 1e12 THEN floor(value) END AS BIGINT)",
+                                              "CAST(CASE WHEN abs(value) < 1e12 THEN ceil(value) END AS BIGINT)",
+                                              "CAST(value AS DOUBLE)", "value::double", "series_id",
+                                              "CAST(host AS VARCHAR)"]))
+            elif r < 0.97:
+                exprs.append(f"timestamp {self.rng.choice(['+', '-'])} INTERVAL "
+                             f"{_quote(self.rng.choice(['1 minute', '2 hours', '1 day', '30 seconds']))}")
             else:
                 exprs.append("value")
         select = ", ".join(f"{e} AS c{i}" for i, e in enumerate(exprs))
@@ -354,6 +385,8 @@ class QueryGenerator:
             sql += " ORDER BY " + ", ".join(self.order_terms([f"c{i}" for i in range(n)]))
             if self.rng.random() < 0.7:
                 sql += f" LIMIT {self.rng.choice([1, 5, 20, 100])}"
+                if self.rng.random() < 0.3:
+                    sql += f" OFFSET {self.rng.choice([0, 1, 7, 50])}"
             return GeneratedQuery(sql, True)
         return GeneratedQuery(sql, False)
 
@@ -396,7 +429,9 @@ class QueryGenerator:
             # value - 5e8 loses digits to cancellation differently in each engine.
             arg = self.rng.choice(["value", "abs(value)", "(value * 2.5)", "(value / 4)", "(value + 10)",
                                    f"CASE WHEN {self.predicate(1)} THEN value ELSE 1 END"])
-            return f"{fn}({arg})", True
+            # Finite inputs only: a group holding a single Inf or NaN has variance NaN here (as
+            # in PostgreSQL) and 0 in DuckDB; an intentional difference, not generated.
+            return f"{fn}(CASE WHEN value BETWEEN -1e308 AND 1e308 THEN {arg} END)", True
         fn = self.rng.choice(["sum", "avg", "min", "max"])
         return f"{fn}({self.numeric_expr()})", True
 
@@ -424,7 +459,10 @@ class QueryGenerator:
         select = ", ".join(f"{e} AS c{i}" for i, e in enumerate(cols))
         sql = f"SELECT {select} FROM metrics{self.where()}"
         if keys:
-            sql += " GROUP BY " + ", ".join(keys)
+            if self.rng.random() < 0.2:
+                sql += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
+            else:
+                sql += " GROUP BY " + ", ".join(keys)
         if self.rng.random() < 0.25:
             having = self.rng.choice([
                 f"count(*) > {self.rng.choice([1, 10, 100, 500])}",
@@ -442,8 +480,34 @@ class QueryGenerator:
             sql += " ORDER BY " + ", ".join(terms)
             if self.rng.random() < 0.5:
                 sql += f" LIMIT {self.rng.choice([1, 3, 10])}"
+            return GeneratedQuery(sql, True, len(cols))
+        return GeneratedQuery(sql, not keys, len(cols))
+
+    def derived_query(self) -> GeneratedQuery:
+        """An outer query over a grouped FROM subquery, or a UNION ALL of two queries."""
+        if self.rng.random() < 0.5:
+            inner = self.group_query()
+            col = f"c{self.rng.randrange(inner.columns)}"
+            sql = (f"SELECT count(*) AS c0, count({col}) AS c1 FROM ({inner.sql}) AS t "
+                   f"WHERE {col} IS NOT NULL")
             return GeneratedQuery(sql, True)
-        return GeneratedQuery(sql, not keys)
+        key = self.rng.choice(sorted(self.s.labels) + ["metric_name"])
+        parts = []
+        for _ in range(2):
+            parts.append(f"SELECT {key} AS c0, count(*) AS c1, max(value) AS c2 FROM metrics{self.where()} "
+                         f"GROUP BY {key}")
+        op = self.rng.choice(["UNION ALL", "UNION"])
+        sql = f" {op} ".join(parts)
+        if self.rng.random() < 0.5:
+            sql += " ORDER BY " + ", ".join(self.order_terms(["c0", "c1"]))
+            sql += ", c2 ASC NULLS FIRST"
+            return GeneratedQuery(sql, True)
+        return GeneratedQuery(sql, False)
 
     def query(self) -> GeneratedQuery:
-        return self.row_query() if self.rng.random() < 0.4 else self.group_query()
+        r = self.rng.random()
+        if r < 0.35:
+            return self.row_query()
+        if r < 0.9:
+            return self.group_query()
+        return self.derived_query()
