@@ -223,10 +223,12 @@ class QueryGenerator:
             fn = self.rng.choice(["round({}, 1)", "round({})", "floor({})", "ceil({})",
                                   "greatest({}, 10)", "least({}, 0, value)", "power({}, 2)"])
             return fn.format(self.numeric_expr(depth + 1))
+        # date_part/extract is double here (PostgreSQL) and BIGINT in DuckDB (where x % 0 then
+        # fails): the cast makes the type the same on both sides.
         part = self.rng.choice(["minute", "hour", "second", "epoch", "dow", "doy", "day"])
         if self.rng.random() < 0.5:
-            return f"extract({part} FROM timestamp)"
-        return f"date_part({_quote(part)}, timestamp)"
+            return f"CAST(extract({part} FROM timestamp) AS DOUBLE)"
+        return f"CAST(date_part({_quote(part)}, timestamp) AS DOUBLE)"
 
     def string_expr(self) -> str:
         r = self.rng.random()
@@ -255,7 +257,28 @@ class QueryGenerator:
         kind = self.rng.choice(["value", "value", "label_eq", "label_ne", "label_in", "like", "null",
                                 "metric", "between", "time", "time", "time_between", "label_cmp", "ilike",
                                 "in_null", "time_interval", "int_fn", "in_subquery", "label_label",
-                                "scalar_subquery", "bool_expr", "simple_case"])
+                                "scalar_subquery", "bool_expr", "simple_case", "bucket_cmp", "empty_label",
+                                "contradiction", "like_escape"])
+        if kind == "bucket_cmp":
+            # Bucketed time conditions the optimizer turns into conservative scan ranges.
+            if self.rng.random() < 0.6:
+                bucket = f"date_trunc({_quote(self.rng.choice(self.TIME_UNITS + ['second']))}, timestamp)"
+            else:
+                stride = self.rng.choice(["5 minutes", "1 hour", "90 seconds"])
+                bucket = f"time_bucket(INTERVAL {_quote(stride)}, timestamp)"
+            t = self.time_ns()
+            if self.rng.random() < 0.5:
+                t -= t % 60_000_000_000  # on a minute boundary
+            return f"{bucket} {self.rng.choice(['=', '<', '<=', '>', '>=', '<>'])} {_ts_literal(t, self.rng, typed=True)}"
+        if kind == "empty_label":
+            # An absent label is NULL (SQL), never '' (as Prometheus matchers would have it).
+            return f"{self.label()} {self.rng.choice(['=', '<>', '>'])} ''"
+        if kind == "contradiction":
+            a, b = sorted([self.time_ns(), self.time_ns()])
+            return (f"timestamp {self.rng.choice(['>', '>='])} {_ts_literal(b, self.rng)} AND "
+                    f"timestamp {self.rng.choice(['<', '<='])} {_ts_literal(a, self.rng)}")
+        if kind == "like_escape":
+            return f"metric_name {self.rng.choice(['LIKE', 'NOT LIKE'])} 'http\\_%' ESCAPE '\\'"
         if kind == "label_label":
             a, b = self.rng.sample(sorted(self.s.labels), 2)
             return f"{a} {self.rng.choice(['=', '<>', '<', '>='])} {b}"
