@@ -282,7 +282,8 @@ TEST(AggregateTest, GroupKeysOfEveryTypeWithNulls) {
 }
 
 // Random data through 1 and 2 partitions, dictionary and plain keys: identical results after
-// sorting by key.
+// sorting by key. Odd batches have no NULL key, so dictionary keys take GroupTable's per-entry
+// path there and the per-row one in even batches, sharing one table.
 TEST(AggregateTest, PartitionedAndDictionaryResultsMatchSerialPlain) {
   std::mt19937_64 rng(42);
   std::vector<RecordBatch> plain, dict;
@@ -290,6 +291,7 @@ TEST(AggregateTest, PartitionedAndDictionaryResultsMatchSerialPlain) {
     std::vector<Scalar> g, x, n, ts, keep;
     for (int i = 0; i < 500; ++i) {
       int k = static_cast<int>(rng() % 37);
+      if (b % 2 == 1 && k == 36) k = b;
       g.push_back(k == 36 ? Null(TypeId::kString) : S("host-" + std::to_string(k)));
       x.push_back(rng() % 11 == 0 ? Null(TypeId::kDouble)
                                   : D(static_cast<double>(rng() % 1000) / 8));

@@ -35,16 +35,7 @@ void GroupTable::Encode(size_t k, const Column& c, size_t rows, bool insert,
       for (size_t i = 0; i < rows; ++i) out[i] = NormalizeDoubleBits(c.doubles()[i]);
       break;
     case TypeId::kString: {
-      auto& table = interned_[k];
-      auto intern = [&](std::string_view s) -> uint64_t {
-        auto it = table.find(base::AsAbsl(s));
-        if (it != table.end()) return it->second;
-        if (!insert) return kNoGroup;  // never a valid interned id below 2^32 - 1 in practice
-        uint32_t id = static_cast<uint32_t>(table.size());
-        table.emplace(std::string(s), id);
-        interned_bytes_[k] += static_cast<int64_t>(s.size() + 48);
-        return id;
-      };
+      auto intern = [&](std::string_view s) { return Intern(k, s, insert); };
       if (c.is_dictionary()) {
         const model::DictionaryStrings& d = c.dictionary();
         std::vector<uint64_t> entry(d.dictionary.size(), UINT64_MAX);
@@ -67,6 +58,17 @@ void GroupTable::Encode(size_t k, const Column& c, size_t rows, bool insert,
   }
 }
 
+uint64_t GroupTable::Intern(size_t k, std::string_view s, bool insert) {
+  auto& table = interned_[k];
+  auto it = table.find(base::AsAbsl(s));
+  if (it != table.end()) return it->second;
+  if (!insert) return kNoGroup;  // never a valid interned id below 2^32 - 1 in practice
+  uint32_t id = static_cast<uint32_t>(table.size());
+  table.emplace(std::string(s), id);
+  interned_bytes_[k] += static_cast<int64_t>(s.size() + 48);
+  return id;
+}
+
 uint32_t GroupTable::NewGroup(std::span<const Column> keys, size_t row) {
   for (size_t k = 0; k < keys.size(); ++k) key_values_[k].AppendFrom(keys[k], row);
   return static_cast<uint32_t>(num_groups_++);
@@ -82,6 +84,25 @@ void GroupTable::Map(std::span<const Column> keys, size_t rows, std::vector<uint
   if (key_types_.empty()) {
     EnsureSingleGroup();
     std::fill(g, g + rows, 0);
+    return;
+  }
+  if (key_types_.size() == 1 && key_types_[0] == TypeId::kString && keys[0].is_dictionary() &&
+      keys[0].null_count() == 0) {
+    // One dictionary string key without NULLs (metric_name, a label): each entry is interned
+    // and mapped to its group once per batch, rows then only index by their code.
+    const model::DictionaryStrings& d = keys[0].dictionary();
+    std::vector<uint32_t> group_of_code(d.dictionary.size(), kNoGroup);
+    for (size_t i = 0; i < rows; ++i) {
+      const uint32_t code = d.codes[i];
+      uint32_t group = group_of_code[code];
+      if (group == kNoGroup) {
+        const uint64_t id = Intern(0, d.dictionary.Get(code), /*insert=*/true);
+        if (id >= string_to_group_.size()) string_to_group_.resize(id + 1, kNoGroup);
+        if (string_to_group_[id] == kNoGroup) string_to_group_[id] = NewGroup(keys, i);
+        group = group_of_code[code] = string_to_group_[id];
+      }
+      g[i] = group;
+    }
     return;
   }
   std::vector<uint64_t> codes;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -41,6 +42,8 @@ class GroupTable {
   // Per row: the 64-bit code of key column k (interned id for strings) and its validity.
   void Encode(size_t k, const Column& c, size_t rows, bool insert, std::vector<uint64_t>* codes,
               std::vector<uint8_t>* valid);
+  // The interned id of `s` in key column k's table; kNoGroup when absent and !insert.
+  uint64_t Intern(size_t k, std::string_view s, bool insert);
   uint32_t NewGroup(std::span<const Column> keys, size_t row);
 
   std::vector<TypeId> key_types_;
