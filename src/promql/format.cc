@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "base/strings.h"
 #include "model/labels.h"
@@ -43,6 +44,17 @@ size_t Utf8Length(std::string_view s, size_t i, uint32_t& rune) {
   }
   if (rune < min || rune > 0x10FFFF || (rune >= 0xD800 && rune < 0xE000)) return 0;
   return n;
+}
+
+// Words that cannot stand alone as a metric name: they lex as numbers or are operators and
+// binary-operator modifiers wherever a selector may stand.
+bool IsReservedMetricWord(std::string_view name) {
+  std::string lower = absl::AsciiStrToLower(base::AsAbsl(name));
+  for (std::string_view word : {"inf", "nan", "on", "ignoring", "bool", "group_left",
+                                "group_right", "atan2"}) {
+    if (lower == word) return true;
+  }
+  return false;
 }
 
 std::string QuoteName(std::string_view name, bool metric) {
@@ -112,8 +124,10 @@ class Printer {
       if (debug_) {
         absl::StrAppendFormat(&out_, "number(%s%s)", FormatNumber(n->value),
                               n->duration ? " duration" : "");
-      } else if (n->duration && std::isfinite(n->value) &&
-                 std::round(n->value * 1000) == n->value * 1000 && std::fabs(n->value) < 9e15) {
+      } else if (n->duration && std::isfinite(n->value) && std::fabs(n->value) < 9e15 &&
+                 std::round(n->value * 1000) == n->value * 1000) {
+        // "-0s" keeps the sign of a negated zero duration.
+        if (n->value == 0 && std::signbit(n->value)) out_ += "-";
         out_ += FormatDurationMs(static_cast<int64_t>(std::round(n->value * 1000)));
       } else {
         out_ += FormatNumber(n->value);
@@ -179,7 +193,8 @@ class Printer {
 
  private:
   void PrintSelector(const VectorSelector& vs) {
-    bool legacy_name = vs.name.empty() || model::IsLegacyMetricName(vs.name);
+    bool legacy_name =
+        vs.name.empty() || (model::IsLegacyMetricName(vs.name) && !IsReservedMetricWord(vs.name));
     std::vector<std::string> parts;
     if (!legacy_name) parts.push_back(QuoteString(vs.name));
     for (const LabelMatcher& m : vs.matchers) {
@@ -204,7 +219,14 @@ class Printer {
 
   void PrintBinary(const BinaryExpr& b) {
     if (debug_) out_ += "binary(";
-    Print(*b.lhs);
+    const auto* lhs_number = b.lhs->As<NumberLiteral>();
+    if (!debug_ && b.op == BinaryOp::kPow && lhs_number != nullptr &&
+        std::isinf(lhs_number->value) && lhs_number->value > 0) {
+      // "+Inf ^ x" would read as +(Inf ^ x): a unary plus over the power.
+      out_ += "Inf";
+    } else {
+      Print(*b.lhs);
+    }
     base::StrAppend(&out_, " ", BinaryOpName(b.op));
     if (b.return_bool) out_ += " bool";
     if (b.matching.has_value()) {

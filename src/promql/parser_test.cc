@@ -108,6 +108,9 @@ TEST(ParserTest, CanonicalFormsAndRoundTrips) {
       {"{__name__=\"foo\"}", "{__name__=\"foo\"}"},
       {"a:b:c{x=\"y\"}", "a:b:c{x=\"y\"}"},
       {"foo{}", "foo"},
+      {"{\"nan\"}", "{\"nan\"}"},
+      {"{\"On\", a=\"b\"}", "{\"On\", a=\"b\"}"},
+      {"{\"sum\"} and {\"by\"}", "sum and by"},
       {"foo{on=\"1\", by=\"2\"}", "foo{on=\"1\", by=\"2\"}"},
       {"offset", "offset"},
       // Modifiers.
@@ -143,6 +146,7 @@ TEST(ParserTest, CanonicalFormsAndRoundTrips) {
       {".5", "0.5"},
       {"2.", "2"},
       {"Inf", "+Inf"},
+      {"inf ^ 2 ^ inf", "Inf ^ 2 ^ +Inf"},
       {"-inf", "-Inf"},
       {"nan", "NaN"},
       {"5m", "5m"},
