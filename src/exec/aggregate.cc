@@ -811,7 +811,7 @@ class HashAggregateOperator final : public Operator {
     for (size_t i = 0; i < n; ++i) {
       partials_.push_back(std::make_unique<Partial>(key_types_, specs_, arg_types_, ctx_));
     }
-    CS_RETURN_IF_ERROR(ParallelFor(options_.pool, n, [this](size_t i) { return Worker(i); }));
+    CS_RETURN_IF_ERROR(base::ParallelFor(options_.pool, n, [this](size_t i) { return Worker(i); }));
     Partial& target = *partials_[0];
     if (keys_.empty()) target.table.EnsureSingleGroup();
     for (size_t i = 1; i < n; ++i) {

@@ -103,7 +103,7 @@ struct HashAggregateOptions {
   // the end. Without, everything runs on the calling thread. The child is driven from pool
   // threads then, so it must not itself wait on the same pool (use `pre` rather than a
   // ParallelPipeline child).
-  ThreadPool* pool = nullptr;
+  base::ThreadPool* pool = nullptr;
   size_t partitions = 1;
   // Optional filter/project stages applied to each child batch before aggregation (in the
   // workers, so they run in parallel too). Group keys and aggregate columns then refer to

@@ -44,7 +44,7 @@ const std::vector<RecordBatch>& Data() {
 void BM_FilterHashAggregate(benchmark::State& state) {
   const size_t partitions = static_cast<size_t>(state.range(0));
   const std::vector<RecordBatch>& data = Data();
-  ThreadPool pool(1);  // with the calling thread: two workers
+  base::ThreadPool pool(1);  // with the calling thread: two workers
   BatchPipeline pre(BenchSchema());
   ExprPtr value = MakeColumnRef(1, TypeId::kDouble, "value");
   if (!pre.AddFilter(MakeCompare(CompareOp::kGt, value, MakeLiteral(Scalar::Double(10))).value())

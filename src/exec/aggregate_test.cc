@@ -145,7 +145,7 @@ TEST(AggregateTest, EveryFunctionOverOneGroup) {
   for (const AggCase& c : cases) {
     for (size_t partitions : {1, 2}) {
       ExecContext ctx;
-      ThreadPool pool(1);
+      base::ThreadPool pool(1);
       HashAggregateOptions options{.pool = &pool, .partitions = partitions};
       absl::StatusOr<RecordBatch> out = Aggregate(input(), {}, {c.spec}, &ctx, options);
       ASSERT_TRUE(out.ok()) << c.name << ": " << out.status();
@@ -318,7 +318,7 @@ TEST(AggregateTest, PartitionedAndDictionaryResultsMatchSerialPlain) {
   auto run = [&](const std::vector<RecordBatch>& in,
                  size_t partitions) -> absl::StatusOr<RecordBatch> {
     ExecContext ctx;
-    ThreadPool pool(2);
+    base::ThreadPool pool(2);
     HashAggregateOptions options{.pool = &pool, .partitions = partitions};
     CS_ASSIGN_OR_RETURN(OperatorPtr src, MakeSource(InputSchema(), in, &ctx));
     CS_ASSIGN_OR_RETURN(OperatorPtr agg,
@@ -370,8 +370,8 @@ TEST(AggregateTest, PartitionedInputsMatchOneInput) {
   CS_ASSERT_OK_AND_ASSIGN(OperatorPtr sorted, MakeSort(std::move(agg), {{.column = 0}}, &ctx));
   CS_ASSERT_OK_AND_ASSIGN(RecordBatch want, CollectOne(*sorted));
   ASSERT_EQ(want.num_rows(), 3u);
-  ThreadPool pool(2);
-  for (ThreadPool* p : {&pool, static_cast<ThreadPool*>(nullptr)}) {
+  base::ThreadPool pool(2);
+  for (base::ThreadPool* p : {&pool, static_cast<base::ThreadPool*>(nullptr)}) {
     std::vector<OperatorPtr> inputs;
     for (int part = 0; part < 3; ++part) {
       std::vector<RecordBatch> mine;
@@ -395,7 +395,7 @@ TEST(AggregateTest, PartitionedInputsMatchOneInput) {
 
 TEST(AggregateTest, PrePipelineRunsInWorkers) {
   ExecContext ctx;
-  ThreadPool pool(1);
+  base::ThreadPool pool(1);
   std::vector<RecordBatch> in;
   for (int b = 0; b < 5; ++b) {
     in.push_back(
@@ -419,7 +419,7 @@ TEST(AggregateTest, PrePipelineRunsInWorkers) {
 // runs its own ParallelFor, whose queued task can never start. The caller must run it.
 TEST(AggregateTest, NestedPartitionedAggregatesShareOnePoolThread) {
   ExecContext ctx;
-  ThreadPool pool(1);
+  base::ThreadPool pool(1);
   std::vector<RecordBatch> in;
   for (int b = 0; b < 6; ++b) {
     in.push_back(Input({S("a"), S(b % 2 == 0 ? "b" : "c")}, {D(b), D(b)}, {I(1), I(1)},

@@ -108,7 +108,7 @@ class PipelineOperator final : public Operator {
 
 class ParallelPipelineOperator final : public Operator {
  public:
-  ParallelPipelineOperator(OperatorPtr child, BatchPipeline pipeline, ThreadPool* pool,
+  ParallelPipelineOperator(OperatorPtr child, BatchPipeline pipeline, base::ThreadPool* pool,
                            ExecContext* ctx)
       : child_(std::move(child)), pipeline_(std::move(pipeline)), pool_(pool), ctx_(ctx) {}
   const model::Schema& schema() const override { return pipeline_.output_schema(); }
@@ -133,7 +133,7 @@ class ParallelPipelineOperator final : public Operator {
         round.push_back(std::move(*in));
       }
       std::vector<RecordBatch> results(round.size());
-      CS_RETURN_IF_ERROR(ParallelFor(pool_, round.size(), [&](size_t i) -> absl::Status {
+      CS_RETURN_IF_ERROR(base::ParallelFor(pool_, round.size(), [&](size_t i) -> absl::Status {
         CS_ASSIGN_OR_RETURN(results[i], pipeline_.Apply(std::move(round[i])));
         return absl::OkStatus();
       }));
@@ -146,7 +146,7 @@ class ParallelPipelineOperator final : public Operator {
  private:
   OperatorPtr child_;
   BatchPipeline pipeline_;
-  ThreadPool* pool_;
+  base::ThreadPool* pool_;
   ExecContext* ctx_;
   std::deque<RecordBatch> ready_;
   bool done_ = false;
@@ -579,7 +579,7 @@ absl::StatusOr<OperatorPtr> MakeProject(OperatorPtr child, std::vector<ProjectIt
 }
 
 absl::StatusOr<OperatorPtr> MakeParallelPipeline(OperatorPtr child, BatchPipeline pipeline,
-                                                 ThreadPool* pool, ExecContext* ctx) {
+                                                 base::ThreadPool* pool, ExecContext* ctx) {
   if (!(pipeline.input_schema() == child->schema())) {
     return absl::InvalidArgumentError("parallel pipeline input does not match its child");
   }

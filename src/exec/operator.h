@@ -27,9 +27,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/thread_pool.h"
 #include "exec/exec_context.h"
 #include "exec/expr.h"
-#include "exec/thread_pool.h"
 #include "model/record_batch.h"
 
 namespace cardinalsin::exec {
@@ -100,7 +100,7 @@ absl::StatusOr<OperatorPtr> MakeProject(OperatorPtr child, std::vector<ProjectIt
 // flight), emitting results in the child's order; empty results are skipped.
 // REQUIRES: pipeline input schema == child schema (checked).
 absl::StatusOr<OperatorPtr> MakeParallelPipeline(OperatorPtr child, BatchPipeline pipeline,
-                                                 ThreadPool* pool, ExecContext* ctx);
+                                                 base::ThreadPool* pool, ExecContext* ctx);
 
 // ---- limit and union ------------------------------------------------------------------------
 

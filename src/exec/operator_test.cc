@@ -81,7 +81,7 @@ TEST(OperatorTest, EmptyInputs) {
 
 TEST(OperatorTest, ParallelPipelineKeepsOrder) {
   ExecContext ctx;
-  ThreadPool pool(2);
+  base::ThreadPool pool(2);
   std::vector<RecordBatch> in;
   for (int b = 0; b < 7; ++b)
     in.push_back(Rows({I(b), I(b + 100)}, {S("x"), S("y")}, {D(b), D(-1)}));

@@ -45,7 +45,7 @@ std::string Millis(absl::Duration d) {
 }  // namespace
 
 PhysicalPlanner::PhysicalPlanner(scan::Scanner* scanner, exec::ExecContext* ctx,
-                                 exec::ThreadPool* pool, base::Clock* clock, bool instrument)
+                                 base::ThreadPool* pool, base::Clock* clock, bool instrument)
     : scanner_(scanner), ctx_(ctx), pool_(pool), clock_(clock), instrument_(instrument) {}
 
 PhysicalPlanner::~PhysicalPlanner() = default;

@@ -25,9 +25,9 @@
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"
+#include "base/thread_pool.h"
 #include "exec/exec_context.h"
 #include "exec/operator.h"
-#include "exec/thread_pool.h"
 #include "plan/logical_plan.h"
 #include "scan/scanner.h"
 
@@ -35,7 +35,7 @@ namespace cardinalsin::plan {
 
 class PhysicalPlanner {
  public:
-  PhysicalPlanner(scan::Scanner* scanner, exec::ExecContext* ctx, exec::ThreadPool* pool,
+  PhysicalPlanner(scan::Scanner* scanner, exec::ExecContext* ctx, base::ThreadPool* pool,
                   base::Clock* clock, bool instrument);
   ~PhysicalPlanner();
 
@@ -63,7 +63,7 @@ class PhysicalPlanner {
 
   scan::Scanner* const scanner_;
   exec::ExecContext* const ctx_;
-  exec::ThreadPool* const pool_;
+  base::ThreadPool* const pool_;
   base::Clock* const clock_;
   const bool instrument_;
   std::map<const PlanNode*, std::unique_ptr<scan::ScanStream>> scans_;

@@ -61,7 +61,7 @@ SqlEngine::SqlEngine(SqlEngineOptions options, std::unique_ptr<scan::Scanner> sc
       clock_(options_.clock != nullptr ? *options_.clock : base::SystemClock()),
       scanner_(std::move(scanner)) {
   if (options_.threads > 1) {
-    pool_ = std::make_unique<exec::ThreadPool>(static_cast<size_t>(options_.threads - 1));
+    pool_ = std::make_unique<base::ThreadPool>(static_cast<size_t>(options_.threads - 1));
   }
 }
 

@@ -36,7 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
-#include "exec/thread_pool.h"
+#include "base/thread_pool.h"
 #include "io/object_store.h"
 #include "model/record_batch.h"
 #include "scan/scanner.h"
@@ -100,7 +100,7 @@ class SqlEngine {
   const SqlEngineOptions options_;
   base::Clock& clock_;
   std::unique_ptr<scan::Scanner> scanner_;
-  std::unique_ptr<exec::ThreadPool> pool_;  // null when threads == 1
+  std::unique_ptr<base::ThreadPool> pool_;  // null when threads == 1
 };
 
 }  // namespace cardinalsin::plan

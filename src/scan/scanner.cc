@@ -11,11 +11,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "base/thread_pool.h"
 #include "model/types.h"
 #include "parquet/reader.h"
 #include "scan/internal/cached_source.h"
 #include "scan/internal/matcher.h"
-#include "scan/internal/thread_pool.h"
 
 namespace cardinalsin::scan {
 namespace internal {
@@ -72,7 +72,7 @@ struct ScanContext {
   io::ObjectStore* store = nullptr;
   RangeCache* ram = nullptr;
   DiskCache* disk = nullptr;
-  ThreadPool* pool = nullptr;
+  base::ThreadPool* pool = nullptr;
   size_t window = 0;
   int max_parts = 1;  // most tasks one chunk is split into (the decode threads)
   uint64_t rows_per_part = uint64_t{1} << 20;  // ScannerOptions::rows_per_decode_part
@@ -474,7 +474,7 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
     CS_ASSIGN_OR_RETURN(scanner->disk_cache_,
                         DiskCache::Open(options.cache_dir, options.disk_cache_bytes));
   }
-  scanner->pool_ = std::make_unique<internal::ThreadPool>(options.decode_threads);
+  scanner->pool_ = std::make_unique<base::ThreadPool>(options.decode_threads);
   return scanner;
 }
 
@@ -717,7 +717,7 @@ void ScanStream::TopUp(size_t at_least) {
   for (; submitted_ < target; ++submitted_) {
     std::shared_ptr<internal::ScanContext> shared = context_;
     const size_t t = submitted_;
-    ctx.pool->Submit([shared, t] {
+    ctx.pool->Schedule([shared, t] {
       internal::Task& task = *shared->tasks[t];
       if (shared->cancelled) {
         task.promise.set_value(absl::CancelledError("scan cancelled"));

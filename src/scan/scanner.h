@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/thread_pool.h"
 #include "catalog/catalog.h"
 #include "io/object_store.h"
 #include "model/record_batch.h"
@@ -54,7 +55,6 @@
 namespace cardinalsin::scan {
 
 namespace internal {
-class ThreadPool;
 struct ScanContext;
 }  // namespace internal
 
@@ -158,7 +158,7 @@ class Scanner {
   std::mutex catalogs_mu_;  // std::mutex: visible to ThreadSanitizer
   std::map<std::string, std::shared_ptr<catalog::Catalog>> catalogs_;  // guarded by catalogs_mu_
   // Last so that it is destroyed first: its workers still use the caches and the store.
-  std::unique_ptr<internal::ThreadPool> pool_;
+  std::unique_ptr<base::ThreadPool> pool_;
 };
 
 // The rows of one scan, batch by batch, all in schema(): the requested columns in order (or the

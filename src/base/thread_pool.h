@@ -1,14 +1,17 @@
 // File: thread_pool.h
 //
-// A small fixed-size thread pool for partitioned operator work (parallel hash aggregation and
-// filter/project), and ParallelFor() which runs n tasks on it and waits for all of them.
+// A fixed-size thread pool running scheduled tasks in FIFO order, and ParallelFor() which runs n
+// tasks on it and the calling thread and waits for all of them. The scan decodes chunks on one
+// (scan/), the SQL executor partitions aggregation and filter/project work on another (exec/).
 //
 //   ThreadPool pool(2);
-//   std::vector<absl::Status> results = ParallelFor(&pool, 2, [&](size_t i) { return Work(i); });
+//   absl::Status status = ParallelFor(&pool, 2, [&](size_t i) { return Work(i); });
 //
 // Thread-safety: Schedule() and ParallelFor() may be called from any thread, pool tasks
 // included: ParallelFor() never waits for a task that has not started (see below), so nesting it
-// on the same pool cannot deadlock. The destructor waits for scheduled tasks to finish.
+// on the same pool cannot deadlock. A task given to Schedule() must not block waiting for another
+// task of the same pool. The destructor runs every task already scheduled, then joins the
+// workers.
 #pragma once
 
 #include <condition_variable>
@@ -21,7 +24,7 @@
 
 #include "absl/status/status.h"
 
-namespace cardinalsin::exec {
+namespace cardinalsin::base {
 
 class ThreadPool {
  public:
@@ -50,4 +53,4 @@ class ThreadPool {
 // index has finished: the first non-OK status by index, or OK.
 absl::Status ParallelFor(ThreadPool* pool, size_t n, const std::function<absl::Status(size_t)>& fn);
 
-}  // namespace cardinalsin::exec
+}  // namespace cardinalsin::base

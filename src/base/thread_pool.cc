@@ -1,11 +1,11 @@
-#include "exec/thread_pool.h"
+#include "base/thread_pool.h"
 
 #include <atomic>
 #include <memory>
 
 #include "base/check.h"
 
-namespace cardinalsin::exec {
+namespace cardinalsin::base {
 namespace {
 
 absl::Status FirstError(const std::vector<absl::Status>& results) {
@@ -94,4 +94,4 @@ absl::Status ParallelFor(ThreadPool* pool, size_t n,
   return FirstError(state->results);
 }
 
-}  // namespace cardinalsin::exec
+}  // namespace cardinalsin::base
