@@ -134,6 +134,7 @@ absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& 
     options.memory_limit_bytes = memory_limit;
     options.max_result_rows = static_cast<int64_t>(call.max_result_rows);
     options.max_rows_scanned = max_rows_scanned;
+    options.cancelled = call.cancelled;
     CS_ASSIGN_OR_RETURN(plan::QueryResult result,
                         engine->Execute(call.tenant, call.query, options));
     query::SqlResult out;

@@ -34,6 +34,9 @@ struct ExecLimits {
   int64_t memory_limit_bytes = 0;
   // Rows read from Source operators. Zero: unlimited.
   int64_t max_rows_read = 0;
+  // A flag owned by the caller (the server's shutdown flag, say) that cancels the query like
+  // Cancel() once it is set. Null: none. Must outlive the context.
+  const std::atomic<bool>* external_cancel = nullptr;
 };
 
 class ExecContext {
@@ -43,11 +46,16 @@ class ExecContext {
   ExecContext(const ExecContext&) = delete;
   ExecContext& operator=(const ExecContext&) = delete;
 
-  // OK while the query may continue; kCancelled after Cancel(), kDeadlineExceeded after the
+  // OK while the query may continue; kCancelled after Cancel() or once limits.external_cancel
+  // is set, kDeadlineExceeded after the
   // timeout has elapsed (measured on the clock's monotonic time from construction).
   [[nodiscard]] absl::Status CheckAlive() const;
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
-  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+  bool cancelled() const {
+    return cancelled_.load(std::memory_order_relaxed) ||
+           (limits_.external_cancel != nullptr &&
+            limits_.external_cancel->load(std::memory_order_relaxed));
+  }
 
   // Accounts `bytes` more held memory; kResourceExhausted (and nothing accounted) when that would
   // exceed the limit. REQUIRES: bytes >= 0.

@@ -80,6 +80,7 @@ absl::StatusOr<QueryResult> SqlEngine::Execute(std::string_view tenant, std::str
   }
   limits.memory_limit_bytes = options.memory_limit_bytes;
   limits.max_rows_read = options.max_rows_scanned;
+  limits.external_cancel = options.cancelled;
   exec::ExecContext ctx(limits, &clock_);
 
   CS_ASSIGN_OR_RETURN(sql::Statement statement, sql::Parse(sql));

@@ -27,6 +27,7 @@
 // Ownership: `store` (and options.scanner.unflushed) are not owned and must outlive the engine.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -61,6 +62,9 @@ struct QueryOptions {
   int64_t max_result_rows = 0;
   // Rows read from storage (chunks and unflushed buffers). 0 = unlimited.
   int64_t max_rows_scanned = 0;
+  // Cancels the query (kCancelled) once set, e.g. the server's shutdown flag. Null: none. Must
+  // outlive Execute().
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 struct QueryStats {

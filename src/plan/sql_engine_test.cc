@@ -3,6 +3,7 @@
 
 #include "plan/sql_engine.h"
 
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/str_join.h"
@@ -85,6 +86,16 @@ TEST_F(SqlEngineTest, DeadlineInThePast) {
   QueryOptions options;
   options.deadline = db_.clock().Now() - absl::Seconds(1);
   EXPECT_THAT(db_.Query("SELECT 1", options), StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+TEST_F(SqlEngineTest, CallerCancellationFlagStopsTheQuery) {
+  std::atomic<bool> cancelled{false};
+  QueryOptions options;
+  options.cancelled = &cancelled;
+  CS_ASSERT_OK(db_.Query("SELECT count(*) FROM metrics", options).status());
+  cancelled = true;
+  EXPECT_THAT(db_.Query("SELECT count(*) FROM metrics", options),
+              StatusIs(absl::StatusCode::kCancelled));
 }
 
 TEST_F(SqlEngineTest, EmptySchemaKeptForEmptyResults) {
