@@ -32,8 +32,14 @@
 //   expression (`call.args[0]`), exactly as Prometheus does.
 //
 // Errors: a step function returns InvalidArgument for bad arguments found at evaluation time
-// (e.g. label_replace with an invalid regular expression or target label name); the engine
-// reports it as an execution error.
+// (e.g. label_replace with an invalid regular expression or target label name), and
+// FailedPrecondition when label_replace / label_join would output two samples with the same
+// label set; a range kernel reports a bad scalar argument through RangeCall::error. The engine
+// reports either as an execution error.
+//
+// Annotation positions: functions append ` (1:<column>)` from the byte offset of the argument
+// the annotation is about (`call->args[i]->pos`), i.e. they assume a one-line query; the engine
+// does not see the query text.
 //
 // Thread-safety: implementations are stateless and may run on several threads at once.
 #pragma once
@@ -63,6 +69,11 @@ struct RangeCall {
   const Labels* labels = nullptr;  // the series' labels (for annotation messages)
   const Call* call = nullptr;      // the call node (position for annotations)
   Annotations* annotations = nullptr;
+  // Where a kernel reports an invalid scalar argument (double_exponential_smoothing's sf/tf
+  // outside (0, 1)): it stores InvalidArgument here and returns nullopt, and the engine fails
+  // the query with it. Prometheus reports these per series, so the check runs only where there
+  // is a window to evaluate. May be null (the error is then dropped, the result still nullopt).
+  absl::Status* error = nullptr;
 };
 
 // One evaluated argument of a step function.
@@ -79,14 +90,19 @@ struct StepCall {
 };
 
 using RangeKernel = std::optional<double> (*)(const RangeCall& call);
+// The step function of a scalar-returning function (pi, time, scalar) appends exactly one
+// sample with no labels, whose value is the scalar.
 using StepFunction = absl::Status (*)(const StepCall& call, Vector& out);
 
 struct FunctionImpl {
   std::string_view name;
   RangeKernel range = nullptr;  // exactly one of range and step is set
   StepFunction step = nullptr;
-  bool drops_name = true;  // false for last_over_time, first_over_time, sort*, label_*,
-                           // clamp*, ... (as in Prometheus)
+  // Whether the function drops the metric name, as in Prometheus 3: false for last_over_time,
+  // first_over_time, sort*, label_* and the functions whose output has no name anyway (absent*,
+  // vector, scalar, time, pi, histogram_*); true for the rest (including clamp*, round,
+  // timestamp). For a step function it documents what it sets on its outputs.
+  bool drops_name = true;
 };
 
 // The implementation of the function named `name`, or nullptr when the engine evaluates it
