@@ -1,0 +1,1569 @@
+// The PromQL evaluator (engine.h).
+//
+// Evaluation follows Prometheus's engine: every scalar or instant-vector expression evaluates to
+// a "grid matrix", one series per output label set with at most one point per evaluation step
+// (start, start + interval, ... end); an instant query is a grid of one step. A scalar is a grid
+// matrix of one series without labels that has a point at every step.
+//
+// Before evaluating, every selector's samples are read once (Prefetch) with hints covering every
+// time any evaluation step may look at (outer subquery ranges and offsets, @, lookback or range).
+// Range-vector arguments are walked per series across all steps with a sliding window, so
+// rate(x[5m]) over a range query reads each series once.
+//
+// Operators and aggregations work per step on indices into their inputs' grid matrices; the
+// per-series work (matching signatures, output label sets, aggregation groups) is done once per
+// series, not per step.
+//
+// The samples the query holds (grid matrices alive plus the current window) are counted against
+// max_samples, as Prometheus's currentSamples.
+#include "promql/engine.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+#include "promql/functions.h"
+#include "promql/functions_eval.h"
+
+namespace cardinalsin::promql {
+namespace {
+
+// Prometheus's limit on points per series of a range query (the HTTP API's 11,000).
+constexpr int64_t kMaxPointsPerSeries = 11000;
+// How many Poll() calls pass between two reads of the clock.
+constexpr uint32_t kPollClockEvery = 256;
+
+const Expr& Unwrap(const Expr& e) {
+  const Expr* p = &e;
+  while (const ParenExpr* paren = p->As<ParenExpr>()) p = paren->expr.get();
+  return *p;
+}
+
+int64_t CountPoints(const Matrix& m) {
+  int64_t n = 0;
+  for (const Series& s : m) n += static_cast<int64_t>(s.points.size());
+  return n;
+}
+
+// Go's fmt %g of a float64 (annotation texts).
+std::string FormatGoG(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  size_t e = sci.find('e');
+  int exp = 0;
+  std::from_chars(sci.data() + e + 2, sci.data() + sci.size(), exp);
+  if (sci[e + 1] == '-') exp = -exp;
+  if (exp < -4 || exp >= 6) {
+    // Go's %g: exponent form outside [1e-4, 1e6), at least two exponent digits (1e-05).
+    std::string mant = sci.substr(0, e);
+    return absl::StrFormat("%se%c%02d", mant, exp < 0 ? '-' : '+', std::abs(exp));
+  }
+  res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  return std::string(buf, res.ptr);
+}
+
+// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest text that reads back as v, never in
+// exponent form (count_values' label values).
+std::string FormatGoF(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[512];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  return std::string(buf, res.ptr);
+}
+
+std::string PosSuffix(const PosRange& pos) { return base::StrCat(" (1:", pos.start + 1, ")"); }
+
+// Prometheus's Kahan-Babuska-Neumaier increment (kahanSumInc).
+void KahanInc(double inc, double& sum, double& c) {
+  double t = sum + inc;
+  if (std::isinf(t)) {
+    c = 0;
+  } else if (std::fabs(sum) >= std::fabs(inc)) {
+    c += (sum - t) + inc;
+  } else {
+    c += (inc - t) + sum;
+  }
+  sum = t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label-set helpers.
+
+uint64_t HashMatching(const Labels& labels, bool on, const std::vector<std::string>& names) {
+  size_t h = 0x2545f4914f6cdd1dULL;
+  for (const Label& l : labels) {
+    bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
+    if (on ? !listed : (listed || l.name == kMetricName)) continue;
+    h = absl::HashOf(h, absl::string_view(l.name.data(), l.name.size()),
+                     absl::string_view(l.value.data(), l.value.size()));
+  }
+  return h;
+}
+
+Labels MatchingLabels(const Labels& labels, bool on, const std::vector<std::string>& names) {
+  Labels out;
+  for (const Label& l : labels) {
+    bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
+    if (on ? listed : (!listed && l.name != kMetricName)) out.push_back(l);
+  }
+  return out;
+}
+
+// Collects output series by label set, one point per step each.
+class MatrixBuilder {
+ public:
+  // The index of the output series with `labels`, created if new. A series reached with
+  // drop_name set keeps it.
+  size_t Intern(const Labels& labels, bool drop_name) {
+    uint64_t h = HashLabels(labels);
+    std::vector<size_t>& bucket = index_[h];
+    for (size_t i : bucket) {
+      if (out_[i].labels == labels) {
+        out_[i].drop_name = out_[i].drop_name || drop_name;
+        return i;
+      }
+    }
+    out_.push_back(Series{labels, {}, drop_name});
+    bucket.push_back(out_.size() - 1);
+    return out_.size() - 1;
+  }
+  size_t Intern(Labels&& labels, bool drop_name) {
+    uint64_t h = HashLabels(labels);
+    std::vector<size_t>& bucket = index_[h];
+    for (size_t i : bucket) {
+      if (out_[i].labels == labels) {
+        out_[i].drop_name = out_[i].drop_name || drop_name;
+        return i;
+      }
+    }
+    out_.push_back(Series{std::move(labels), {}, drop_name});
+    bucket.push_back(out_.size() - 1);
+    return out_.size() - 1;
+  }
+  [[nodiscard]] absl::Status Append(size_t idx, int64_t t, double v) {
+    std::vector<FPoint>& pts = out_[idx].points;
+    if (!pts.empty() && pts.back().t == t) {
+      return absl::FailedPreconditionError("vector cannot contain metrics with the same labelset");
+    }
+    pts.push_back(FPoint{t, v});
+    return absl::OkStatus();
+  }
+  Matrix Finish() {
+    std::erase_if(out_, [](const Series& s) { return s.points.empty(); });
+    return std::move(out_);
+  }
+
+ private:
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> index_;
+  Matrix out_;
+};
+
+// Walks a grid matrix step by step: the series with a point at each step.
+class StepWalker {
+ public:
+  explicit StepWalker(const Matrix& m) : m_(m), pos_(m.size(), 0) {}
+  // Fills `present` with the indices of series that have a point at `t`; their values are
+  // value(i). REQUIRES: t ascending across calls.
+  void At(int64_t t, std::vector<uint32_t>& present) {
+    present.clear();
+    for (size_t i = 0; i < m_.size(); ++i) {
+      const std::vector<FPoint>& pts = m_[i].points;
+      size_t& p = pos_[i];
+      while (p < pts.size() && pts[p].t < t) ++p;
+      if (p < pts.size() && pts[p].t == t) present.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  double value(uint32_t i) const { return m_[i].points[pos_[i]].v; }
+
+ private:
+  const Matrix& m_;
+  std::vector<size_t> pos_;
+};
+
+bool DropsName(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub:
+    case BinaryOp::kMul:
+    case BinaryOp::kDiv:
+    case BinaryOp::kMod:
+    case BinaryOp::kPow:
+    case BinaryOp::kAtan2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The value of `l op r` and whether a comparison holds (true for arithmetic).
+std::pair<double, bool> ElemBinop(BinaryOp op, double l, double r) {
+  switch (op) {
+    case BinaryOp::kAdd:
+      return {l + r, true};
+    case BinaryOp::kSub:
+      return {l - r, true};
+    case BinaryOp::kMul:
+      return {l * r, true};
+    case BinaryOp::kDiv:
+      return {l / r, true};
+    case BinaryOp::kMod:
+      return {std::fmod(l, r), true};
+    case BinaryOp::kPow:
+      return {std::pow(l, r), true};
+    case BinaryOp::kAtan2:
+      return {std::atan2(l, r), true};
+    case BinaryOp::kEql:
+      return {l, l == r};
+    case BinaryOp::kNeq:
+      return {l, l != r};
+    case BinaryOp::kGtr:
+      return {l, l > r};
+    case BinaryOp::kLss:
+      return {l, l < r};
+    case BinaryOp::kGte:
+      return {l, l >= r};
+    case BinaryOp::kLte:
+      return {l, l <= r};
+    default:
+      return {NAN, false};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query-wide state.
+
+struct QueryState {
+  const EngineOptions* engine = nullptr;
+  Querier* querier = nullptr;
+  const QueryOptions* options = nullptr;
+  int64_t query_start = 0;
+  int64_t query_end = 0;
+  int64_t query_step = 0;  // 0 for an instant query
+  int64_t lookback = 0;
+  Annotations annotations;
+  QueryStats stats;
+  // The samples of every selector, read once before evaluation. Matrix selectors' series have
+  // their staleness markers removed.
+  absl::flat_hash_map<const VectorSelector*, Matrix> selected;
+  int64_t current_samples = 0;
+  uint32_t polls = 0;
+
+  [[nodiscard]] absl::Status Poll() {
+    if (options->cancelled != nullptr && options->cancelled->load(std::memory_order_relaxed)) {
+      return absl::CancelledError("query was canceled in expression evaluation");
+    }
+    if (++polls % kPollClockEvery == 0 && options->deadline != absl::InfiniteFuture() &&
+        absl::Now() > options->deadline) {
+      return absl::DeadlineExceededError("query timed out in expression evaluation");
+    }
+    return absl::OkStatus();
+  }
+
+  [[nodiscard]] absl::Status AddSamples(int64_t n) {
+    current_samples += n;
+    stats.peak_samples = std::max(stats.peak_samples, current_samples);
+    if (current_samples > engine->max_samples) {
+      return absl::ResourceExhaustedError(
+          "query processing would load too many samples into memory in query execution");
+    }
+    return absl::OkStatus();
+  }
+
+  [[nodiscard]] absl::StatusOr<int64_t> Resolve(const DurationValue& d) const {
+    return d.Resolve(query_step, query_end - query_start);
+  }
+  std::optional<int64_t> AtTime(const AtModifier& at) const {
+    switch (at.kind) {
+      case AtModifier::Kind::kNone:
+        return std::nullopt;
+      case AtModifier::Kind::kTimestamp:
+        return at.timestamp_ms;
+      case AtModifier::Kind::kStart:
+        return query_start;
+      case AtModifier::Kind::kEnd:
+        return query_end;
+    }
+    return std::nullopt;
+  }
+};
+
+// Reads every selector of `e` once. [lo, hi] are the evaluation times `e` may be evaluated at.
+absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
+                      std::string_view func) {
+  auto select = [&](const VectorSelector& vs, int64_t start, int64_t end,
+                    int64_t range) -> absl::Status {
+    std::vector<LabelMatcher> matchers;
+    if (!vs.name.empty()) {
+      matchers.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricName), vs.name});
+    }
+    matchers.insert(matchers.end(), vs.matchers.begin(), vs.matchers.end());
+    SelectHints hints{start, end, q.query_step, range, func};
+    CS_ASSIGN_OR_RETURN(Matrix m, q.querier->Select(hints, matchers));
+    for (Series& s : m) {
+      if (range > 0) {
+        std::erase_if(s.points, [](const FPoint& p) { return IsStaleNaN(p.v); });
+      }
+      q.stats.samples_loaded += static_cast<int64_t>(s.points.size());
+    }
+    q.stats.series_selected += static_cast<int64_t>(m.size());
+    q.selected[&vs] = std::move(m);
+    return absl::OkStatus();
+  };
+  return std::visit(
+      [&](const auto& n) -> absl::Status {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, VectorSelector>) {
+          CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(n.offset));
+          std::optional<int64_t> at = q.AtTime(n.at);
+          int64_t rlo = at.value_or(lo) - off;
+          int64_t rhi = at.value_or(hi) - off;
+          return select(n, rlo - q.lookback, rhi, 0);
+        } else if constexpr (std::is_same_v<T, MatrixSelector>) {
+          const VectorSelector& vs = *n.selector->template As<VectorSelector>();
+          CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(vs.offset));
+          CS_ASSIGN_OR_RETURN(int64_t range, q.Resolve(n.range));
+          std::optional<int64_t> at = q.AtTime(vs.at);
+          int64_t rlo = at.value_or(lo) - off;
+          int64_t rhi = at.value_or(hi) - off;
+          return select(vs, rlo - range, rhi, range);
+        } else if constexpr (std::is_same_v<T, SubqueryExpr>) {
+          CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(n.offset));
+          CS_ASSIGN_OR_RETURN(int64_t range, q.Resolve(n.range));
+          std::optional<int64_t> at = q.AtTime(n.at);
+          int64_t rlo = at.value_or(lo) - off;
+          int64_t rhi = at.value_or(hi) - off;
+          return Prefetch(q, *n.expr, rlo - range, rhi, "");
+        } else if constexpr (std::is_same_v<T, ParenExpr>) {
+          return Prefetch(q, *n.expr, lo, hi, func);
+        } else if constexpr (std::is_same_v<T, UnaryExpr>) {
+          return Prefetch(q, *n.expr, lo, hi, "");
+        } else if constexpr (std::is_same_v<T, BinaryExpr>) {
+          CS_RETURN_IF_ERROR(Prefetch(q, *n.lhs, lo, hi, ""));
+          return Prefetch(q, *n.rhs, lo, hi, "");
+        } else if constexpr (std::is_same_v<T, AggregateExpr>) {
+          if (n.param != nullptr) CS_RETURN_IF_ERROR(Prefetch(q, *n.param, lo, hi, ""));
+          return Prefetch(q, *n.expr, lo, hi, AggregateOpName(n.op));
+        } else if constexpr (std::is_same_v<T, Call>) {
+          for (const ExprPtr& arg : n.args) {
+            CS_RETURN_IF_ERROR(Prefetch(q, *arg, lo, hi, n.func->name));
+          }
+          return absl::OkStatus();
+        } else {
+          return absl::OkStatus();
+        }
+      },
+      e.node);
+}
+
+// A range-vector argument: series (ascending points, no staleness markers) and how each
+// evaluation step's window over them is placed.
+struct RangeSource {
+  const Matrix* selected = nullptr;  // a matrix selector's series, else null
+  Matrix owned;                      // a subquery's evaluated series
+  int64_t range_ms = 0;
+  int64_t offset_ms = 0;
+  std::optional<int64_t> at_ms;
+
+  int64_t WindowEnd(int64_t t) const { return at_ms.value_or(t) - offset_ms; }
+  const Matrix& series() const { return selected != nullptr ? *selected : owned; }
+};
+
+// Sliding window over one series of a RangeSource. REQUIRES: window ends non-decreasing.
+class WindowCursor {
+ public:
+  explicit WindowCursor(std::span<const FPoint> pts) : pts_(pts) {}
+  std::span<const FPoint> Window(int64_t end, int64_t range) {
+    while (hi_ < pts_.size() && pts_[hi_].t <= end) ++hi_;
+    while (lo_ < hi_ && pts_[lo_].t <= end - range) ++lo_;
+    return pts_.subspan(lo_, hi_ - lo_);
+  }
+
+ private:
+  std::span<const FPoint> pts_;
+  size_t lo_ = 0;
+  size_t hi_ = 0;
+};
+
+class Evaluator {
+ public:
+  Evaluator(QueryState& q, int64_t start, int64_t end, int64_t interval)
+      : q_(q), start_(start), end_(end), interval_(interval) {}
+
+  int64_t num_steps() const { return (end_ - start_) / interval_ + 1; }
+  int64_t StepTime(int64_t k) const { return start_ + k * interval_; }
+
+  // Evaluates a scalar or instant-vector expression to a grid matrix, counting its samples.
+  [[nodiscard]] absl::StatusOr<Matrix> Eval(const Expr& e) {
+    int64_t before = q_.current_samples;
+    CS_ASSIGN_OR_RETURN(Matrix m, EvalInner(e));
+    q_.current_samples = before;
+    CS_RETURN_IF_ERROR(q_.AddSamples(CountPoints(m)));
+    return m;
+  }
+
+  // A range-vector expression (matrix selector or subquery, maybe parenthesized).
+  [[nodiscard]] absl::StatusOr<RangeSource> EvalRangeSource(const Expr& expr) {
+    const Expr& e = Unwrap(expr);
+    RangeSource src;
+    if (const MatrixSelector* ms = e.As<MatrixSelector>()) {
+      const VectorSelector& vs = *ms->selector->As<VectorSelector>();
+      CS_ASSIGN_OR_RETURN(src.range_ms, q_.Resolve(ms->range));
+      CS_ASSIGN_OR_RETURN(src.offset_ms, q_.Resolve(vs.offset));
+      src.at_ms = q_.AtTime(vs.at);
+      src.selected = &q_.selected.at(&vs);
+      return src;
+    }
+    const SubqueryExpr* sq = e.As<SubqueryExpr>();
+    if (sq == nullptr) {
+      return absl::InternalError("range-vector argument is neither a matrix selector nor a subquery");
+    }
+    CS_ASSIGN_OR_RETURN(src.range_ms, q_.Resolve(sq->range));
+    CS_ASSIGN_OR_RETURN(src.offset_ms, q_.Resolve(sq->offset));
+    src.at_ms = q_.AtTime(sq->at);
+    int64_t step = q_.engine->default_subquery_step_ms;
+    if (sq->step.has_value()) {
+      CS_ASSIGN_OR_RETURN(step, q_.Resolve(*sq->step));
+    }
+    if (step <= 0) {
+      return absl::FailedPreconditionError(
+          base::StrCat("subquery step must be positive, got ", step, "ms"));
+    }
+    int64_t lo = src.WindowEnd(start_) - src.range_ms;
+    int64_t hi = src.WindowEnd(end_);
+    // The first multiple of the step after lo: subquery steps are aligned in absolute time.
+    int64_t first = lo >= 0 ? (lo / step + 1) * step : -((-lo) / step) * step;
+    if (first <= lo) first += step;
+    if (first <= hi) {
+      if ((hi - first) / step + 1 > 100 * kMaxPointsPerSeries * 1000) {
+        return absl::FailedPreconditionError("subquery has too many steps");
+      }
+      Evaluator inner(q_, first, hi, step);
+      CS_ASSIGN_OR_RETURN(src.owned, inner.Eval(*sq->expr));
+    }
+    return src;
+  }
+
+  // The points of a range vector at one evaluation time (an instant query of a range vector).
+  [[nodiscard]] absl::StatusOr<Matrix> EvalRangeVectorAt(const Expr& e, int64_t t) {
+    CS_ASSIGN_OR_RETURN(RangeSource src, EvalRangeSource(e));
+    Matrix out;
+    int64_t end = src.WindowEnd(t);
+    for (const Series& s : src.series()) {
+      WindowCursor cursor(s.points);
+      std::span<const FPoint> w = cursor.Window(end, src.range_ms);
+      if (w.empty()) continue;
+      out.push_back(Series{s.labels, std::vector<FPoint>(w.begin(), w.end()), s.drop_name});
+    }
+    CS_RETURN_IF_ERROR(q_.AddSamples(CountPoints(out)));
+    return out;
+  }
+
+ private:
+  [[nodiscard]] absl::StatusOr<Matrix> EvalInner(const Expr& e) {
+    CS_RETURN_IF_ERROR(q_.Poll());
+    if (const NumberLiteral* n = e.As<NumberLiteral>()) return ConstantSeries(n->value);
+    if (const ParenExpr* p = e.As<ParenExpr>()) return Eval(*p->expr);
+    if (const UnaryExpr* u = e.As<UnaryExpr>()) {
+      CS_ASSIGN_OR_RETURN(Matrix m, Eval(*u->expr));
+      if (u->negative) {
+        bool scalar = TypeOf(*u->expr) == ValueType::kScalar;
+        for (Series& s : m) {
+          for (FPoint& p : s.points) p.v = -p.v;
+          if (!scalar) s.drop_name = true;
+        }
+      }
+      return m;
+    }
+    if (const VectorSelector* vs = e.As<VectorSelector>()) return EvalVectorSelector(*vs, nullptr);
+    if (const BinaryExpr* b = e.As<BinaryExpr>()) return EvalBinary(*b);
+    if (const AggregateExpr* a = e.As<AggregateExpr>()) return EvalAggregate(*a);
+    if (const Call* c = e.As<Call>()) return EvalCall(e, *c);
+    if (e.As<StringLiteral>() != nullptr) {
+      return absl::InternalError("a string expression has no grid value");
+    }
+    return absl::InternalError(base::StrCat("expression of type ",
+                                            ValueTypeName(TypeOf(e)),
+                                            " cannot be evaluated as an instant value"));
+  }
+
+  Matrix ConstantSeries(double v) {
+    Series s;
+    s.points.reserve(static_cast<size_t>(num_steps()));
+    for (int64_t k = 0; k < num_steps(); ++k) s.points.push_back(FPoint{StepTime(k), v});
+    Matrix m;
+    m.push_back(std::move(s));
+    return m;
+  }
+
+  // The value at every step of a scalar grid matrix (NaN where absent).
+  std::vector<double> ScalarValues(const Matrix& m) {
+    std::vector<double> out(static_cast<size_t>(num_steps()), NAN);
+    if (!m.empty()) {
+      for (const FPoint& p : m[0].points) out[static_cast<size_t>((p.t - start_) / interval_)] = p.v;
+    }
+    return out;
+  }
+
+  // A vector selector on the grid. With `sample_times`, also the timestamp of each output
+  // point's sample (timestamp()).
+  [[nodiscard]] absl::StatusOr<Matrix> EvalVectorSelector(
+      const VectorSelector& vs, std::vector<std::vector<int64_t>>* sample_times) {
+    const Matrix& in = q_.selected.at(&vs);
+    CS_ASSIGN_OR_RETURN(int64_t off, q_.Resolve(vs.offset));
+    std::optional<int64_t> at = q_.AtTime(vs.at);
+    Matrix out;
+    const int64_t steps = num_steps();
+    for (const Series& s : in) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      Series o{s.labels, {}, false};
+      std::vector<int64_t> times;
+      const std::vector<FPoint>& pts = s.points;
+      size_t i = 0;
+      for (int64_t k = 0; k < steps; ++k) {
+        int64_t ts = StepTime(k);
+        int64_t ref = at.value_or(ts) - off;
+        while (i < pts.size() && pts[i].t <= ref) ++i;
+        if (i == 0) continue;
+        const FPoint& p = pts[i - 1];
+        if (p.t <= ref - q_.lookback || IsStaleNaN(p.v)) continue;
+        o.points.push_back(FPoint{ts, p.v});
+        if (sample_times != nullptr) times.push_back(p.t);
+      }
+      if (o.points.empty()) continue;
+      CS_RETURN_IF_ERROR(q_.AddSamples(static_cast<int64_t>(o.points.size())));
+      out.push_back(std::move(o));
+      if (sample_times != nullptr) sample_times->push_back(std::move(times));
+    }
+    return out;
+  }
+
+  // ---- Binary operators --------------------------------------------------------------------
+
+  [[nodiscard]] absl::StatusOr<Matrix> EvalBinary(const BinaryExpr& b) {
+    ValueType lt = TypeOf(*b.lhs);
+    ValueType rt = TypeOf(*b.rhs);
+    CS_ASSIGN_OR_RETURN(Matrix lhs, Eval(*b.lhs));
+    CS_ASSIGN_OR_RETURN(Matrix rhs, Eval(*b.rhs));
+    if (lt == ValueType::kScalar && rt == ValueType::kScalar) {
+      std::vector<double> l = ScalarValues(lhs);
+      std::vector<double> r = ScalarValues(rhs);
+      Series s;
+      for (int64_t k = 0; k < num_steps(); ++k) {
+        auto [v, keep] = ElemBinop(b.op, l[static_cast<size_t>(k)], r[static_cast<size_t>(k)]);
+        if (IsComparisonOp(b.op)) v = keep ? 1 : 0;
+        s.points.push_back(FPoint{StepTime(k), v});
+      }
+      Matrix m;
+      m.push_back(std::move(s));
+      return m;
+    }
+    if (lt == ValueType::kScalar || rt == ValueType::kScalar) {
+      bool swap = lt == ValueType::kScalar;
+      Matrix& vec = swap ? rhs : lhs;
+      std::vector<double> scalar = ScalarValues(swap ? lhs : rhs);
+      return VectorScalarBinop(b, std::move(vec), scalar, swap);
+    }
+    if (IsSetOp(b.op)) return SetOp(b, lhs, rhs);
+    return VectorBinop(b, lhs, rhs);
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> VectorScalarBinop(const BinaryExpr& b, Matrix vec,
+                                                         const std::vector<double>& scalar,
+                                                         bool swap) {
+    bool drop = DropsName(b.op) || b.return_bool;
+    for (Series& s : vec) {
+      size_t w = 0;
+      for (const FPoint& p : s.points) {
+        double sv = scalar[static_cast<size_t>((p.t - start_) / interval_)];
+        double l = swap ? sv : p.v;
+        double r = swap ? p.v : sv;
+        auto [v, keep] = ElemBinop(b.op, l, r);
+        if (IsComparisonOp(b.op) && swap) v = r;
+        if (b.return_bool) {
+          v = keep ? 1 : 0;
+          keep = true;
+        }
+        if (keep) s.points[w++] = FPoint{p.t, v};
+      }
+      s.points.resize(w);
+      if (drop) s.drop_name = true;
+    }
+    std::erase_if(vec, [](const Series& s) { return s.points.empty(); });
+    return vec;
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> SetOp(const BinaryExpr& b, const Matrix& lhs,
+                                             const Matrix& rhs) {
+    const VectorMatching& vm = *b.matching;
+    std::vector<uint64_t> lsig(lhs.size());
+    std::vector<uint64_t> rsig(rhs.size());
+    for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = HashMatching(lhs[i].labels, vm.on, vm.labels);
+    for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = HashMatching(rhs[i].labels, vm.on, vm.labels);
+    MatrixBuilder out;
+    std::vector<int64_t> lout(lhs.size(), -1);
+    std::vector<int64_t> rout(rhs.size(), -1);
+    auto emit = [&](const Matrix& m, std::vector<int64_t>& idx, uint32_t i, int64_t t,
+                    double v) -> absl::Status {
+      if (idx[i] < 0) idx[i] = static_cast<int64_t>(out.Intern(m[i].labels, m[i].drop_name));
+      return out.Append(static_cast<size_t>(idx[i]), t, v);
+    };
+    StepWalker lw(lhs);
+    StepWalker rw(rhs);
+    std::vector<uint32_t> lp;
+    std::vector<uint32_t> rp;
+    absl::flat_hash_set<uint64_t> sigs;
+    for (int64_t k = 0; k < num_steps(); ++k) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      int64_t t = StepTime(k);
+      lw.At(t, lp);
+      rw.At(t, rp);
+      sigs.clear();
+      switch (b.op) {
+        case BinaryOp::kAnd:
+          for (uint32_t r : rp) sigs.insert(rsig[r]);
+          for (uint32_t l : lp) {
+            if (sigs.contains(lsig[l])) CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
+          }
+          break;
+        case BinaryOp::kOr:
+          for (uint32_t l : lp) {
+            sigs.insert(lsig[l]);
+            CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
+          }
+          for (uint32_t r : rp) {
+            if (!sigs.contains(rsig[r])) CS_RETURN_IF_ERROR(emit(rhs, rout, r, t, rw.value(r)));
+          }
+          break;
+        case BinaryOp::kUnless:
+          for (uint32_t r : rp) sigs.insert(rsig[r]);
+          for (uint32_t l : lp) {
+            if (!sigs.contains(lsig[l])) CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
+          }
+          break;
+        default:
+          return absl::InternalError("not a set operator");
+      }
+    }
+    return out.Finish();
+  }
+
+  // The output labels of one match (Prometheus's resultMetric, with delayed name removal).
+  static Labels ResultLabels(const Labels& l, const Labels& r, const VectorMatching& vm) {
+    Labels out;
+    if (vm.card == VectorMatching::Cardinality::kOneToOne) {
+      for (const Label& lab : l) {
+        bool listed = std::find(vm.labels.begin(), vm.labels.end(), lab.name) != vm.labels.end();
+        if (vm.on ? listed : !listed) out.push_back(lab);
+      }
+    } else {
+      out = l;
+    }
+    for (const std::string& name : vm.include) SetLabel(out, name, GetLabel(r, name));
+    return out;
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> VectorBinop(const BinaryExpr& b, const Matrix& lhs_in,
+                                                   const Matrix& rhs_in) {
+    const VectorMatching& vm = *b.matching;
+    bool swap = vm.card == VectorMatching::Cardinality::kOneToMany;
+    const Matrix& lhs = swap ? rhs_in : lhs_in;  // the "many" side
+    const Matrix& rhs = swap ? lhs_in : rhs_in;  // the "one" side
+    std::vector<uint64_t> lsig(lhs.size());
+    std::vector<uint64_t> rsig(rhs.size());
+    for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = HashMatching(lhs[i].labels, vm.on, vm.labels);
+    for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = HashMatching(rhs[i].labels, vm.on, vm.labels);
+    bool drop = DropsName(b.op) || b.return_bool;
+    bool comparison = IsComparisonOp(b.op);
+    MatrixBuilder out;
+    struct Result {
+      size_t out;
+      uint64_t hash;
+    };
+    absl::flat_hash_map<std::pair<uint32_t, uint32_t>, Result> results;
+    absl::flat_hash_map<uint64_t, uint32_t> right;
+    absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> matched;
+    StepWalker lw(lhs);
+    StepWalker rw(rhs);
+    std::vector<uint32_t> lp;
+    std::vector<uint32_t> rp;
+    for (int64_t k = 0; k < num_steps(); ++k) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      int64_t t = StepTime(k);
+      lw.At(t, lp);
+      rw.At(t, rp);
+      if (lp.empty() || rp.empty()) continue;
+      right.clear();
+      for (uint32_t r : rp) {
+        auto [it, inserted] = right.emplace(rsig[r], r);
+        if (!inserted) {
+          return absl::FailedPreconditionError(absl::StrFormat(
+              "found duplicate series for the match group %s on the %s hand-side of the "
+              "operation: [%s, %s];many-to-many matching not allowed: matching labels must be "
+              "unique on one side",
+              LabelsToString(MatchingLabels(rhs[r].labels, vm.on, vm.labels)),
+              swap ? "left" : "right", LabelsToString(rhs[r].labels),
+              LabelsToString(rhs[it->second].labels)));
+        }
+      }
+      matched.clear();
+      for (uint32_t l : lp) {
+        auto it = right.find(lsig[l]);
+        if (it == right.end()) continue;
+        uint32_t r = it->second;
+        double fl = lw.value(l);
+        double fr = rw.value(r);
+        if (swap) std::swap(fl, fr);
+        auto [v, keep] = ElemBinop(b.op, fl, fr);
+        if (b.return_bool) {
+          v = keep ? 1 : 0;
+        } else if (!keep) {
+          continue;
+        }
+        if (comparison && !b.return_bool) v = swap ? fr : fl;
+        auto rit = results.find(std::pair(l, r));
+        if (rit == results.end()) {
+          Labels labels = ResultLabels(lhs[l].labels, rhs[r].labels, vm);
+          uint64_t h = HashLabels(labels);
+          size_t idx = out.Intern(std::move(labels), lhs[l].drop_name || drop);
+          rit = results.emplace(std::pair(l, r), Result{idx, h}).first;
+        }
+        auto [mit, first_match] = matched.try_emplace(lsig[l]);
+        if (vm.card == VectorMatching::Cardinality::kOneToOne) {
+          if (!first_match) {
+            return absl::FailedPreconditionError(
+                "multiple matches for labels: many-to-one matching must be explicit "
+                "(group_left/group_right)");
+          }
+        } else if (!mit->second.insert(rit->second.hash).second) {
+          return absl::FailedPreconditionError(
+              "multiple matches for labels: grouping labels must ensure unique matches");
+        }
+        CS_RETURN_IF_ERROR(out.Append(rit->second.out, t, v));
+      }
+    }
+    return out.Finish();
+  }
+
+  // ---- Aggregations ------------------------------------------------------------------------
+
+  struct Group {
+    bool seen = false;
+    bool incremental = false;
+    double value = 0;
+    double kahan = 0;
+    double mean = 0;
+    double count = 0;
+    std::vector<double> values;    // quantile
+    std::vector<uint32_t> heap;    // topk/bottomk/limitk/limit_ratio: input series indices
+    std::vector<double> heap_vals;
+  };
+
+  // A per-step scalar parameter (NaN when absent).
+  [[nodiscard]] absl::StatusOr<std::vector<double>> ParamValues(const AggregateExpr& a) {
+    if (a.param == nullptr || TypeOf(*a.param) != ValueType::kScalar) return std::vector<double>();
+    CS_ASSIGN_OR_RETURN(Matrix m, Eval(*a.param));
+    return ScalarValues(m);
+  }
+
+  static Labels GroupLabels(const Labels& in, const AggregateExpr& a) {
+    Labels out;
+    for (const Label& l : in) {
+      bool listed = std::find(a.grouping.begin(), a.grouping.end(), l.name) != a.grouping.end();
+      if (a.without ? (!listed && l.name != kMetricName) : listed) out.push_back(l);
+    }
+    return out;
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> EvalAggregate(const AggregateExpr& a) {
+    CS_ASSIGN_OR_RETURN(std::vector<double> param, ParamValues(a));
+    std::string count_label;
+    if (a.op == AggregateOp::kCountValues) {
+      const StringLiteral* s = Unwrap(*a.param).As<StringLiteral>();
+      if (s == nullptr) return absl::InternalError("count_values parameter is not a string");
+      count_label = s->value;
+      if (count_label.empty() || !IsValidUtf8Name(count_label)) {
+        return absl::FailedPreconditionError(
+            absl::StrFormat("invalid label name %s", QuoteGo(count_label)));
+      }
+    }
+    CS_ASSIGN_OR_RETURN(Matrix in, Eval(*a.expr));
+    // Groups, computed once per input series.
+    std::vector<uint32_t> group_of(in.size());
+    std::vector<Labels> group_labels;
+    std::vector<bool> group_drop;
+    {
+      absl::flat_hash_map<uint64_t, std::vector<uint32_t>> index;
+      for (size_t i = 0; i < in.size(); ++i) {
+        Labels g = GroupLabels(in[i].labels, a);
+        std::vector<uint32_t>& bucket = index[HashLabels(g)];
+        uint32_t found = UINT32_MAX;
+        for (uint32_t gi : bucket) {
+          if (group_labels[gi] == g) found = gi;
+        }
+        if (found == UINT32_MAX) {
+          found = static_cast<uint32_t>(group_labels.size());
+          bucket.push_back(found);
+          group_labels.push_back(std::move(g));
+          group_drop.push_back(false);
+        }
+        group_of[i] = found;
+        if (in[i].drop_name) group_drop[found] = true;
+      }
+    }
+    for (size_t g = 0; g < group_labels.size(); ++g) {
+      if (GetLabel(group_labels[g], kMetricName).empty()) group_drop[g] = false;
+    }
+    switch (a.op) {
+      case AggregateOp::kTopk:
+      case AggregateOp::kBottomk:
+      case AggregateOp::kLimitk:
+      case AggregateOp::kLimitRatio:
+        return AggregateSelect(a, in, group_of, group_labels.size(), param);
+      case AggregateOp::kCountValues:
+        return AggregateCountValues(in, group_of, group_labels, group_drop, count_label);
+      default:
+        break;
+    }
+    if (a.op == AggregateOp::kQuantile) {
+      for (double p : param) {
+        if (!std::isnan(p) && (p < 0 || p > 1)) {
+          q_.annotations.AddWarning(base::StrCat(
+              "PromQL warning: quantile value should be between 0 and 1, got ", FormatGoG(p),
+              PosSuffix(a.param->pos)));
+          break;
+        }
+      }
+    }
+    MatrixBuilder out;
+    std::vector<int64_t> out_idx(group_labels.size(), -1);
+    std::vector<Group> groups(group_labels.size());
+    std::vector<uint32_t> seen_order;
+    StepWalker walker(in);
+    std::vector<uint32_t> present;
+    for (int64_t k = 0; k < num_steps(); ++k) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      int64_t t = StepTime(k);
+      walker.At(t, present);
+      seen_order.clear();
+      for (uint32_t i : present) {
+        double f = walker.value(i);
+        uint32_t gi = group_of[i];
+        Group& g = groups[gi];
+        if (!g.seen) {
+          g = Group{};
+          g.seen = true;
+          g.value = f;
+          g.mean = f;
+          g.count = 1;
+          if (a.op == AggregateOp::kStddev || a.op == AggregateOp::kStdvar) {
+            g.value = std::isnan(f) || std::isinf(f) ? NAN : 0;
+          }
+          if (a.op == AggregateOp::kQuantile) g.values.push_back(f);
+          seen_order.push_back(gi);
+          continue;
+        }
+        switch (a.op) {
+          case AggregateOp::kSum:
+            KahanInc(f, g.value, g.kahan);
+            break;
+          case AggregateOp::kAvg: {
+            g.count++;
+            if (!g.incremental) {
+              double nv = g.value;
+              double nc = g.kahan;
+              KahanInc(f, nv, nc);
+              if (!std::isinf(nv)) {
+                g.value = nv;
+                g.kahan = nc;
+                break;
+              }
+              // The sum would overflow: continue with the incremental mean.
+              g.incremental = true;
+              g.mean = g.value / (g.count - 1);
+              g.kahan /= g.count - 1;
+            }
+            if (std::isinf(g.mean)) {
+              if (std::isinf(f) && (g.mean > 0) == (f > 0)) break;
+              if (!std::isinf(f) && !std::isnan(f)) break;
+            }
+            double q = (g.count - 1) / g.count;
+            double m = q * g.mean;
+            double c = q * g.kahan;
+            KahanInc(f / g.count, m, c);
+            g.mean = m;
+            g.kahan = c;
+            break;
+          }
+          case AggregateOp::kMin:
+            if (g.value > f || std::isnan(g.value)) g.value = f;
+            break;
+          case AggregateOp::kMax:
+            if (g.value < f || std::isnan(g.value)) g.value = f;
+            break;
+          case AggregateOp::kCount:
+          case AggregateOp::kGroup:
+            g.count++;
+            break;
+          case AggregateOp::kStddev:
+          case AggregateOp::kStdvar: {
+            g.count++;
+            double delta = f - g.mean;
+            g.mean += delta / g.count;
+            g.value += delta * (f - g.mean);
+            break;
+          }
+          case AggregateOp::kQuantile:
+            g.values.push_back(f);
+            break;
+          default:
+            break;
+        }
+      }
+      for (uint32_t gi : seen_order) {
+        Group& g = groups[gi];
+        g.seen = false;
+        double v = 0;
+        switch (a.op) {
+          case AggregateOp::kSum:
+            v = g.value + g.kahan;
+            break;
+          case AggregateOp::kAvg:
+            v = g.incremental ? g.mean + g.kahan : (g.value + g.kahan) / g.count;
+            break;
+          case AggregateOp::kMin:
+          case AggregateOp::kMax:
+            v = g.value;
+            break;
+          case AggregateOp::kCount:
+            v = g.count;
+            break;
+          case AggregateOp::kGroup:
+            v = 1;
+            break;
+          case AggregateOp::kStdvar:
+            v = g.value / g.count;
+            break;
+          case AggregateOp::kStddev:
+            v = std::sqrt(g.value / g.count);
+            break;
+          case AggregateOp::kQuantile:
+            v = Quantile(param[static_cast<size_t>(k)], g.values);
+            g.values.clear();
+            break;
+          default:
+            break;
+        }
+        if (out_idx[gi] < 0) {
+          out_idx[gi] = static_cast<int64_t>(out.Intern(group_labels[gi], group_drop[gi]));
+        }
+        CS_RETURN_IF_ERROR(out.Append(static_cast<size_t>(out_idx[gi]), t, v));
+      }
+    }
+    return out.Finish();
+  }
+
+  static double Quantile(double q, std::vector<double>& values) {
+    if (values.empty() || std::isnan(q)) return NAN;
+    if (q < 0) return -INFINITY;
+    if (q > 1) return INFINITY;
+    std::sort(values.begin(), values.end(), [](double x, double y) {
+      if (std::isnan(x)) return !std::isnan(y);
+      if (std::isnan(y)) return false;
+      return x < y;
+    });
+    double n = static_cast<double>(values.size());
+    double rank = q * (n - 1);
+    double lower = std::max(0.0, std::floor(rank));
+    double upper = std::min(n - 1, lower + 1);
+    double weight = rank - std::floor(rank);
+    return values[static_cast<size_t>(lower)] * (1 - weight) +
+           values[static_cast<size_t>(upper)] * weight;
+  }
+
+  static bool IsValidUtf8Name(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+      if (len == 0 || i + static_cast<size_t>(len) > s.size()) return false;
+      for (int j = 1; j < len; ++j) {
+        if ((static_cast<unsigned char>(s[i + static_cast<size_t>(j)]) >> 6) != 2) return false;
+      }
+      i += static_cast<size_t>(len);
+    }
+    return true;
+  }
+
+  // Go's %q of a string: invalid UTF-8 bytes as \x escapes.
+  static std::string QuoteGo(std::string_view s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c >= 0x80 || c < 0x20) {
+        out += absl::StrFormat("\\x%02x", c);
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    out += "\"";
+    return out;
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> AggregateCountValues(
+      const Matrix& in, const std::vector<uint32_t>& group_of,
+      const std::vector<Labels>& group_labels, const std::vector<bool>& group_drop,
+      const std::string& label) {
+    MatrixBuilder out;
+    StepWalker walker(in);
+    std::vector<uint32_t> present;
+    absl::flat_hash_map<std::pair<uint32_t, std::string>, double> counts;
+    std::vector<std::pair<uint32_t, std::string>> order;
+    for (int64_t k = 0; k < num_steps(); ++k) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      int64_t t = StepTime(k);
+      walker.At(t, present);
+      counts.clear();
+      order.clear();
+      for (uint32_t i : present) {
+        auto key = std::pair(group_of[i], FormatGoF(walker.value(i)));
+        auto [it, inserted] = counts.try_emplace(key, 0);
+        if (inserted) order.push_back(key);
+        it->second++;
+      }
+      for (const auto& key : order) {
+        Labels labels = group_labels[key.first];
+        SetLabel(labels, label, key.second);
+        size_t idx = out.Intern(std::move(labels), group_drop[key.first]);
+        CS_RETURN_IF_ERROR(out.Append(idx, t, counts[key]));
+      }
+    }
+    return out.Finish();
+  }
+
+  // Go's container/heap over `heap` (input indices) ordered by `less`.
+  template <typename Less>
+  static void HeapUp(std::vector<uint32_t>& h, size_t j, Less less) {
+    while (j > 0) {
+      size_t i = (j - 1) / 2;
+      if (!less(h[j], h[i])) break;
+      std::swap(h[i], h[j]);
+      j = i;
+    }
+  }
+  template <typename Less>
+  static void HeapDown(std::vector<uint32_t>& h, size_t i, Less less) {
+    size_t n = h.size();
+    for (;;) {
+      size_t j1 = 2 * i + 1;
+      if (j1 >= n) break;
+      size_t j = j1;
+      if (j1 + 1 < n && less(h[j1 + 1], h[j1])) j = j1 + 1;
+      if (!less(h[j], h[i])) break;
+      std::swap(h[i], h[j]);
+      i = j;
+    }
+  }
+
+  // Prometheus's HashRatioSampler offset of a series: its label hash scaled to [0, 1].
+  static double RatioOffset(const Labels& labels) {
+    return static_cast<double>(HashLabels(labels)) /
+           static_cast<double>(std::numeric_limits<uint64_t>::max());
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> AggregateSelect(const AggregateExpr& a, const Matrix& in,
+                                                       const std::vector<uint32_t>& group_of,
+                                                       size_t num_groups,
+                                                       const std::vector<double>& param) {
+    MatrixBuilder out;
+    std::vector<int64_t> out_idx(in.size(), -1);
+    std::vector<std::vector<uint32_t>> heaps(num_groups);
+    std::vector<uint32_t> touched;
+    std::vector<double> offsets;
+    if (a.op == AggregateOp::kLimitRatio) {
+      offsets.resize(in.size());
+      for (size_t i = 0; i < in.size(); ++i) offsets[i] = RatioOffset(in[i].labels);
+    }
+    StepWalker walker(in);
+    std::vector<uint32_t> present;
+    bool warned_ratio = false;
+    for (int64_t k = 0; k < num_steps(); ++k) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      int64_t t = StepTime(k);
+      double p = param[static_cast<size_t>(k)];
+      int64_t limit = 0;
+      double ratio = 0;
+      if (a.op == AggregateOp::kLimitRatio) {
+        if (std::isnan(p)) return absl::FailedPreconditionError("Ratio value is NaN");
+        ratio = p;
+        if (ratio > 1 || ratio < -1) {
+          double capped = ratio > 1 ? 1 : -1;
+          if (!warned_ratio) {
+            q_.annotations.AddWarning(base::StrCat(
+                "PromQL warning: ratio value should be between -1 and 1, got ", FormatGoG(ratio),
+                ", capping to ", FormatGoG(capped), PosSuffix(a.param->pos)));
+            warned_ratio = true;
+          }
+          ratio = capped;
+        }
+      } else {
+        if (std::isnan(p)) return absl::FailedPreconditionError("Parameter value is NaN");
+        if (p >= 9.2e18) {
+          limit = std::numeric_limits<int64_t>::max();
+        } else if (p <= -9.2e18) {
+          limit = std::numeric_limits<int64_t>::min();
+        } else {
+          limit = static_cast<int64_t>(p);
+        }
+        if (limit < 1) continue;
+      }
+      walker.At(t, present);
+      touched.clear();
+      const bool top = a.op == AggregateOp::kTopk;
+      // topk keeps the smallest kept value at heap[0]; bottomk the biggest.
+      auto less = [&](uint32_t x, uint32_t y) {
+        double vx = walker.value(x);
+        double vy = walker.value(y);
+        if (std::isnan(vx)) return true;
+        return top ? vx < vy : vx > vy;
+      };
+      for (uint32_t i : present) {
+        std::vector<uint32_t>& h = heaps[group_of[i]];
+        if (h.empty()) touched.push_back(group_of[i]);
+        double f = walker.value(i);
+        switch (a.op) {
+          case AggregateOp::kTopk:
+          case AggregateOp::kBottomk: {
+            if (static_cast<int64_t>(h.size()) < limit) {
+              h.push_back(i);
+              HeapUp(h, h.size() - 1, less);
+            } else {
+              double root = walker.value(h[0]);
+              bool better = top ? root < f : root > f;
+              if (better || (std::isnan(root) && !std::isnan(f))) {
+                h[0] = i;
+                if (limit > 1) HeapDown(h, 0, less);
+              }
+            }
+            break;
+          }
+          case AggregateOp::kLimitk:
+            if (static_cast<int64_t>(h.size()) < limit) h.push_back(i);
+            break;
+          case AggregateOp::kLimitRatio: {
+            double off = offsets[i];
+            if ((ratio >= 0 && off < ratio) || (ratio < 0 && off >= 1.0 + ratio)) h.push_back(i);
+            break;
+          }
+          default:
+            break;
+        }
+      }
+      for (uint32_t gi : touched) {
+        std::vector<uint32_t>& h = heaps[gi];
+        if (a.op == AggregateOp::kTopk || a.op == AggregateOp::kBottomk) {
+          std::stable_sort(h.begin(), h.end(), [&](uint32_t x, uint32_t y) { return less(y, x); });
+        }
+        for (uint32_t i : h) {
+          if (out_idx[i] < 0) {
+            out_idx[i] = static_cast<int64_t>(out.Intern(in[i].labels, in[i].drop_name));
+          }
+          CS_RETURN_IF_ERROR(out.Append(static_cast<size_t>(out_idx[i]), t, walker.value(i)));
+        }
+        h.clear();
+      }
+    }
+    return out.Finish();
+  }
+
+  // ---- Functions ---------------------------------------------------------------------------
+
+  [[nodiscard]] absl::StatusOr<Matrix> EvalCall(const Expr& e, const Call& c) {
+    std::string_view name = c.func->name;
+    if (name == "step" || name == "range" || name == "start" || name == "end") {
+      double v = name == "step"    ? static_cast<double>(q_.query_step) / 1000
+                 : name == "range" ? static_cast<double>(q_.query_end - q_.query_start) / 1000
+                 : name == "start" ? static_cast<double>(q_.query_start) / 1000
+                                   : static_cast<double>(q_.query_end) / 1000;
+      return ConstantSeries(v);
+    }
+    if (name == "min_of" || name == "max_of") {
+      CS_ASSIGN_OR_RETURN(Matrix am, Eval(*c.args[0]));
+      CS_ASSIGN_OR_RETURN(Matrix bm, Eval(*c.args[1]));
+      std::vector<double> av = ScalarValues(am);
+      std::vector<double> bv = ScalarValues(bm);
+      Matrix m = ConstantSeries(0);
+      for (size_t k = 0; k < av.size(); ++k) {
+        m[0].points[k].v = name == "min_of" ? std::min(av[k], bv[k]) : std::max(av[k], bv[k]);
+      }
+      return m;
+    }
+    const FunctionImpl* impl = LookupFunctionImpl(name);
+    if (impl == nullptr) {
+      return absl::FailedPreconditionError(
+          base::StrCat("function \"", name, "\" is not supported"));
+    }
+    if (impl->range != nullptr) return EvalRangeKernel(c, *impl);
+    return EvalStepFunction(e, c, *impl);
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> EvalRangeKernel(const Call& c, const FunctionImpl& impl) {
+    size_t matrix_arg = c.args.size();
+    std::vector<std::vector<double>> scalars;
+    for (size_t i = 0; i < c.args.size(); ++i) {
+      if (TypeOf(*c.args[i]) == ValueType::kMatrix) {
+        matrix_arg = i;
+        continue;
+      }
+      CS_ASSIGN_OR_RETURN(Matrix m, Eval(*c.args[i]));
+      scalars.push_back(ScalarValues(m));
+    }
+    if (matrix_arg == c.args.size()) {
+      return absl::InternalError(base::StrCat("function ", c.func->name, " has no range argument"));
+    }
+    CS_ASSIGN_OR_RETURN(RangeSource src, EvalRangeSource(*c.args[matrix_arg]));
+    std::vector<double> scalar_args(scalars.size());
+    Matrix out;
+    const int64_t steps = num_steps();
+    for (const Series& s : src.series()) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      Series o{s.labels, {}, s.drop_name || impl.drops_name};
+      WindowCursor cursor(s.points);
+      RangeCall call;
+      call.labels = &s.labels;
+      call.call = &c;
+      call.annotations = &q_.annotations;
+      for (int64_t k = 0; k < steps; ++k) {
+        int64_t ts = StepTime(k);
+        int64_t end = src.WindowEnd(ts);
+        std::span<const FPoint> w = cursor.Window(end, src.range_ms);
+        if (w.empty()) continue;
+        if (q_.current_samples + static_cast<int64_t>(w.size()) > q_.engine->max_samples) {
+          return q_.AddSamples(static_cast<int64_t>(w.size()));
+        }
+        for (size_t j = 0; j < scalars.size(); ++j) {
+          scalar_args[j] = scalars[j][static_cast<size_t>(k)];
+        }
+        call.points = w;
+        call.range_start_ms = end - src.range_ms;
+        call.range_end_ms = end;
+        call.eval_ms = ts;
+        call.scalars = scalar_args;
+        std::optional<double> v = impl.range(call);
+        if (v.has_value()) o.points.push_back(FPoint{ts, *v});
+      }
+      if (o.points.empty()) continue;
+      CS_RETURN_IF_ERROR(q_.AddSamples(static_cast<int64_t>(o.points.size())));
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> EvalStepFunction(const Expr& e, const Call& c,
+                                                        const FunctionImpl& impl) {
+    struct Arg {
+      ValueType type = ValueType::kNone;
+      std::string_view str;
+      std::vector<double> scalar;
+      Matrix grid;
+      std::vector<std::vector<int64_t>> times;  // timestamp(): each point's sample time
+      std::optional<StepWalker> walker;
+      RangeSource range;
+      std::vector<WindowCursor> cursors;
+      Vector vec;
+      Matrix windows;
+    };
+    std::vector<Arg> args(c.args.size());
+    for (size_t i = 0; i < c.args.size(); ++i) {
+      Arg& a = args[i];
+      a.type = TypeOf(*c.args[i]);
+      switch (a.type) {
+        case ValueType::kString: {
+          const StringLiteral* s = Unwrap(*c.args[i]).As<StringLiteral>();
+          if (s == nullptr) return absl::InternalError("string argument is not a literal");
+          a.str = s->value;
+          break;
+        }
+        case ValueType::kScalar: {
+          CS_ASSIGN_OR_RETURN(Matrix m, Eval(*c.args[i]));
+          a.scalar = ScalarValues(m);
+          break;
+        }
+        case ValueType::kVector: {
+          const VectorSelector* vs = Unwrap(*c.args[i]).As<VectorSelector>();
+          if (c.func->name == "timestamp" && vs != nullptr) {
+            CS_ASSIGN_OR_RETURN(a.grid, EvalVectorSelector(*vs, &a.times));
+          } else {
+            CS_ASSIGN_OR_RETURN(a.grid, Eval(*c.args[i]));
+          }
+          break;
+        }
+        case ValueType::kMatrix: {
+          CS_ASSIGN_OR_RETURN(a.range, EvalRangeSource(*c.args[i]));
+          for (const Series& s : a.range.series()) a.cursors.emplace_back(s.points);
+          break;
+        }
+        default:
+          return absl::InternalError("argument of unexpected type");
+      }
+    }
+    for (Arg& a : args) {
+      if (a.type == ValueType::kVector) a.walker.emplace(a.grid);
+    }
+    MatrixBuilder out;
+    std::vector<StepArg> step_args(args.size());
+    std::vector<uint32_t> present;
+    Vector result;
+    for (int64_t k = 0; k < num_steps(); ++k) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      int64_t ts = StepTime(k);
+      for (size_t i = 0; i < args.size(); ++i) {
+        Arg& a = args[i];
+        switch (a.type) {
+          case ValueType::kString:
+            step_args[i] = a.str;
+            break;
+          case ValueType::kScalar:
+            step_args[i] = a.scalar[static_cast<size_t>(k)];
+            break;
+          case ValueType::kVector: {
+            a.walker->At(ts, present);
+            a.vec.clear();
+            for (uint32_t s : present) {
+              int64_t t = ts;
+              if (!a.times.empty()) {
+                const std::vector<FPoint>& pts = a.grid[s].points;
+                size_t pos = static_cast<size_t>(
+                    std::lower_bound(pts.begin(), pts.end(), ts,
+                                     [](const FPoint& p, int64_t x) { return p.t < x; }) -
+                    pts.begin());
+                t = a.times[s][pos];
+              }
+              a.vec.push_back(Sample{a.grid[s].labels, t, a.walker->value(s), a.grid[s].drop_name});
+            }
+            step_args[i] = &a.vec;
+            break;
+          }
+          case ValueType::kMatrix: {
+            a.windows.clear();
+            int64_t end = a.range.WindowEnd(ts);
+            for (size_t s = 0; s < a.cursors.size(); ++s) {
+              std::span<const FPoint> w = a.cursors[s].Window(end, a.range.range_ms);
+              if (w.empty()) continue;
+              const Series& src = (a.range.series())[s];
+              a.windows.push_back(
+                  Series{src.labels, std::vector<FPoint>(w.begin(), w.end()), src.drop_name});
+            }
+            step_args[i] = &a.windows;
+            break;
+          }
+          default:
+            break;
+        }
+      }
+      result.clear();
+      StepCall call;
+      call.call = &c;
+      call.pos = e.pos;
+      call.eval_ms = ts;
+      call.args = step_args;
+      call.annotations = &q_.annotations;
+      absl::Status st = impl.step(call, result);
+      if (!st.ok()) {
+        if (st.code() == absl::StatusCode::kInvalidArgument) {
+          return absl::FailedPreconditionError(st.message());
+        }
+        return st;
+      }
+      for (Sample& s : result) {
+        size_t idx = out.Intern(std::move(s.labels), s.drop_name);
+        CS_RETURN_IF_ERROR(out.Append(idx, ts, s.v));
+      }
+    }
+    return out.Finish();
+  }
+
+  QueryState& q_;
+  const int64_t start_;
+  const int64_t end_;
+  const int64_t interval_;
+};
+
+// Removes the metric name from series marked drop_name, then merges series that now share a
+// label set if their points do not overlap (else Prometheus's duplicate-labelset error), and
+// sorts by labels.
+absl::StatusOr<Matrix> FinishMatrix(Matrix m) {
+  for (Series& s : m) {
+    if (s.drop_name) RemoveLabel(s.labels, kMetricName);
+    s.drop_name = false;
+  }
+  std::stable_sort(m.begin(), m.end(),
+                   [](const Series& a, const Series& b) { return LabelsLess(a.labels, b.labels); });
+  Matrix out;
+  for (Series& s : m) {
+    if (!out.empty() && out.back().labels == s.labels) {
+      std::vector<FPoint>& pts = out.back().points;
+      std::vector<FPoint> merged;
+      merged.reserve(pts.size() + s.points.size());
+      std::merge(pts.begin(), pts.end(), s.points.begin(), s.points.end(),
+                 std::back_inserter(merged),
+                 [](const FPoint& a, const FPoint& b) { return a.t < b.t; });
+      for (size_t i = 1; i < merged.size(); ++i) {
+        if (merged[i].t == merged[i - 1].t) {
+          return absl::FailedPreconditionError(
+              "vector cannot contain metrics with the same labelset");
+        }
+      }
+      pts = std::move(merged);
+      continue;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool KeepsInstantOrder(const Expr& expr) {
+  const Expr& e = Unwrap(expr);
+  if (const Call* c = e.As<Call>()) {
+    std::string_view n = c->func->name;
+    return n == "sort" || n == "sort_desc" || n == "sort_by_label" || n == "sort_by_label_desc";
+  }
+  if (const AggregateExpr* a = e.As<AggregateExpr>()) {
+    return a->op == AggregateOp::kTopk || a->op == AggregateOp::kBottomk;
+  }
+  return false;
+}
+
+QueryState NewState(const EngineOptions& engine, Querier& querier, const QueryOptions& options,
+                    int64_t start, int64_t end, int64_t step) {
+  QueryState q;
+  q.engine = &engine;
+  q.querier = &querier;
+  q.options = &options;
+  q.query_start = start;
+  q.query_end = end;
+  q.query_step = step;
+  q.lookback = options.lookback_delta_ms > 0 ? options.lookback_delta_ms
+                                             : engine.lookback_delta_ms;
+  return q;
+}
+
+absl::Status CheckDeadline(const QueryOptions& options) {
+  if (options.cancelled != nullptr && options.cancelled->load()) {
+    return absl::CancelledError("query was canceled before evaluation");
+  }
+  if (absl::Now() > options.deadline) {
+    return absl::DeadlineExceededError("query timed out in query queue");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Engine::Engine(EngineOptions options) : options_(options) {}
+
+absl::StatusOr<QueryResult> Engine::InstantQuery(Querier& querier, const Expr& expr,
+                                                 int64_t time_ms,
+                                                 const QueryOptions& options) const {
+  CS_RETURN_IF_ERROR(CheckDeadline(options));
+  QueryState q = NewState(options_, querier, options, time_ms, time_ms, 0);
+  QueryResult result;
+  ValueType type = TypeOf(expr);
+  if (type == ValueType::kString) {
+    const StringLiteral* s = Unwrap(expr).As<StringLiteral>();
+    if (s == nullptr) return absl::InternalError("string expression is not a literal");
+    result.value = String{time_ms, s->value};
+    return result;
+  }
+  CS_RETURN_IF_ERROR(Prefetch(q, expr, time_ms, time_ms, ""));
+  Evaluator ev(q, time_ms, time_ms, 1);
+  if (type == ValueType::kMatrix) {
+    CS_ASSIGN_OR_RETURN(Matrix m, ev.EvalRangeVectorAt(expr, time_ms));
+    CS_ASSIGN_OR_RETURN(result.value, FinishMatrix(std::move(m)));
+  } else {
+    CS_ASSIGN_OR_RETURN(Matrix m, ev.Eval(expr));
+    if (type == ValueType::kScalar) {
+      result.value = Scalar{time_ms, m.empty() || m[0].points.empty() ? NAN : m[0].points[0].v};
+    } else {
+      Vector v;
+      v.reserve(m.size());
+      for (Series& s : m) {
+        if (s.drop_name) RemoveLabel(s.labels, kMetricName);
+        v.push_back(Sample{std::move(s.labels), time_ms, s.points[0].v, false});
+      }
+      if (!KeepsInstantOrder(expr)) {
+        std::stable_sort(v.begin(), v.end(), [](const Sample& a, const Sample& b) {
+          return LabelsLess(a.labels, b.labels);
+        });
+      }
+      std::vector<const Labels*> sorted;
+      sorted.reserve(v.size());
+      for (const Sample& s : v) sorted.push_back(&s.labels);
+      std::sort(sorted.begin(), sorted.end(),
+                [](const Labels* a, const Labels* b) { return LabelsLess(*a, *b); });
+      for (size_t i = 1; i < sorted.size(); ++i) {
+        if (*sorted[i] == *sorted[i - 1]) {
+          return absl::FailedPreconditionError(
+              "vector cannot contain metrics with the same labelset");
+        }
+      }
+      result.value = std::move(v);
+    }
+  }
+  result.annotations = std::move(q.annotations);
+  result.stats = q.stats;
+  return result;
+}
+
+absl::StatusOr<QueryResult> Engine::RangeQuery(Querier& querier, const Expr& expr,
+                                               int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                                               const QueryOptions& options) const {
+  ValueType type = TypeOf(expr);
+  if (type != ValueType::kScalar && type != ValueType::kVector) {
+    return absl::InvalidArgumentError(
+        base::StrCat("invalid expression type \"", ValueTypeName(type),
+                     "\" for range query, must be Scalar or instant Vector"));
+  }
+  if (step_ms <= 0) {
+    return absl::InvalidArgumentError(
+        "zero or negative query resolution step widths are not accepted. Try a positive integer");
+  }
+  if (end_ms < start_ms) {
+    return absl::InvalidArgumentError("end timestamp must not be before start time");
+  }
+  if ((end_ms - start_ms) / step_ms + 1 > kMaxPointsPerSeries) {
+    return absl::InvalidArgumentError(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+        "resolution (?step=XX)");
+  }
+  CS_RETURN_IF_ERROR(CheckDeadline(options));
+  QueryState q = NewState(options_, querier, options, start_ms, end_ms, step_ms);
+  CS_RETURN_IF_ERROR(Prefetch(q, expr, start_ms, end_ms, ""));
+  Evaluator ev(q, start_ms, end_ms, step_ms);
+  CS_ASSIGN_OR_RETURN(Matrix m, ev.Eval(expr));
+  QueryResult result;
+  CS_ASSIGN_OR_RETURN(result.value, FinishMatrix(std::move(m)));
+  result.annotations = std::move(q.annotations);
+  result.stats = q.stats;
+  return result;
+}
+
+}  // namespace cardinalsin::promql
