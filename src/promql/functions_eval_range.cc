@@ -40,9 +40,21 @@ void MaybeAddNonCounterInfo(const RangeCall& call) {
 // rate, increase and delta: the change over the window, extrapolated towards the window's edges
 // (by at most half an average sample interval when the first/last sample is farther than 1.1
 // intervals from the edge; a counter not below zero), as Prometheus 3 does.
+// Whether the range argument is an `anchored` or `smoothed` selector (experimental extended
+// range selectors): the engine then passes the window already extended to its edges, and
+// rate/increase/delta take the plain difference without extrapolation.
+bool IsExtendedRange(const RangeCall& call) {
+  if (call.call == nullptr || call.call->args.empty()) return false;
+  const auto* matrix = call.call->args[0]->As<MatrixSelector>();
+  if (matrix == nullptr || matrix->selector == nullptr) return false;
+  const auto* selector = matrix->selector->As<VectorSelector>();
+  return selector != nullptr && (selector->anchored || selector->smoothed);
+}
+
 std::optional<double> ExtrapolatedDelta(const RangeCall& call, bool is_counter, bool is_rate) {
   Points p = call.points;
-  if (p.size() < 2) return std::nullopt;
+  bool extended = IsExtendedRange(call);
+  if (p.empty() || (p.size() < 2 && !extended)) return std::nullopt;
   double result = p.back().v - p.front().v;
   if (is_counter) {
     // Each decrease is a counter reset: the counter restarted from zero, so the value before
@@ -53,6 +65,8 @@ std::optional<double> ExtrapolatedDelta(const RangeCall& call, bool is_counter, 
       prev = p[i].v;
     }
   }
+  double range_seconds = static_cast<double>(call.range_end_ms - call.range_start_ms) / 1000.0;
+  if (extended) return is_rate ? result / range_seconds : result;
   double duration_to_start = static_cast<double>(p.front().t - call.range_start_ms) / 1000.0;
   double duration_to_end = static_cast<double>(call.range_end_ms - p.back().t) / 1000.0;
   double sampled_interval = static_cast<double>(p.back().t - p.front().t) / 1000.0;
@@ -67,7 +81,7 @@ std::optional<double> ExtrapolatedDelta(const RangeCall& call, bool is_counter, 
   }
   if (duration_to_end >= threshold) duration_to_end = average_interval / 2;
   double factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
-  if (is_rate) factor /= static_cast<double>(call.range_end_ms - call.range_start_ms) / 1000.0;
+  if (is_rate) factor /= range_seconds;
   return result * factor;
 }
 

@@ -204,6 +204,25 @@ TEST(FunctionsEvalRangeTest, RateOnNonCounterNameAddsInfo) {
   EXPECT_TRUE(for_delta.empty());
 }
 
+TEST(FunctionsEvalRangeTest, ExtendedRangesAreNotExtrapolated) {
+  // The engine passes anchored/smoothed windows already extended to the edges.
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr anchored, ParseExpr("increase(x[1m] anchored)"));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr smoothed, ParseExpr("rate(x[1m] smoothed)"));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr delta, ParseExpr("delta(x[1m] anchored)"));
+  // 2 -> 3 -> 4 -> 5 -> 9: no reset, plain difference (plain increase would extrapolate).
+  RangeCase c{"increase", {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}}, 20, 80, {}, 7};
+  ExpectValue(RunRange(c, nullptr, nullptr, nullptr, &CallOf(*anchored)), 7, "anchored");
+  c.func = "rate";
+  ExpectValue(RunRange(c, nullptr, nullptr, nullptr, &CallOf(*smoothed)), 7.0 / 60, "smoothed");
+  // A counter reset still counts.
+  RangeCase reset{"increase", {{15, 5}, {30, 1}, {45, 2}}, 0, 60, {}, 0};
+  ExpectValue(RunRange(reset, nullptr, nullptr, nullptr, &CallOf(*anchored)), 2, "reset");
+  RangeCase one{"increase", {{15, 5}}, 0, 60, {}, 0};
+  ExpectValue(RunRange(one, nullptr, nullptr, nullptr, &CallOf(*anchored)), 0, "one point");
+  RangeCase gauge{"delta", {{15, 5}, {30, 1}}, 0, 60, {}, 0};
+  ExpectValue(RunRange(gauge, nullptr, nullptr, nullptr, &CallOf(*delta)), -4, "delta");
+}
+
 TEST(FunctionsEvalRangeTest, QuantileOutOfRangeWarns) {
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr("quantile_over_time(2, x[1m])"));
   for (double q : {2.0, -1.0, kNaN}) {
