@@ -106,11 +106,21 @@ void KahanInc(double inc, double& sum, double& c) {
 // ---------------------------------------------------------------------------------------------
 // Label-set helpers.
 
+// The metric name and the type-and-unit metadata labels (Prometheus's schema metadata labels):
+// dropped together wherever Prometheus drops the metric name.
+bool IsMetadataLabel(std::string_view name) {
+  return name == kMetricName || name == "__type__" || name == "__unit__";
+}
+
+void DropMetadataLabels(Labels& labels) {
+  std::erase_if(labels, [](const Label& l) { return IsMetadataLabel(l.name); });
+}
+
 uint64_t HashMatching(const Labels& labels, bool on, const std::vector<std::string>& names) {
   size_t h = 0x2545f4914f6cdd1dULL;
   for (const Label& l : labels) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
-    if (on ? !listed : (listed || l.name == kMetricName)) continue;
+    if (on ? !listed : (listed || IsMetadataLabel(l.name))) continue;
     h = absl::HashOf(h, absl::string_view(l.name.data(), l.name.size()),
                      absl::string_view(l.value.data(), l.value.size()));
   }
@@ -121,7 +131,7 @@ Labels MatchingLabels(const Labels& labels, bool on, const std::vector<std::stri
   Labels out;
   for (const Label& l : labels) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
-    if (on ? listed : (!listed && l.name != kMetricName)) out.push_back(l);
+    if (on ? listed : (!listed && !IsMetadataLabel(l.name))) out.push_back(l);
   }
   return out;
 }
@@ -690,7 +700,12 @@ class Evaluator {
     for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = HashMatching(lhs[i].labels, vm.on, vm.labels);
     for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = HashMatching(rhs[i].labels, vm.on, vm.labels);
     bool drop = DropsName(b.op) || b.return_bool;
-    bool comparison = IsComparisonOp(b.op);
+    // Fill modifiers: the value of a missing lhs (the "many" side after a group_right swap, as
+    // Prometheus) or rhs sample.
+    const std::optional<double> fill_lhs = b.fill.left;
+    const std::optional<double> fill_rhs = b.fill.right;
+    constexpr uint32_t kNone = UINT32_MAX;
+    absl::flat_hash_set<uint64_t> left_sigs;
     MatrixBuilder out;
     struct Result {
       size_t out;
@@ -708,54 +723,79 @@ class Evaluator {
       int64_t t = StepTime(k);
       lw.At(t, lp);
       rw.At(t, rp);
-      if (lp.empty() || rp.empty()) continue;
+      if (lp.empty() && rp.empty()) continue;
+      if (!fill_lhs.has_value() && !fill_rhs.has_value() && (lp.empty() || rp.empty())) continue;
       right.clear();
       for (uint32_t r : rp) {
         auto [it, inserted] = right.emplace(rsig[r], r);
         if (!inserted) {
+          const Labels* first = &rhs[it->second].labels;
+          const Labels* second = &rhs[r].labels;
+          if (LabelsLess(*second, *first)) std::swap(first, second);
           return absl::FailedPreconditionError(absl::StrFormat(
               "found duplicate series for the match group %s on the %s hand-side of the "
               "operation: [%s, %s];many-to-many matching not allowed: matching labels must be "
               "unique on one side",
               LabelsToString(MatchingLabels(rhs[r].labels, vm.on, vm.labels)),
-              swap ? "left" : "right", LabelsToString(rhs[r].labels),
-              LabelsToString(rhs[it->second].labels)));
+              swap ? "left" : "right", LabelsToString(*first), LabelsToString(*second)));
         }
       }
       matched.clear();
-      for (uint32_t l : lp) {
-        auto it = right.find(lsig[l]);
-        if (it == right.end()) continue;
-        uint32_t r = it->second;
-        double fl = lw.value(l);
-        double fr = rw.value(r);
+      // One output point for lhs series l and rhs series r (kNone: filled in).
+      auto emit = [&](uint32_t l, uint32_t r, double fl, double fr) -> absl::Status {
         if (swap) std::swap(fl, fr);
         auto [v, keep] = ElemBinop(b.op, fl, fr);
+        auto rit = results.find(std::pair(l, r));
+        if (rit == results.end()) {
+          Labels labels;
+          bool drop_name = drop;
+          if (l == kNone) {
+            labels = MatchingLabels(rhs[r].labels, vm.on, vm.labels);
+          } else {
+            labels = ResultLabels(lhs[l].labels, r == kNone ? Labels() : rhs[r].labels, vm);
+            drop_name = drop_name || lhs[l].drop_name;
+          }
+          uint64_t h = HashLabels(labels);
+          size_t idx = out.Intern(std::move(labels), drop_name);
+          rit = results.emplace(std::pair(l, r), Result{idx, h}).first;
+        }
+        if (l != kNone && r != kNone) {
+          auto [mit, first_match] = matched.try_emplace(lsig[l]);
+          if (vm.card == VectorMatching::Cardinality::kOneToOne) {
+            if (!first_match) {
+              return absl::FailedPreconditionError(
+                  "multiple matches for labels: many-to-one matching must be explicit "
+                  "(group_left/group_right)");
+            }
+          } else if (!mit->second.insert(rit->second.hash).second) {
+            return absl::FailedPreconditionError(
+                "multiple matches for labels: grouping labels must ensure unique matches");
+          }
+        }
+        // Matching errors are found before comparisons filter (as Prometheus).
         if (b.return_bool) {
           v = keep ? 1 : 0;
         } else if (!keep) {
+          return absl::OkStatus();
+        }
+        return out.Append(rit->second.out, t, v);
+      };
+      for (uint32_t l : lp) {
+        auto it = right.find(lsig[l]);
+        if (it == right.end()) {
+          if (fill_rhs.has_value()) CS_RETURN_IF_ERROR(emit(l, kNone, lw.value(l), *fill_rhs));
           continue;
         }
-        if (comparison && !b.return_bool) v = swap ? fr : fl;
-        auto rit = results.find(std::pair(l, r));
-        if (rit == results.end()) {
-          Labels labels = ResultLabels(lhs[l].labels, rhs[r].labels, vm);
-          uint64_t h = HashLabels(labels);
-          size_t idx = out.Intern(std::move(labels), lhs[l].drop_name || drop);
-          rit = results.emplace(std::pair(l, r), Result{idx, h}).first;
-        }
-        auto [mit, first_match] = matched.try_emplace(lsig[l]);
-        if (vm.card == VectorMatching::Cardinality::kOneToOne) {
-          if (!first_match) {
-            return absl::FailedPreconditionError(
-                "multiple matches for labels: many-to-one matching must be explicit "
-                "(group_left/group_right)");
+        CS_RETURN_IF_ERROR(emit(l, it->second, lw.value(l), rw.value(it->second)));
+      }
+      if (fill_lhs.has_value()) {
+        left_sigs.clear();
+        for (uint32_t l : lp) left_sigs.insert(lsig[l]);
+        for (uint32_t r : rp) {
+          if (!left_sigs.contains(rsig[r])) {
+            CS_RETURN_IF_ERROR(emit(kNone, r, *fill_lhs, rw.value(r)));
           }
-        } else if (!mit->second.insert(rit->second.hash).second) {
-          return absl::FailedPreconditionError(
-              "multiple matches for labels: grouping labels must ensure unique matches");
         }
-        CS_RETURN_IF_ERROR(out.Append(rit->second.out, t, v));
       }
     }
     return out.Finish();
@@ -786,7 +826,7 @@ class Evaluator {
     Labels out;
     for (const Label& l : in) {
       bool listed = std::find(a.grouping.begin(), a.grouping.end(), l.name) != a.grouping.end();
-      if (a.without ? (!listed && l.name != kMetricName) : listed) out.push_back(l);
+      if (a.without ? (!listed && !IsMetadataLabel(l.name)) : listed) out.push_back(l);
     }
     return out;
   }
@@ -843,7 +883,7 @@ class Evaluator {
     }
     if (a.op == AggregateOp::kQuantile) {
       for (double p : param) {
-        if (!std::isnan(p) && (p < 0 || p > 1)) {
+        if (std::isnan(p) || p < 0 || p > 1) {
           q_.annotations.AddWarning(base::StrCat(
               "PromQL warning: quantile value should be between 0 and 1, got ", FormatGoG(p),
               PosSuffix(a.param->pos)));
@@ -1212,9 +1252,20 @@ class Evaluator {
       std::vector<double> bv = ScalarValues(bm);
       Matrix m = ConstantSeries(0);
       for (size_t k = 0; k < av.size(); ++k) {
-        m[0].points[k].v = name == "min_of" ? std::min(av[k], bv[k]) : std::max(av[k], bv[k]);
+        double x = av[k];
+        double y = bv[k];
+        m[0].points[k].v = std::isnan(x) || std::isnan(y) ? NAN
+                           : name == "min_of"              ? std::min(x, y)
+                                                           : std::max(x, y);
       }
       return m;
+    }
+    if (q_.query_step > 0 && (name == "sort" || name == "sort_desc" || name == "sort_by_label" ||
+                              name == "sort_by_label_desc")) {
+      q_.annotations.AddWarning(base::StrCat(
+          "PromQL warning: sort is ineffective for range queries since results are always "
+          "ordered by labels",
+          PosSuffix(e.pos)));
     }
     const FunctionImpl* impl = LookupFunctionImpl(name);
     if (impl == nullptr) {
@@ -1412,7 +1463,7 @@ class Evaluator {
 // sorts by labels.
 absl::StatusOr<Matrix> FinishMatrix(Matrix m) {
   for (Series& s : m) {
-    if (s.drop_name) RemoveLabel(s.labels, kMetricName);
+    if (s.drop_name) DropMetadataLabels(s.labels);
     s.drop_name = false;
   }
   std::stable_sort(m.begin(), m.end(),
@@ -1506,7 +1557,7 @@ absl::StatusOr<QueryResult> Engine::InstantQuery(Querier& querier, const Expr& e
       Vector v;
       v.reserve(m.size());
       for (Series& s : m) {
-        if (s.drop_name) RemoveLabel(s.labels, kMetricName);
+        if (s.drop_name) DropMetadataLabels(s.labels);
         v.push_back(Sample{std::move(s.labels), time_ms, s.points[0].v, false});
       }
       if (!KeepsInstantOrder(expr)) {
