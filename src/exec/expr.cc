@@ -35,6 +35,7 @@ class ColumnRefExpr final : public Expr {
   std::string ToString() const override {
     return name_.empty() ? absl::StrCat("#", index_) : name_;
   }
+  std::optional<size_t> column_index() const override { return index_; }
 
  private:
   size_t index_;

@@ -69,6 +69,9 @@ class Expr {
   virtual std::string ToString() const = 0;
   // The value, for literal expressions; null otherwise.
   virtual const Scalar* literal() const { return nullptr; }
+  // The input column index, for column references (MakeColumnRef); nullopt otherwise. Lets a
+  // projection move a column it passes through instead of copying it.
+  virtual std::optional<size_t> column_index() const { return std::nullopt; }
 
  private:
   TypeId type_;

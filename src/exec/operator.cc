@@ -551,12 +551,35 @@ absl::StatusOr<RecordBatch> BatchPipeline::Apply(RecordBatch batch) const {
       }
       if (selection.size() != batch.num_rows()) batch = batch.Take(selection);
     } else {
-      std::vector<Column> columns;
-      columns.reserve(stage.items.size());
-      for (const ProjectItem& item : stage.items) {
-        CS_ASSIGN_OR_RETURN(Column c, item.expr->Evaluate(batch));
-        columns.push_back(std::move(c));
+      // Computed items first; then pass-through columns, each moved out of the batch by its last
+      // reference and copied by any earlier one (`SELECT value, value` copies once).
+      std::vector<std::optional<Column>> computed(stage.items.size());
+      for (size_t i = 0; i < stage.items.size(); ++i) {
+        if (stage.items[i].expr->column_index().has_value()) continue;
+        CS_ASSIGN_OR_RETURN(computed[i], stage.items[i].expr->Evaluate(batch));
       }
+      for (size_t i = 0; i < stage.items.size(); ++i) {
+        std::optional<size_t> source = stage.items[i].expr->column_index();
+        if (!source.has_value()) continue;
+        bool last_use = true;
+        for (size_t j = i + 1; j < stage.items.size() && last_use; ++j) {
+          last_use = stage.items[j].expr->column_index() != source;
+        }
+        if (last_use) {
+          if (*source >= batch.num_columns() ||
+              batch.column(*source).type() != stage.items[i].expr->type()) {
+            return absl::InternalError(base::StrCat("column reference ",
+                                                    stage.items[i].expr->ToString(),
+                                                    " does not match the input batch"));
+          }
+          computed[i] = std::move(batch.mutable_column(*source));
+        } else {
+          CS_ASSIGN_OR_RETURN(computed[i], stage.items[i].expr->Evaluate(batch));
+        }
+      }
+      std::vector<Column> columns;
+      columns.reserve(computed.size());
+      for (std::optional<Column>& c : computed) columns.push_back(std::move(*c));
       batch = RecordBatch(stage.schema, std::move(columns));
     }
   }

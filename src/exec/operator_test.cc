@@ -69,6 +69,28 @@ TEST(OperatorTest, FilterProjectAcrossBatches) {
   EXPECT_FALSE(MakeFilter(Source(in, &ctx), MakeColumnRef(0, TypeId::kInt64), &ctx).ok());
 }
 
+TEST(OperatorTest, ProjectPassesColumnsThroughRepeatedAndBesideComputedItems) {
+  // A pass-through column is moved out of the batch by its last reference; items computed from
+  // it and earlier references to it must still see it.
+  ExecContext ctx;
+  std::vector<RecordBatch> in = {Rows({I(1), I(2)}, {S("a"), S("b")}, {D(1.5), D(-2)})};
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr doubled,
+                          MakeArithmetic(ArithmeticOp::kMultiply, MakeColumnRef(2, TypeId::kDouble),
+                                         MakeLiteral(D(2))));
+  CS_ASSERT_OK_AND_ASSIGN(OperatorPtr project,
+                          MakeProject(Source(in, &ctx),
+                                      {{MakeColumnRef(2, TypeId::kDouble), "v1"},
+                                       {doubled, "v2"},
+                                       {MakeColumnRef(2, TypeId::kDouble), "v3"},
+                                       {MakeColumnRef(1, TypeId::kString), "name"}},
+                                      &ctx));
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out, CollectOne(*project));
+  EXPECT_THAT(ColumnOf(out, 0), ElementsAre(D(1.5), D(-2)));
+  EXPECT_THAT(ColumnOf(out, 1), ElementsAre(D(3), D(-4)));
+  EXPECT_THAT(ColumnOf(out, 2), ElementsAre(D(1.5), D(-2)));
+  EXPECT_THAT(ColumnOf(out, 3), ElementsAre(S("a"), S("b")));
+}
+
 TEST(OperatorTest, EmptyInputs) {
   ExecContext ctx;
   model::Schema schema = Rows({}, {}, {}).schema();
