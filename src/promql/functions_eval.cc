@@ -36,7 +36,8 @@ std::string GoFormatG(double v) {
   std::string sci(buf, end);
   size_t e = sci.find('e');
   int exp = 0;
-  std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exp);
+  // to_chars always writes a sign after the 'e'.
+  std::from_chars(sci.data() + e + 2, sci.data() + sci.size(), exp);
   if (sci[e + 1] == '-') exp = -exp;
   // Go uses %e when the exponent is < -4 or >= 6 for the shortest representation.
   if (exp < -4 || exp >= 6) return sci;

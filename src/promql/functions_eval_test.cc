@@ -10,6 +10,7 @@
 
 #include "base/testing/status_matchers.h"
 #include "promql/functions.h"
+#include "promql/functions_eval_internal.h"
 #include "promql/parser.h"
 
 namespace cardinalsin::promql {
@@ -758,6 +759,58 @@ TEST(FunctionsEvalHistogramTest, NativeOnlyFunctionsIgnoreFloats) {
     StepRun run = RunStep(std::string(f) + "(h_bucket)", {&in});
     CS_ASSERT_OK(run.status);
     EXPECT_TRUE(run.out.empty()) << f;
+  }
+}
+
+TEST(FunctionsEvalInternalTest, GoFormatG) {
+  struct Case {
+    double v;
+    std::string want;
+  };
+  for (const Case& c : std::vector<Case>{{2, "2"},
+                                         {-1, "-1"},
+                                         {1.1, "1.1"},
+                                         {0.0001, "0.0001"},
+                                         {0.00001, "1e-05"},
+                                         {123456, "123456"},
+                                         {1e6, "1e+06"},
+                                         {1234567, "1.234567e+06"},
+                                         {kNaN, "NaN"},
+                                         {kInf, "+Inf"},
+                                         {-kInf, "-Inf"}}) {
+    EXPECT_EQ(internal::GoFormatG(c.v), c.want) << c.want;
+  }
+}
+
+TEST(FunctionsEvalInternalTest, ParseGoFloat) {
+  struct Case {
+    std::string in;
+    bool ok;
+    double want;
+  };
+  for (const Case& c : std::vector<Case>{{"0.1", true, 0.1},
+                                         {".2", true, 0.2},
+                                         {"1e0", true, 1},
+                                         {"2.0e-1", true, 0.2},
+                                         {"1.", true, 1},
+                                         {"-3", true, -3},
+                                         {"+Inf", true, kInf},
+                                         {"+inf", true, kInf},
+                                         {"-Infinity", true, -kInf},
+                                         {"NaN", true, kNaN},
+                                         {"0x1p-2", true, 0.25},
+                                         {"", false, 0},
+                                         {" 1", false, 0},
+                                         {"1 ", false, 0},
+                                         {"Hello World", false, 0},
+                                         {"1_000", false, 0},
+                                         {"0x10", false, 0},
+                                         {"+-1", false, 0},
+                                         {"1e400", false, 0},
+                                         {"infx", false, 0}}) {
+    double v = 0;
+    ASSERT_EQ(internal::ParseGoFloat(c.in, &v), c.ok) << "\"" << c.in << "\"";
+    if (c.ok) ExpectValue(v, c.want, c.in);
   }
 }
 
