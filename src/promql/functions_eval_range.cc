@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "base/strings.h"
+#include "promql/format.h"
 #include "promql/functions_eval_internal.h"
 
 namespace cardinalsin::promql::internal {
@@ -22,19 +23,29 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// Prometheus's info for rate()/increase() over a metric whose name does not look like a
-// counter's.
+// Prometheus's info for rate()/increase() over a metric that does not look like a counter: by
+// its `__type__` label when the series has one (type-and-unit labels), else by its name.
 void MaybeAddNonCounterInfo(const RangeCall& call) {
   if (call.annotations == nullptr || call.labels == nullptr || call.points.empty()) return;
   std::string_view name = GetLabel(*call.labels, kMetricName);
-  if (name.empty() || EndsWith(name, "_total") || EndsWith(name, "_sum") ||
-      EndsWith(name, "_count") || EndsWith(name, "_bucket")) {
+  if (name.empty()) return;
+  std::string_view type = GetLabel(*call.labels, "__type__");
+  if (!type.empty()) {
+    if (type == "counter" || type == "histogram") return;
+    call.annotations->AddInfo(base::StrCat(
+        "PromQL info: metric might not be a counter, __type__ label is not set to \"counter\" "
+        "or \"histogram\", got ",
+        QuoteString(type), ": ", QuoteString(name), ArgPositionSuffix(call.call, 0)));
+    return;
+  }
+  if (EndsWith(name, "_total") || EndsWith(name, "_sum") || EndsWith(name, "_count") ||
+      EndsWith(name, "_bucket")) {
     return;
   }
   call.annotations->AddInfo(base::StrCat(
       "PromQL info: metric might not be a counter, name does not end in "
-      "_total/_sum/_count/_bucket: \"",
-      name, "\"", ArgPositionSuffix(call.call, 0)));
+      "_total/_sum/_count/_bucket: ",
+      QuoteString(name), ArgPositionSuffix(call.call, 0)));
 }
 
 // rate, increase and delta: the change over the window, extrapolated towards the window's edges
@@ -321,12 +332,16 @@ std::optional<double> QuantileOverTime(const RangeCall& call) {
   return QuantileInPlace(q, values);
 }
 
-// Median absolute deviation from the median.
+// Median absolute deviation from the median. A NaN sample leaves the median undefined, so the
+// result is NaN (Prometheus 3).
 std::optional<double> MadOverTime(const RangeCall& call) {
   if (call.points.empty()) return std::nullopt;
   std::vector<double>& values = Scratch();
   values.clear();
-  for (const FPoint& pt : call.points) values.push_back(pt.v);
+  for (const FPoint& pt : call.points) {
+    if (std::isnan(pt.v)) return NAN;
+    values.push_back(pt.v);
+  }
   double median = QuantileInPlace(0.5, values);
   values.clear();
   for (const FPoint& pt : call.points) values.push_back(std::fabs(pt.v - median));

@@ -147,6 +147,7 @@ TEST(FunctionsEvalRangeTest, KnownAnswers) {
       {"quantile_over_time", {{1, 4}, {2, 1}}, 0, 4, {kNaN}, kNaN},
       {"mad_over_time", {{1, 1}, {2, 2}, {3, 3}, {4, 4}}, 0, 4, {}, 1},
       {"mad_over_time", {{1, 1}, {2, 1}, {3, 1}, {4, 10}}, 0, 4, {}, 0},
+      {"mad_over_time", {{1, 1}, {2, 2}, {3, kNaN}, {4, 4}}, 0, 4, {}, kNaN},
       // Linear input is followed exactly.
       {"double_exponential_smoothing", {{1, 1}, {2, 2}, {3, 3}}, 0, 4, {0.5, 0.5}, 3},
       // s = 0, trend 10; then 0.5*10 + 0.5*(0+10) = 10; trend 0.5*10 + 0.5*10 = 10;
@@ -199,6 +200,17 @@ TEST(FunctionsEvalRangeTest, RateOnNonCounterNameAddsInfo) {
     RunRange(c, &none, nullptr, &counter, &CallOf(*expr));
     EXPECT_TRUE(none.empty()) << name;
   }
+  // With a __type__ label (type-and-unit labels) the type decides, not the name.
+  Labels typed_gauge = {{"__name__", "x_total"}, {"__type__", "gauge"}};
+  Annotations typed;
+  RunRange(c, &typed, nullptr, &typed_gauge, &CallOf(*expr));
+  EXPECT_THAT(typed.infos(),
+              ElementsAre("PromQL info: metric might not be a counter, __type__ label is not set "
+                          "to \"counter\" or \"histogram\", got \"gauge\": \"x_total\" (1:6)"));
+  Labels typed_counter = {{"__name__", "temperature"}, {"__type__", "counter"}};
+  Annotations counter_typed;
+  RunRange(c, &counter_typed, nullptr, &typed_counter, &CallOf(*expr));
+  EXPECT_TRUE(counter_typed.empty());
   RangeCase d{"delta", {{10, 1}, {20, 2}}, 0, 20, {}, 0};
   Annotations for_delta;
   RunRange(d, &for_delta, nullptr, &gauge, &CallOf(*expr));
