@@ -243,8 +243,8 @@ std::optional<double> CountOverTime(const RangeCall& call) {
   return static_cast<double>(call.points.size());
 }
 
-// min/max_over_time and their ts_of_ variants. A NaN is replaced by any later sample; among
-// equal extremes the first wins.
+// min/max_over_time and their ts_of_ variants. A NaN is replaced by any later sample. Among
+// equal extremes min/max keep the first and ts_of_min/max report the last, as Prometheus.
 template <bool kMax, bool kTimestamp>
 std::optional<double> ExtremeOverTime(const RangeCall& call) {
   Points p = call.points;
@@ -252,7 +252,8 @@ std::optional<double> ExtremeOverTime(const RangeCall& call) {
   double best = p.front().v;
   int64_t best_t = p.front().t;
   for (const FPoint& pt : p) {
-    bool better = kMax ? pt.v > best : pt.v < best;
+    bool better = kMax ? (kTimestamp ? pt.v >= best : pt.v > best)
+                       : (kTimestamp ? pt.v <= best : pt.v < best);
     if (better || std::isnan(best)) {
       best = pt.v;
       best_t = pt.t;

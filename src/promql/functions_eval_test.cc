@@ -131,8 +131,10 @@ TEST(FunctionsEvalRangeTest, KnownAnswers) {
       {"first_over_time", {{1, 3}, {2, 1}, {3, 2}}, 0, 4, {}, 3},
       {"present_over_time", {{1, 3}}, 0, 4, {}, 1},
       {"present_over_time", {}, 0, 4, {}, std::nullopt},
-      {"ts_of_min_over_time", {{1.5, 3}, {2.25, 1}, {3, 1}}, 0, 4, {}, 2.25},  // first of ties
-      {"ts_of_max_over_time", {{1.5, 3}, {2.25, 1}, {3, 3}}, 0, 4, {}, 1.5},
+      {"ts_of_min_over_time", {{1.5, 3}, {2.25, 1}, {3, 1}}, 0, 4, {}, 3},  // last of ties
+      {"ts_of_max_over_time", {{1.5, 3}, {2.25, 1}, {3, 3}}, 0, 4, {}, 3},
+      {"ts_of_max_over_time", {{1.5, 3}, {2.25, 1}, {3, 2}}, 0, 4, {}, 1.5},
+      {"ts_of_min_over_time", {{1.5, kNaN}, {2.25, 4}, {3, 5}}, 0, 4, {}, 2.25},
       {"ts_of_last_over_time", {{1.5, 3}, {2.25, 1}}, 0, 4, {}, 2.25},
       {"ts_of_first_over_time", {{1.5, 3}, {2.25, 1}}, 0, 4, {}, 1.5},
       {"stdvar_over_time", {{1, 1}, {2, 2}, {3, 3}, {4, 4}}, 0, 4, {}, 1.25},
