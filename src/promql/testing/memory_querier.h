@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "promql/value.h"
 
@@ -36,7 +37,10 @@ class MemoryQuerier final : public Querier {
   // Adds points to the series `labels` (sorted or not; empty values are dropped), creating it if
   // needed. Points may come in any order; a later point at an existing timestamp replaces it.
   void Add(Labels labels, std::span<const FPoint> points);
-  void Clear() { series_.clear(); }
+  void Clear() {
+    series_.clear();
+    index_.clear();
+  }
   size_t num_series() const { return series_.size(); }
 
   // Counts Select calls (for tests that check each selector is read once).
@@ -47,6 +51,7 @@ class MemoryQuerier final : public Querier {
 
  private:
   std::vector<Series> series_;  // points ascending by time
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> index_;  // HashLabels -> series_ indices
   std::atomic<int64_t> select_calls_{0};
 };
 
