@@ -57,7 +57,7 @@ TEST(Json, StringsEscapedAndInvalidUtf8Replaced) {
   EXPECT_EQ(Quoted("a\"b\\c\n\t\x01"), R"("a\"b\\c\n\t\u0001")");
   EXPECT_EQ(Quoted("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
   EXPECT_EQ(Quoted("\xff"), "\"\xef\xbf\xbd\"");
-  EXPECT_EQ(Quoted("\xc3"), "\"\xef\xbf\xbd\"");            // truncated sequence
+  EXPECT_EQ(Quoted("\xc3"), "\"\xef\xbf\xbd\"");                  // truncated sequence
   EXPECT_EQ(Quoted("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");  // overlong '/'
   EXPECT_EQ(Quoted("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // surrogate
   EXPECT_EQ(Quoted("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");
@@ -74,9 +74,8 @@ TEST(Json, QueryDataShapes) {
   promql::Vector vector = {{{{"__name__", "up"}, {"job", "a"}}, 1'000, 1},
                            {{{"job", "b"}}, 1'000, std::nan("")}};
   AppendQueryData(&out, vector);
-  EXPECT_EQ(out,
-            R"({"resultType":"vector","result":[{"metric":{"__name__":"up","job":"a"},)"
-            R"("value":[1,"1"]},{"metric":{"job":"b"},"value":[1,"NaN"]}]})");
+  EXPECT_EQ(out, R"({"resultType":"vector","result":[{"metric":{"__name__":"up","job":"a"},)"
+                 R"("value":[1,"1"]},{"metric":{"job":"b"},"value":[1,"NaN"]}]})");
   out.clear();
   promql::Matrix matrix = {{{{"job", "a"}}, {{1'000, 1}, {2'000, 2}}}, {{}, {}}};
   AppendQueryData(&out, matrix);

@@ -30,8 +30,8 @@ bool ParseFloat(std::string_view text, double* value) {
   if (text.empty()) {
     return false;
   }
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value,
-                                      std::chars_format::general);
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), *value, std::chars_format::general);
   return error == std::errc() && end == text.data() + text.size() && std::isfinite(*value);
 }
 
@@ -79,9 +79,8 @@ absl::StatusOr<int64_t> ParseDurationMs(std::string_view text) {
   if (ParseFloat(text, &seconds)) {
     // Prometheus converts to int64 nanoseconds and rejects what does not fit.
     if (std::abs(seconds) * 1e9 >= 9.2233720368547758e18) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("cannot parse \"%s\" to a valid duration. It overflows int64",
-                          base::AsAbsl(text)));
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "cannot parse \"%s\" to a valid duration. It overflows int64", base::AsAbsl(text)));
     }
     return static_cast<int64_t>(seconds * 1000);
   }

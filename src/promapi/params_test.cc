@@ -42,9 +42,8 @@ TEST(ParseTimeMs, AcceptsPrometheusForms) {
 }
 
 TEST(ParseTimeMs, RejectsWithPrometheusText) {
-  for (const std::string text :
-       {"", "x", "1700000000x", "NaN", "Inf", "1e300", "2023-11-14", "2023-11-14T22:13:20",
-        "0x10", "++1", " 1"}) {
+  for (const std::string text : {"", "x", "1700000000x", "NaN", "Inf", "1e300", "2023-11-14",
+                                 "2023-11-14T22:13:20", "0x10", "++1", " 1"}) {
     SCOPED_TRACE(text);
     absl::StatusOr<int64_t> ms = ParseTimeMs(text);
     ASSERT_FALSE(ms.ok());
@@ -59,9 +58,8 @@ TEST(ParseDurationMs, AcceptsFloatsAndDurations) {
     int64_t ms;
   };
   const Case cases[] = {
-      {"15", 15'000},      {"0.5", 500},        {"5m", 300'000}, {"1h30m", 5'400'000},
-      {"500ms", 500},      {"1d", 86'400'000},  {"0", 0},        {"-15", -15'000},
-      {"1w", 604'800'000}, {"1.0005", 1'000},
+      {"15", 15'000},     {"0.5", 500}, {"5m", 300'000},  {"1h30m", 5'400'000}, {"500ms", 500},
+      {"1d", 86'400'000}, {"0", 0},     {"-15", -15'000}, {"1w", 604'800'000},  {"1.0005", 1'000},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

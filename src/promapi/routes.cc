@@ -46,8 +46,8 @@ struct ApiError {
 ApiError BadData(std::string message) { return {"bad_data", 400, std::move(message)}; }
 
 ApiError InvalidParam(std::string_view name, std::string_view message) {
-  return BadData(absl::StrFormat("invalid parameter \"%s\": %s", base::AsAbsl(name),
-                                 base::AsAbsl(message)));
+  return BadData(
+      absl::StrFormat("invalid parameter \"%s\": %s", base::AsAbsl(name), base::AsAbsl(message)));
 }
 
 // The engine's and the backend's error codes (engine.h, backend.h) as API errors.
@@ -162,8 +162,8 @@ absl::StatusOr<size_t> ParseLimit(const Params& params, std::string_view name) {
   int64_t limit = 0;
   auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), limit);
   if (error != std::errc() || end != text->data() + text->size()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "strconv.Atoi: parsing \"%s\": invalid syntax", text->substr(0, 100)));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("strconv.Atoi: parsing \"%s\": invalid syntax", text->substr(0, 100)));
   }
   if (limit < 0) {
     return absl::InvalidArgumentError("limit must be non-negative");
@@ -314,8 +314,8 @@ class Api {
     if (std::optional<std::string> text = params->Get("lookback_delta")) {
       absl::StatusOr<int64_t> lookback = ParseDurationMs(*text);
       if (!lookback.ok()) {
-        return ErrorResponse(BadData(base::StrCat("error parsing lookback delta duration: ",
-                                                  Message(lookback.status()))));
+        return ErrorResponse(BadData(
+            base::StrCat("error parsing lookback delta duration: ", Message(lookback.status()))));
       }
       query_options.lookback_delta_ms = *lookback;
     }
@@ -348,9 +348,9 @@ class Api {
     if (!querier.ok()) return ErrorResponse(FromStatus(querier.status()));
     absl::Time prepared = clock_->MonotonicNow();
     absl::StatusOr<promql::QueryResult> result =
-        range ? options_.evaluator.range(**querier, **expr, start_ms, end_ms, step_ms,
-                                         query_options)
-              : options_.evaluator.instant(**querier, **expr, time_ms, query_options);
+        range
+            ? options_.evaluator.range(**querier, **expr, start_ms, end_ms, step_ms, query_options)
+            : options_.evaluator.instant(**querier, **expr, time_ms, query_options);
     if (!result.ok()) return ErrorResponse(FromStatus(result.status()));
     absl::Time evaluated = clock_->MonotonicNow();
     slot.reset();
@@ -371,8 +371,8 @@ class Api {
           "\"execTotalTime\":%.9g},\"samples\":{\"totalQueryableSamples\":%d,"
           "\"peakSamples\":%d}}}",
           Seconds(evaluated - queued), Seconds(prepared - queued), Seconds(evaluated - prepared),
-          Seconds(queued - received), Seconds(evaluated - received),
-          result->stats.samples_loaded, result->stats.peak_samples);
+          Seconds(queued - received), Seconds(evaluated - received), result->stats.samples_loaded,
+          result->stats.peak_samples);
     }
     return Success(data, warnings, result->annotations.infos());
   }
@@ -422,8 +422,8 @@ class Api {
       CS_CHECK(selector != nullptr);  // ParseMetricSelector returns only vector selectors
       std::vector<promql::LabelMatcher> matchers = selector->matchers;
       if (!selector->name.empty()) {
-        matchers.push_back({promql::MatchType::kEqual, std::string(promql::kMetricName),
-                            selector->name});
+        matchers.push_back(
+            {promql::MatchType::kEqual, std::string(promql::kMetricName), selector->name});
       }
       lookup.selectors.push_back(std::move(matchers));
     }
@@ -488,10 +488,9 @@ class Api {
     MetadataRequest metadata_request;
     metadata_request.tenant = *std::move(tenant);
     metadata_request.metric = params->Get("metric");
-    for (auto [name, out] :
-         {std::pair<std::string_view, size_t*>{"limit", &metadata_request.limit},
-          std::pair<std::string_view, size_t*>{"limit_per_metric",
-                                               &metadata_request.limit_per_metric}}) {
+    for (auto [name, out] : {std::pair<std::string_view, size_t*>{"limit", &metadata_request.limit},
+                             std::pair<std::string_view, size_t*>{
+                                 "limit_per_metric", &metadata_request.limit_per_metric}}) {
       absl::StatusOr<size_t> limit = ParseLimit(*params, name);
       if (!limit.ok()) return ErrorResponse(InvalidParam(name, Message(limit.status())));
       *out = *limit;
@@ -684,10 +683,8 @@ void AddPromApiRoutes(http::Router& router, PromApiOptions options) {
   router.Add("GET", "/api/v1/status/config", [api](const Request&) { return api->Config(); });
   router.Add("GET", "/api/v1/status/flags", [api](const Request&) { return api->Flags(); });
   both("/api/v1/query_exemplars", [](const Request&) { return Success("[]"); });
-  router.Add("GET", "/api/v1/rules",
-             [](const Request&) { return Success("{\"groups\":[]}"); });
-  router.Add("GET", "/api/v1/alerts",
-             [](const Request&) { return Success("{\"alerts\":[]}"); });
+  router.Add("GET", "/api/v1/rules", [](const Request&) { return Success("{\"groups\":[]}"); });
+  router.Add("GET", "/api/v1/alerts", [](const Request&) { return Success("{\"alerts\":[]}"); });
   router.Add("GET", "/api/v1/targets", [](const Request&) {
     return Success("{\"activeTargets\":[],\"droppedTargets\":[],\"droppedTargetCounts\":{}}");
   });

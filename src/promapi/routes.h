@@ -79,9 +79,9 @@ struct BuildInfo {
 // How the query routes evaluate PromQL: promql::Engine's two entry points (engine.h states the
 // contract, including the error codes), as callbacks.
 struct Evaluator {
-  std::function<absl::StatusOr<promql::QueryResult>(
-      promql::Querier& querier, const promql::Expr& expr, int64_t time_ms,
-      const promql::QueryOptions& options)>
+  std::function<absl::StatusOr<promql::QueryResult>(promql::Querier& querier,
+                                                    const promql::Expr& expr, int64_t time_ms,
+                                                    const promql::QueryOptions& options)>
       instant;
   std::function<absl::StatusOr<promql::QueryResult>(
       promql::Querier& querier, const promql::Expr& expr, int64_t start_ms, int64_t end_ms,
@@ -102,9 +102,9 @@ inline Evaluator EngineEvaluator(const promql::Engine& engine) {
 }
 
 struct PromApiOptions {
-  Evaluator evaluator;                     // required (both callbacks)
-  Backend* backend = nullptr;              // required; not owned
-  MetadataSource* metadata = nullptr;      // not owned; null = /api/v1/metadata is always empty
+  Evaluator evaluator;                 // required (both callbacks)
+  Backend* backend = nullptr;          // required; not owned
+  MetadataSource* metadata = nullptr;  // not owned; null = /api/v1/metadata is always empty
   std::string default_tenant = "default";
   // The per-request timeout and the cap for the `timeout` parameter.
   absl::Duration query_timeout = absl::Minutes(2);
@@ -120,7 +120,8 @@ struct PromApiOptions {
 };
 
 // Registers the routes above on `router`.
-// REQUIRES: evaluator.instant, evaluator.range and backend are set; max_concurrent_queries >= 1; query_timeout > 0;
+// REQUIRES: evaluator.instant, evaluator.range and backend are set;
+// max_concurrent_queries >= 1; query_timeout > 0;
 // max_points_per_series >= 1.
 void AddPromApiRoutes(http::Router& router, PromApiOptions options);
 

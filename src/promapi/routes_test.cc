@@ -186,8 +186,9 @@ constexpr int64_t kNowMs = 1'700'000'000'000;  // FakeClock's start
 
 TEST_F(PromApiTest, InstantQueryVectorShape) {
   promql::QueryResult result;
-  result.value = promql::Vector{{{{"__name__", "up"}, {"job", "api"}}, 1'700'000'000'123, 1.5},
-                                {{{"job", "db"}}, 1'700'000'000'123, -std::numeric_limits<double>::infinity()}};
+  result.value = promql::Vector{
+      {{{"__name__", "up"}, {"job", "api"}}, 1'700'000'000'123, 1.5},
+      {{{"job", "db"}}, 1'700'000'000'123, -std::numeric_limits<double>::infinity()}};
   result_ = result;
   Reply reply = Call("GET", "/api/v1/query?query=up&time=1700000000.123");
   EXPECT_EQ(reply.status, 200);
@@ -260,7 +261,8 @@ TEST_F(PromApiTest, RangeQueryParameterErrors) {
   const Case cases[] = {
       {"query=x&start=x&end=1&step=1",
        R"(invalid parameter "start": cannot parse "x" to a valid timestamp)"},
-      {"query=x&end=1&step=1", R"(invalid parameter "start": cannot parse "" to a valid timestamp)"},
+      {"query=x&end=1&step=1",
+       R"(invalid parameter "start": cannot parse "" to a valid timestamp)"},
       {"query=x&start=1&end=y&step=1",
        R"(invalid parameter "end": cannot parse "y" to a valid timestamp)"},
       {"query=x&start=10&end=1&step=1",
@@ -291,8 +293,7 @@ TEST_F(PromApiTest, RangeQueryParameterErrors) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.query_string);
-    ExpectError(Call("GET", "/api/v1/query_range?" + c.query_string), 400, "bad_data",
-                c.message);
+    ExpectError(Call("GET", "/api/v1/query_range?" + c.query_string), 400, "bad_data", c.message);
   }
   // 11000 points exactly is fine.
   EXPECT_EQ(Call("GET", "/api/v1/query_range?query=x&start=0&end=11000&step=1").status, 200);
@@ -332,7 +333,8 @@ TEST_F(PromApiTest, EngineErrorsMapToErrorTypes) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.status.ToString());
     result_ = c.status;
-    ExpectError(Call("GET", "/api/v1/query?query=up"), c.http, c.type, std::string(c.status.message()));
+    ExpectError(Call("GET", "/api/v1/query?query=up"), c.http, c.type,
+                std::string(c.status.message()));
     ExpectError(Call("POST", "/api/v1/query_range", "query=up&start=0&end=1&step=1"), c.http,
                 c.type, std::string(c.status.message()));
   }
@@ -401,9 +403,8 @@ TEST_F(PromApiTest, SeriesRoute) {
                      "match%5B%5D=up%7Bjob%3D~%22a%7Cb%22%7D&match%5B%5D=%7B__name__%3D%22x%22%7D"
                      "&start=1700000000&end=2023-11-14T22%3A23%3A20Z");
   ASSERT_EQ(reply.status, 200) << reply.text;
-  EXPECT_EQ(reply.text,
-            R"({"status":"success","data":[{"__name__":"up","job":"a"},)"
-            R"({"__name__":"up","job":"b"}]})");
+  EXPECT_EQ(reply.text, R"({"status":"success","data":[{"__name__":"up","job":"a"},)"
+                        R"({"__name__":"up","job":"b"}]})");
   ASSERT_TRUE(seen_.lookup.has_value());
   const LookupRequest& lookup = *seen_.lookup;
   EXPECT_EQ(lookup.start_ms, kNowMs);
@@ -439,9 +440,8 @@ TEST_F(PromApiTest, LabelNamesAndValues) {
   backend_.names.items = {"job", "__name__", "instance"};
   backend_.names.warnings = {"ingester i-1 could not be asked"};
   Reply names = Call("GET", "/api/v1/labels");
-  EXPECT_EQ(names.text,
-            R"({"status":"success","data":["__name__","instance","job"],)"
-            R"("warnings":["ingester i-1 could not be asked"]})");
+  EXPECT_EQ(names.text, R"({"status":"success","data":["__name__","instance","job"],)"
+                        R"("warnings":["ingester i-1 could not be asked"]})");
   EXPECT_TRUE(seen_.lookup->selectors.empty());
   EXPECT_EQ(seen_.lookup->start_ms, kMinTimeMs);
   EXPECT_EQ(seen_.lookup->end_ms, kMaxTimeMs);
@@ -472,8 +472,7 @@ TEST_F(PromApiTest, LabelNamesAndValues) {
   EXPECT_EQ(Call("GET", "/api/v1/label/none/values").text, R"({"status":"success","data":[]})");
   // An empty time range answers without asking the backend.
   seen_.lookup.reset();
-  EXPECT_EQ(Call("GET", "/api/v1/labels?start=10&end=5").text,
-            R"({"status":"success","data":[]})");
+  EXPECT_EQ(Call("GET", "/api/v1/labels?start=10&end=5").text, R"({"status":"success","data":[]})");
   EXPECT_FALSE(seen_.lookup.has_value());
 }
 

@@ -59,11 +59,21 @@ void AppendJsonString(std::string* out, std::string_view text) {
       continue;
     }
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (c < 0x20) {
           out->append("\\u00");
@@ -108,8 +118,8 @@ void AppendSampleValueText(std::string* out, double value) {
   // such text is about 330 bytes: 309 integer digits for DBL_MAX, or "0." and 324 fraction digits
   // for the smallest subnormal.
   char buffer[512];
-  auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value,
-                                    std::chars_format::fixed);
+  auto [end, error] =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::fixed);
   // Cannot fail: the buffer holds the longest fixed form of any finite double.
   out->append(buffer, error == std::errc() ? static_cast<size_t>(end - buffer) : 0);
 }

@@ -16,11 +16,16 @@ std::string Str(std::string_view text) { return std::string(text); }
 // Go's ValueType names (Prometheus's parser.ValueType).
 std::string TypeName(promql::ValueType type) {
   switch (type) {
-    case promql::ValueType::kScalar: return "scalar";
-    case promql::ValueType::kVector: return "vector";
-    case promql::ValueType::kMatrix: return "matrix";
-    case promql::ValueType::kString: return "string";
-    case promql::ValueType::kNone: break;
+    case promql::ValueType::kScalar:
+      return "scalar";
+    case promql::ValueType::kVector:
+      return "vector";
+    case promql::ValueType::kMatrix:
+      return "matrix";
+    case promql::ValueType::kString:
+      return "string";
+    case promql::ValueType::kNone:
+      break;
   }
   return "none";
 }
@@ -28,10 +33,14 @@ std::string TypeName(promql::ValueType type) {
 std::string CardName(promql::VectorMatching::Cardinality card) {
   using Cardinality = promql::VectorMatching::Cardinality;
   switch (card) {
-    case Cardinality::kOneToOne: return "one-to-one";
-    case Cardinality::kManyToOne: return "many-to-one";
-    case Cardinality::kOneToMany: return "one-to-many";
-    case Cardinality::kManyToMany: return "many-to-many";
+    case Cardinality::kOneToOne:
+      return "one-to-one";
+    case Cardinality::kManyToOne:
+      return "many-to-one";
+    case Cardinality::kOneToMany:
+      return "one-to-many";
+    case Cardinality::kManyToMany:
+      return "many-to-many";
   }
   return "one-to-one";
 }
@@ -75,9 +84,9 @@ json Translate(const promql::Expr& expr) {
     return {{"type", "stringLiteral"}, {"val", s->value}};
   }
   if (const auto* vs = expr.As<promql::VectorSelector>()) {
-    return {{"type", "vectorSelector"},          {"name", vs->name},
-            {"offset", Ms(vs->offset)},          {"matchers", Matchers(*vs)},
-            {"timestamp", Timestamp(vs->at)},    {"startOrEnd", StartOrEnd(vs->at)}};
+    return {{"type", "vectorSelector"},       {"name", vs->name},
+            {"offset", Ms(vs->offset)},       {"matchers", Matchers(*vs)},
+            {"timestamp", Timestamp(vs->at)}, {"startOrEnd", StartOrEnd(vs->at)}};
   }
   if (const auto* ms = expr.As<promql::MatrixSelector>()) {
     const auto& vs = *ms->selector->As<promql::VectorSelector>();
@@ -109,9 +118,9 @@ json Translate(const promql::Expr& expr) {
                   {"on", b->matching->on},
                   {"include", b->matching->include}};
     }
-    return {{"type", "binaryExpr"},       {"op", Str(promql::BinaryOpName(b->op))},
-            {"lhs", Translate(*b->lhs)},  {"rhs", Translate(*b->rhs)},
-            {"matching", matching},       {"bool", b->return_bool}};
+    return {{"type", "binaryExpr"},      {"op", Str(promql::BinaryOpName(b->op))},
+            {"lhs", Translate(*b->lhs)}, {"rhs", Translate(*b->rhs)},
+            {"matching", matching},      {"bool", b->return_bool}};
   }
   if (const auto* a = expr.As<promql::AggregateExpr>()) {
     return {{"type", "aggregation"},
