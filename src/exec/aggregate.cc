@@ -567,7 +567,10 @@ class ArgAcc final : public Accumulator {
     values_.resize(groups, Scalar::Null(type_));
   }
   absl::Status Update(const UpdateInput& in) override {
+    // The winning row of each group is found first and its value materialized once per batch:
+    // last_value over time-ordered rows would otherwise copy a Scalar for every row.
     const uint32_t* g = in.groups->data();
+    if (winner_.size() < keys_.size()) winner_.resize(keys_.size(), kNoRow);
     for (size_t i = 0; i < in.rows; ++i) {
       if (!in.Use(i)) continue;
       const uint64_t key = OrderKey(*in.order, i);
@@ -575,11 +578,17 @@ class ArgAcc final : public Accumulator {
       if (Better(k, key)) {
         has_[k] = 1;
         keys_[k] = key;
-        bytes_ -= ValueBytes(values_[k]);
-        values_[k] = ScalarAt(*in.arg, i);
-        bytes_ += ValueBytes(values_[k]);
+        if (winner_[k] == kNoRow) touched_.push_back(k);
+        winner_[k] = static_cast<uint32_t>(i);
       }
     }
+    for (uint32_t k : touched_) {
+      bytes_ -= ValueBytes(values_[k]);
+      values_[k] = ScalarAt(*in.arg, winner_[k]);
+      bytes_ += ValueBytes(values_[k]);
+      winner_[k] = kNoRow;
+    }
+    touched_.clear();
     return absl::OkStatus();
   }
   absl::Status Merge(Accumulator& other, const std::vector<uint32_t>& map) override {
@@ -614,12 +623,18 @@ class ArgAcc final : public Accumulator {
                                                      : 0;
   }
 
+  static constexpr uint32_t kNoRow = 0xffffffffu;
+
   bool last_;
   TypeId type_;
   std::vector<uint64_t> keys_;
   std::vector<uint8_t> has_;
   std::vector<Scalar> values_;
   int64_t bytes_ = 0;
+  // Within one Update(): the row holding each touched group's best key so far (kNoRow between
+  // calls) and the groups touched.
+  std::vector<uint32_t> winner_;
+  std::vector<uint32_t> touched_;
 };
 
 // ---- factory --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 
 #include "base/testing/status_matchers.h"
@@ -278,6 +279,50 @@ TEST(AggregateTest, GroupKeysOfEveryTypeWithNulls) {
                             Aggregate(in, c.keys, {{.kind = AggregateKind::kCountStar}}, &ctx));
     EXPECT_THAT(ToScalars(out.column(c.keys.size())), ::testing::ElementsAreArray(c.counts))
         << "keys " << c.keys[0];
+  }
+}
+
+// Two keys in runs of random length (a run shares a key; NULLs and dictionary codes included):
+// counts and last values per (string, int) key match a map built row by row.
+TEST(AggregateTest, MultiKeyRunsMatchRowByRowReference) {
+  std::mt19937_64 rng(7);
+  std::vector<RecordBatch> in;
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> want;  // count, last
+  int64_t t = 0;
+  for (int b = 0; b < 6; ++b) {
+    std::vector<Scalar> g, x, n, ts, keep;
+    while (g.size() < 300) {
+      const int k = static_cast<int>(rng() % 5);
+      const int64_t m = static_cast<int64_t>(rng() % 4);
+      const size_t run = 1 + rng() % 20;
+      for (size_t i = 0; i < run; ++i) {
+        g.push_back(k == 4 ? Null(TypeId::kString) : S("h" + std::to_string(k)));
+        n.push_back(m == 3 ? Null(TypeId::kInt64) : I(m));
+        x.push_back(D(1));
+        ts.push_back(T(++t));
+        keep.push_back(B(true));
+        auto& entry = want[{g.back().ToString(), n.back().ToString()}];
+        ++entry.first;
+        entry.second = t;
+      }
+    }
+    RecordBatch batch = Input(g, x, n, ts, keep);
+    if (b % 2 == 0) batch.mutable_column(0) = ToDictionary(batch.column(0));
+    in.push_back(std::move(batch));
+  }
+  ExecContext ctx;
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch out,
+                          Aggregate(in, {0, 2},
+                                    {{.kind = AggregateKind::kCountStar},
+                                     {.kind = AggregateKind::kLastValue, .arg = 3, .order_by = 3}},
+                                    &ctx));
+  ASSERT_EQ(out.num_rows(), want.size());
+  for (size_t r = 0; r < out.num_rows(); ++r) {
+    auto it =
+        want.find({ScalarAt(out.column(0), r).ToString(), ScalarAt(out.column(1), r).ToString()});
+    ASSERT_NE(it, want.end()) << "row " << r;
+    EXPECT_EQ(ScalarAt(out.column(2), r).int64_value(), it->second.first) << "row " << r;
+    EXPECT_EQ(ScalarAt(out.column(3), r).int64_value(), it->second.second) << "row " << r;
   }
 }
 

@@ -14,48 +14,83 @@ GroupTable::GroupTable(std::vector<TypeId> key_types)
   for (TypeId t : key_types_) key_values_.emplace_back(t);
 }
 
-void GroupTable::Encode(size_t k, const Column& c, size_t rows, bool insert,
+void GroupTable::Encode(size_t k, const Column& c, const uint32_t* sel, size_t n, bool insert,
                         std::vector<uint64_t>* codes, std::vector<uint8_t>* valid) {
-  codes->resize(rows);
-  valid->resize(rows);
+  codes->resize(n);
+  valid->resize(n);
   uint64_t* out = codes->data();
-  for (size_t i = 0; i < rows; ++i) (*valid)[i] = c.IsValid(i);
+  auto row = [sel](size_t j) -> size_t { return sel != nullptr ? sel[j] : j; };
+  if (c.null_count() == 0) {
+    std::fill(valid->begin(), valid->end(), uint8_t{1});
+  } else {
+    for (size_t j = 0; j < n; ++j) (*valid)[j] = c.IsValid(row(j));
+  }
   switch (c.type()) {
     case TypeId::kBool:
-      for (size_t i = 0; i < rows; ++i) out[i] = c.bools()[i];
+      for (size_t j = 0; j < n; ++j) out[j] = c.bools()[row(j)];
       break;
     case TypeId::kInt64:
     case TypeId::kTimestampNs:
-      for (size_t i = 0; i < rows; ++i) out[i] = static_cast<uint64_t>(c.int64s()[i]);
+      for (size_t j = 0; j < n; ++j) out[j] = static_cast<uint64_t>(c.int64s()[row(j)]);
       break;
     case TypeId::kUInt64:
-      for (size_t i = 0; i < rows; ++i) out[i] = c.uint64s()[i];
+      for (size_t j = 0; j < n; ++j) out[j] = c.uint64s()[row(j)];
       break;
     case TypeId::kDouble:
-      for (size_t i = 0; i < rows; ++i) out[i] = NormalizeDoubleBits(c.doubles()[i]);
+      for (size_t j = 0; j < n; ++j) out[j] = NormalizeDoubleBits(c.doubles()[row(j)]);
       break;
     case TypeId::kString: {
       auto intern = [&](std::string_view s) { return Intern(k, s, insert); };
       if (c.is_dictionary()) {
         const model::DictionaryStrings& d = c.dictionary();
         std::vector<uint64_t> entry(d.dictionary.size(), UINT64_MAX);
-        for (size_t i = 0; i < rows; ++i) {
-          if (!(*valid)[i]) {
-            out[i] = 0;
+        for (size_t j = 0; j < n; ++j) {
+          if (!(*valid)[j]) {
+            out[j] = 0;
             continue;
           }
-          uint32_t code = d.codes[i];
+          uint32_t code = d.codes[row(j)];
           if (entry[code] == UINT64_MAX) entry[code] = intern(d.dictionary.Get(code));
-          out[i] = entry[code];
+          out[j] = entry[code];
         }
       } else {
-        for (size_t i = 0; i < rows; ++i) {
-          out[i] = (*valid)[i] ? intern(c.strings().Get(i)) : 0;
+        for (size_t j = 0; j < n; ++j) {
+          out[j] = (*valid)[j] ? intern(c.strings().Get(row(j))) : 0;
         }
       }
       break;
     }
   }
+}
+
+bool GroupTable::SameKeysAsPreviousRow(std::span<const Column> keys, size_t i) {
+  for (const Column& c : keys) {
+    const bool v = c.IsValid(i);
+    if (v != c.IsValid(i - 1)) return false;
+    if (!v) continue;
+    bool same = false;
+    switch (c.type()) {
+      case TypeId::kBool:
+        same = c.bools()[i] == c.bools()[i - 1];
+        break;
+      case TypeId::kInt64:
+      case TypeId::kTimestampNs:
+        same = c.int64s()[i] == c.int64s()[i - 1];
+        break;
+      case TypeId::kUInt64:
+        same = c.uint64s()[i] == c.uint64s()[i - 1];
+        break;
+      case TypeId::kDouble:
+        same = NormalizeDoubleBits(c.doubles()[i]) == NormalizeDoubleBits(c.doubles()[i - 1]);
+        break;
+      case TypeId::kString:
+        same = c.is_dictionary() ? c.dictionary().codes[i] == c.dictionary().codes[i - 1]
+                                 : c.strings().Get(i) == c.strings().Get(i - 1);
+        break;
+    }
+    if (!same) return false;
+  }
+  return true;
 }
 
 uint64_t GroupTable::Intern(size_t k, std::string_view s, bool insert) {
@@ -108,7 +143,7 @@ void GroupTable::Map(std::span<const Column> keys, size_t rows, std::vector<uint
   std::vector<uint64_t> codes;
   std::vector<uint8_t> valid;
   if (key_types_.size() == 1) {
-    Encode(0, keys[0], rows, /*insert=*/true, &codes, &valid);
+    Encode(0, keys[0], nullptr, rows, /*insert=*/true, &codes, &valid);
     const bool is_string = key_types_[0] == TypeId::kString;
     for (size_t i = 0; i < rows; ++i) {
       if (!valid[i]) {
@@ -128,20 +163,30 @@ void GroupTable::Map(std::span<const Column> keys, size_t rows, std::vector<uint
     }
     return;
   }
+  // Rows often come in runs of one key (chunks are sorted by series): only the first row of
+  // each run is encoded and looked up, the rest of the run joins its group.
+  std::vector<uint32_t> starts;
+  for (size_t i = 0; i < rows; ++i) {
+    if (i == 0 || !SameKeysAsPreviousRow(keys, i)) starts.push_back(static_cast<uint32_t>(i));
+  }
   const size_t nk = key_types_.size();
+  const size_t runs = starts.size();
   std::vector<std::vector<uint64_t>> all_codes(nk);
   std::vector<std::vector<uint8_t>> all_valid(nk);
-  for (size_t k = 0; k < nk; ++k) Encode(k, keys[k], rows, true, &all_codes[k], &all_valid[k]);
+  for (size_t k = 0; k < nk; ++k) {
+    Encode(k, keys[k], starts.data(), runs, /*insert=*/true, &all_codes[k], &all_valid[k]);
+  }
   std::string packed(nk * 9, '\0');
-  for (size_t i = 0; i < rows; ++i) {
+  for (size_t r = 0; r < runs; ++r) {
     for (size_t k = 0; k < nk; ++k) {
-      packed[k * 9] = static_cast<char>(all_valid[k][i]);
-      uint64_t code = all_valid[k][i] ? all_codes[k][i] : 0;
+      packed[k * 9] = static_cast<char>(all_valid[k][r]);
+      uint64_t code = all_valid[k][r] ? all_codes[k][r] : 0;
       std::memcpy(&packed[k * 9 + 1], &code, 8);
     }
     auto [it, inserted] = multi_.try_emplace(packed, 0);
-    if (inserted) it->second = NewGroup(keys, i);
-    g[i] = it->second;
+    if (inserted) it->second = NewGroup(keys, starts[r]);
+    const size_t end = r + 1 < runs ? starts[r + 1] : rows;
+    std::fill(g + starts[r], g + end, it->second);
   }
 }
 
@@ -150,7 +195,9 @@ void GroupTable::Find(std::span<const Column> keys, size_t rows, std::vector<uin
   const size_t nk = key_types_.size();
   std::vector<std::vector<uint64_t>> all_codes(nk);
   std::vector<std::vector<uint8_t>> all_valid(nk);
-  for (size_t k = 0; k < nk; ++k) Encode(k, keys[k], rows, false, &all_codes[k], &all_valid[k]);
+  for (size_t k = 0; k < nk; ++k) {
+    Encode(k, keys[k], nullptr, rows, false, &all_codes[k], &all_valid[k]);
+  }
   std::string packed(nk * 9, '\0');
   for (size_t i = 0; i < rows; ++i) {
     bool usable = true;

@@ -39,9 +39,13 @@ class GroupTable {
   int64_t MemoryBytes() const;
 
  private:
-  // Per row: the 64-bit code of key column k (interned id for strings) and its validity.
-  void Encode(size_t k, const Column& c, size_t rows, bool insert, std::vector<uint64_t>* codes,
-              std::vector<uint8_t>* valid);
+  // For rows sel[0..n) (rows 0..n when sel is null): the 64-bit code of key column k (interned
+  // id for strings) and its validity, one per selected row.
+  void Encode(size_t k, const Column& c, const uint32_t* sel, size_t n, bool insert,
+              std::vector<uint64_t>* codes, std::vector<uint8_t>* valid);
+  // Whether every key of row i equals row i - 1's (NULL equals NULL). May say false for equal
+  // keys in different representations; never true for different keys. REQUIRES: i >= 1.
+  static bool SameKeysAsPreviousRow(std::span<const Column> keys, size_t i);
   // The interned id of `s` in key column k's table; kNoGroup when absent and !insert.
   uint64_t Intern(size_t k, std::string_view s, bool insert);
   uint32_t NewGroup(std::span<const Column> keys, size_t row);
