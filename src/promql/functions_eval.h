@@ -21,11 +21,12 @@
 //
 // Contracts between engine and functions:
 // - Window: points are those with range_start_ms < t <= range_end_ms (left-open, Prometheus 3),
-//   ascending, staleness markers already removed. For the experimental `anchored` / `smoothed`
-//   range selectors the engine extends the window to its edges as Prometheus does (anchored:
-//   the last sample at or before range_start_ms is included; smoothed: values interpolated at
-//   both edges), and rate/increase/delta then take the plain difference of the window (rate
-//   divided by the range) without extrapolation, 0 for a single point.
+//   ascending, staleness markers already removed. Exception, the experimental `anchored` and
+//   `smoothed` range selectors: the engine adds the last sample at or before range_start_ms
+//   (anchored and smoothed) and the first sample after range_end_ms (smoothed only), when
+//   they exist within the lookback delta; rate/increase/delta then take the difference between
+//   the edge values without extrapolation (smoothed interpolates them at the window edges),
+//   as Prometheus's extended range selectors; the other kernels use the points as given.
 // - `__name__`: a function that drops the metric name (FunctionImpl::drops_name) has its output
 //   marked drop_name = true by the engine for range kernels; step functions set drop_name on the
 //   samples they output themselves (delayed name removal: the engine strips names at the end).

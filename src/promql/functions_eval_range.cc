@@ -51,21 +51,77 @@ void MaybeAddNonCounterInfo(const RangeCall& call) {
 // rate, increase and delta: the change over the window, extrapolated towards the window's edges
 // (by at most half an average sample interval when the first/last sample is farther than 1.1
 // intervals from the edge; a counter not below zero), as Prometheus 3 does.
-// Whether the range argument is an `anchored` or `smoothed` selector (experimental extended
-// range selectors): the engine then passes the window already extended to its edges, and
-// rate/increase/delta take the plain difference without extrapolation.
-bool IsExtendedRange(const RangeCall& call) {
-  if (call.call == nullptr || call.call->args.empty()) return false;
+// The range argument's experimental extended-range modifier, if any.
+enum class RangeMode { kPlain, kAnchored, kSmoothed };
+
+RangeMode ModeOf(const RangeCall& call) {
+  if (call.call == nullptr || call.call->args.empty()) return RangeMode::kPlain;
   const auto* matrix = call.call->args[0]->As<MatrixSelector>();
-  if (matrix == nullptr || matrix->selector == nullptr) return false;
+  if (matrix == nullptr || matrix->selector == nullptr) return RangeMode::kPlain;
   const auto* selector = matrix->selector->As<VectorSelector>();
-  return selector != nullptr && (selector->anchored || selector->smoothed);
+  if (selector == nullptr) return RangeMode::kPlain;
+  if (selector->smoothed) return RangeMode::kSmoothed;
+  return selector->anchored ? RangeMode::kAnchored : RangeMode::kPlain;
+}
+
+// The value at `t` on the line through a and b; a counter that reset between them is taken to
+// have restarted from zero at a.
+double Interpolate(const FPoint& a, const FPoint& b, int64_t t, bool is_counter) {
+  double from = is_counter && b.v < a.v ? 0 : a.v;
+  return from + (b.v - from) * static_cast<double>(t - a.t) / static_cast<double>(b.t - a.t);
+}
+
+// rate/increase/delta over an anchored or smoothed window (see functions_eval.h for the points
+// the engine passes): the difference between the values at the window's edges, without
+// extrapolation. Anchored takes the last sample at or before the start as the start value;
+// smoothed interpolates both edges between the samples around them.
+std::optional<double> ExtendedDelta(const RangeCall& call, bool smoothed, bool is_counter,
+                                    bool is_rate) {
+  Points p = call.points;
+  if (p.empty()) return std::nullopt;
+  const int64_t start = call.range_start_ms;
+  const int64_t end = call.range_end_ms;
+  // first: the last sample at or before the start (else the first sample); last: for smoothed
+  // the first sample at or after the end (else the last sample).
+  size_t after_start = 0;  // the first sample after the start, among all but the last
+  while (after_start < p.size() - 1 && p[after_start].t <= start) ++after_start;
+  size_t first = after_start > 0 ? after_start - 1 : 0;
+  size_t last = p.size() - 1;
+  if (smoothed) {
+    size_t i = 0;
+    while (i < p.size() - 1 && p[i].t < end) ++i;
+    last = i;
+  }
+  if (p[last].t <= start) return std::nullopt;
+  if (smoothed && p[first].t > end) return std::nullopt;
+  double left = smoothed && p[first].t < start ? Interpolate(p[first], p[first + 1], start, is_counter)
+                                               : p[first].v;
+  double right = smoothed && last > 0 && p[last].t > end
+                     ? Interpolate(p[last - 1], p[last], end, is_counter)
+                     : p[last].v;
+  double result = right - left;
+  if (is_counter) {
+    // Resets at the edges are already in the interpolated edge values; count those between.
+    size_t from = p[first].t <= start ? first + 1 : first;
+    size_t to = p[last].t >= end ? last : last + 1;  // exclusive
+    double prev = left;
+    for (size_t i = from; i < to; ++i) {
+      if (p[i].v < prev) result += prev;
+      prev = p[i].v;
+    }
+    if (right < prev) result += prev;
+  }
+  if (is_rate) result /= static_cast<double>(end - start) / 1000.0;
+  return result;
 }
 
 std::optional<double> ExtrapolatedDelta(const RangeCall& call, bool is_counter, bool is_rate) {
+  RangeMode mode = ModeOf(call);
+  if (mode != RangeMode::kPlain) {
+    return ExtendedDelta(call, mode == RangeMode::kSmoothed, is_counter, is_rate);
+  }
   Points p = call.points;
-  bool extended = IsExtendedRange(call);
-  if (p.empty() || (p.size() < 2 && !extended)) return std::nullopt;
+  if (p.size() < 2) return std::nullopt;
   double result = p.back().v - p.front().v;
   if (is_counter) {
     // Each decrease is a counter reset: the counter restarted from zero, so the value before
@@ -77,7 +133,6 @@ std::optional<double> ExtrapolatedDelta(const RangeCall& call, bool is_counter, 
     }
   }
   double range_seconds = static_cast<double>(call.range_end_ms - call.range_start_ms) / 1000.0;
-  if (extended) return is_rate ? result / range_seconds : result;
   double duration_to_start = static_cast<double>(p.front().t - call.range_start_ms) / 1000.0;
   double duration_to_end = static_cast<double>(call.range_end_ms - p.back().t) / 1000.0;
   double sampled_interval = static_cast<double>(p.back().t - p.front().t) / 1000.0;

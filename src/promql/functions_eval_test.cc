@@ -219,23 +219,52 @@ TEST(FunctionsEvalRangeTest, RateOnNonCounterNameAddsInfo) {
   EXPECT_TRUE(for_delta.empty());
 }
 
-TEST(FunctionsEvalRangeTest, ExtendedRangesAreNotExtrapolated) {
-  // The engine passes anchored/smoothed windows already extended to the edges.
+TEST(FunctionsEvalRangeTest, ExtendedRanges) {
+  // The engine passes anchored windows with the last sample at or before the start, smoothed
+  // ones also with the first sample after the end.
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr anchored, ParseExpr("increase(x[1m] anchored)"));
-  CS_ASSERT_OK_AND_ASSIGN(ExprPtr smoothed, ParseExpr("rate(x[1m] smoothed)"));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr smoothed, ParseExpr("increase(x[1m] smoothed)"));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr rate_smoothed, ParseExpr("rate(x[1m] smoothed)"));
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr delta, ParseExpr("delta(x[1m] anchored)"));
-  // 2 -> 3 -> 4 -> 5 -> 9: no reset, plain difference (plain increase would extrapolate).
-  RangeCase c{"increase", {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}}, 20, 80, {}, 7};
-  ExpectValue(RunRange(c, nullptr, nullptr, nullptr, &CallOf(*anchored)), 7, "anchored");
-  c.func = "rate";
-  ExpectValue(RunRange(c, nullptr, nullptr, nullptr, &CallOf(*smoothed)), 7.0 / 60, "smoothed");
-  // A counter reset still counts.
-  RangeCase reset{"increase", {{15, 5}, {30, 1}, {45, 2}}, 0, 60, {}, 0};
-  ExpectValue(RunRange(reset, nullptr, nullptr, nullptr, &CallOf(*anchored)), 2, "reset");
-  RangeCase one{"increase", {{15, 5}}, 0, 60, {}, 0};
-  ExpectValue(RunRange(one, nullptr, nullptr, nullptr, &CallOf(*anchored)), 0, "one point");
-  RangeCase gauge{"delta", {{15, 5}, {30, 1}}, 0, 60, {}, 0};
-  ExpectValue(RunRange(gauge, nullptr, nullptr, nullptr, &CallOf(*delta)), -4, "delta");
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr delta_smoothed, ParseExpr("delta(x[1m] smoothed)"));
+  struct Case {
+    const Expr* expr;
+    std::vector<std::pair<double, double>> points;
+    double start_s, end_s;
+    std::optional<double> want;
+    std::string what;
+  };
+  // Samples 1, 2, 3, 4, 5 every 15s from 0s, then 9, 10, ... from 75s.
+  const std::vector<Case> cases = {
+      // Anchored: from the sample at or before the start (15s: 2) to the last (75s: 9).
+      {anchored.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}}, 20, 80, 7, "anchored"},
+      // Only a sample inside the window: no change.
+      {anchored.get(), {{0, 1}}, -55, 5, 0, "anchored single"},
+      // Nothing after the start: no output.
+      {anchored.get(), {{0, 1}}, 0, 60, std::nullopt, "anchored before start"},
+      // A reset inside the window: 5 -> 1 -> 2 increased by 1 + 2 - 1 + ... = 2.
+      {anchored.get(), {{15, 5}, {30, 1}, {45, 2}}, 0, 60, 2, "anchored reset"},
+      {delta.get(), {{15, 5}, {30, 1}, {45, 2}}, 0, 60, -3, "anchored delta"},
+      // Smoothed: 20s between 2@15 and 3@30 is 2.333; 80s between 9@75 and 10@90 is 9.333.
+      {smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 10}}, 20, 80, 7,
+       "smoothed"},
+      {rate_smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 10}}, 20, 80,
+       7.0 / 60, "smoothed rate"},
+      // Nothing after the end: the last sample's value.
+      {smoothed.get(), {{0, 1}, {15, 2}}, -55, 5, 1.0 / 3, "smoothed open end"},
+      // A reset between the samples around the end: the counter restarts from 0 at 75s,
+      // reaching 3 * 5/15 = 1 at 80s; the value before the reset (9) is added back.
+      {smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 3}}, 20, 80,
+       (1 - 7.0 / 3) + 9, "smoothed reset at end"},
+      // A gauge interpolates straight: 9 + (3 - 9) * 5/15 = 7 at 80s.
+      {delta_smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 3}}, 20, 80,
+       7 - 7.0 / 3, "smoothed delta"},
+  };
+  for (const Case& c : cases) {
+    const Call& node = CallOf(*c.expr);
+    RangeCase rc{std::string(node.func->name), c.points, c.start_s, c.end_s, {}, c.want};
+    ExpectValue(RunRange(rc, nullptr, nullptr, nullptr, &node), c.want, c.what);
+  }
 }
 
 TEST(FunctionsEvalRangeTest, QuantileOutOfRangeWarns) {
