@@ -425,7 +425,12 @@ class Runner {
   std::string Run(const pt::EvalCommand& cmd) {
     absl::StatusOr<ExprPtr> expr = ParseExpr(cmd.query);
     if (!expr.ok()) {
-      absl::StatusOr<QueryResult> failed = expr.status();
+      // Prometheus's `msg:` is the parser's message without our "<line>:<col>: parse error: ".
+      std::string message(expr.status().message());
+      static constexpr std::string_view kParseError = "parse error: ";
+      size_t at = message.find(kParseError);
+      if (at != std::string::npos) message = message.substr(at + kParseError.size());
+      absl::StatusOr<QueryResult> failed = absl::InvalidArgumentError(message);
       return CheckResult(cmd, failed, cmd.at_ms);
     }
     QueryOptions options;

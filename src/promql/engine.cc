@@ -344,7 +344,8 @@ absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
           std::optional<int64_t> at = q.AtTime(n.at);
           int64_t rlo = at.value_or(lo) - off;
           int64_t rhi = at.value_or(hi) - off;
-          return select(n, rlo - q.lookback, rhi, 0);
+          // smoothed interpolates towards the next sample, up to the lookback ahead.
+          return select(n, rlo - q.lookback, rhi + (n.smoothed ? q.lookback : 0), 0);
         } else if constexpr (std::is_same_v<T, MatrixSelector>) {
           const VectorSelector& vs = *n.selector->template As<VectorSelector>();
           CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(vs.offset));
@@ -352,7 +353,11 @@ absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
           std::optional<int64_t> at = q.AtTime(vs.at);
           int64_t rlo = at.value_or(lo) - off;
           int64_t rhi = at.value_or(hi) - off;
-          return select(vs, rlo - range, rhi, range);
+          // anchored and smoothed read up to the lookback before the window; smoothed also
+          // up to the lookback after it.
+          bool extended = vs.anchored || vs.smoothed;
+          return select(vs, rlo - range - (extended ? q.lookback : 0),
+                        rhi + (vs.smoothed ? q.lookback : 0), range);
         } else if constexpr (std::is_same_v<T, SubqueryExpr>) {
           CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(n.offset));
           CS_ASSIGN_OR_RETURN(int64_t range, q.Resolve(n.range));
@@ -382,6 +387,44 @@ absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
       e.node);
 }
 
+// Linear interpolation of a series at time x (Prometheus's `smoothed` modifier) from the last
+// sample at or before x and the first after it, each at most `lookback` away; with only one of
+// them, its value. Staleness markers end the series.
+std::optional<double> Interpolate(std::span<const FPoint> pts, size_t next, int64_t x,
+                                  int64_t lookback) {
+  const FPoint* before = next > 0 && pts[next - 1].t > x - lookback ? &pts[next - 1] : nullptr;
+  const FPoint* after = next < pts.size() && pts[next].t <= x + lookback ? &pts[next] : nullptr;
+  if (before != nullptr && IsStaleNaN(before->v)) return std::nullopt;
+  if (after != nullptr && IsStaleNaN(after->v)) after = nullptr;
+  if (before != nullptr && (before->t == x || after == nullptr)) return before->v;
+  if (before == nullptr) {
+    if (after == nullptr) return std::nullopt;
+    return after->v;
+  }
+  double frac = static_cast<double>(x - before->t) / static_cast<double>(after->t - before->t);
+  return before->v + (after->v - before->v) * frac;
+}
+
+// Sliding window over one series. REQUIRES: window ends non-decreasing.
+class WindowCursor {
+ public:
+  explicit WindowCursor(std::span<const FPoint> pts) : pts_(pts) {}
+  // The points in (end - range, end].
+  std::span<const FPoint> Window(int64_t end, int64_t range) {
+    while (hi_ < pts_.size() && pts_[hi_].t <= end) ++hi_;
+    while (lo_ < hi_ && pts_[lo_].t <= end - range) ++lo_;
+    return pts_.subspan(lo_, hi_ - lo_);
+  }
+  std::span<const FPoint> points() const { return pts_; }
+  size_t lo() const { return lo_; }  // after Window(): the first point after end - range
+  size_t hi() const { return hi_; }  // after Window(): the first point after end
+
+ private:
+  std::span<const FPoint> pts_;
+  size_t lo_ = 0;
+  size_t hi_ = 0;
+};
+
 // A range-vector argument: series (ascending points, no staleness markers) and how each
 // evaluation step's window over them is placed.
 struct RangeSource {
@@ -390,25 +433,33 @@ struct RangeSource {
   int64_t range_ms = 0;
   int64_t offset_ms = 0;
   std::optional<int64_t> at_ms;
+  // Experimental extended range selectors (anchored, smoothed): see Window().
+  bool anchored = false;
+  bool smoothed = false;
+  int64_t lookback = 0;
 
   int64_t WindowEnd(int64_t t) const { return at_ms.value_or(t) - offset_ms; }
   const Matrix& series() const { return selected != nullptr ? *selected : owned; }
-};
 
-// Sliding window over one series of a RangeSource. REQUIRES: window ends non-decreasing.
-class WindowCursor {
- public:
-  explicit WindowCursor(std::span<const FPoint> pts) : pts_(pts) {}
-  std::span<const FPoint> Window(int64_t end, int64_t range) {
-    while (hi_ < pts_.size() && pts_[hi_].t <= end) ++hi_;
-    while (lo_ < hi_ && pts_[lo_].t <= end - range) ++lo_;
-    return pts_.subspan(lo_, hi_ - lo_);
+  // The window ending at `end` (a WindowEnd()); extended windows are built in `scratch`.
+  std::span<const FPoint> Window(WindowCursor& cursor, int64_t end,
+                                 std::vector<FPoint>& scratch) const {
+    std::span<const FPoint> inner = cursor.Window(end, range_ms);
+    if (!anchored && !smoothed) return inner;
+    // The contract of functions_eval.h: the last sample at or before the start (anchored and
+    // smoothed) and the first after the end (smoothed), each within the lookback, are added;
+    // the kernels pick or interpolate the edge values.
+    std::span<const FPoint> pts = cursor.points();
+    const int64_t start = end - range_ms;
+    size_t lo = cursor.lo();
+    size_t hi = cursor.hi();
+    if (anchored && inner.empty()) return inner;
+    scratch.clear();
+    if (lo > 0 && pts[lo - 1].t > start - lookback) scratch.push_back(pts[lo - 1]);
+    scratch.insert(scratch.end(), inner.begin(), inner.end());
+    if (smoothed && hi < pts.size() && pts[hi].t < end + lookback) scratch.push_back(pts[hi]);
+    return scratch;
   }
-
- private:
-  std::span<const FPoint> pts_;
-  size_t lo_ = 0;
-  size_t hi_ = 0;
 };
 
 class Evaluator {
@@ -438,6 +489,9 @@ class Evaluator {
       CS_ASSIGN_OR_RETURN(src.offset_ms, q_.Resolve(vs.offset));
       src.at_ms = q_.AtTime(vs.at);
       src.selected = &q_.selected.at(&vs);
+      src.anchored = vs.anchored;
+      src.smoothed = vs.smoothed;
+      src.lookback = q_.lookback;
       return src;
     }
     const SubqueryExpr* sq = e.As<SubqueryExpr>();
@@ -475,9 +529,10 @@ class Evaluator {
     CS_ASSIGN_OR_RETURN(RangeSource src, EvalRangeSource(e));
     Matrix out;
     int64_t end = src.WindowEnd(t);
+    std::vector<FPoint> scratch;
     for (const Series& s : src.series()) {
       WindowCursor cursor(s.points);
-      std::span<const FPoint> w = cursor.Window(end, src.range_ms);
+      std::span<const FPoint> w = src.Window(cursor, end, scratch);
       if (w.empty()) continue;
       out.push_back(Series{s.labels, std::vector<FPoint>(w.begin(), w.end()), s.drop_name});
     }
@@ -553,6 +608,12 @@ class Evaluator {
         if (i == 0) continue;
         const FPoint& p = pts[i - 1];
         if (p.t <= ref - q_.lookback || IsStaleNaN(p.v)) continue;
+        if (vs.smoothed) {
+          std::optional<double> v = Interpolate(pts, i, ref, q_.lookback);
+          if (v.has_value()) o.points.push_back(FPoint{ts, *v});
+          if (sample_times != nullptr) times.push_back(ref);
+          continue;
+        }
         o.points.push_back(FPoint{ts, p.v});
         if (sample_times != nullptr) times.push_back(p.t);
       }
@@ -1291,6 +1352,7 @@ class Evaluator {
       return absl::InternalError(base::StrCat("function ", c.func->name, " has no range argument"));
     }
     CS_ASSIGN_OR_RETURN(RangeSource src, EvalRangeSource(*c.args[matrix_arg]));
+    std::vector<FPoint> scratch;
     std::vector<double> scalar_args(scalars.size());
     Matrix out;
     const int64_t steps = num_steps();
@@ -1302,10 +1364,12 @@ class Evaluator {
       call.labels = &s.labels;
       call.call = &c;
       call.annotations = &q_.annotations;
+      absl::Status error;
+      call.error = &error;
       for (int64_t k = 0; k < steps; ++k) {
         int64_t ts = StepTime(k);
         int64_t end = src.WindowEnd(ts);
-        std::span<const FPoint> w = cursor.Window(end, src.range_ms);
+        std::span<const FPoint> w = src.Window(cursor, end, scratch);
         if (w.empty()) continue;
         if (q_.current_samples + static_cast<int64_t>(w.size()) > q_.engine->max_samples) {
           return q_.AddSamples(static_cast<int64_t>(w.size()));
@@ -1319,6 +1383,7 @@ class Evaluator {
         call.eval_ms = ts;
         call.scalars = scalar_args;
         std::optional<double> v = impl.range(call);
+        if (!error.ok()) return absl::FailedPreconditionError(error.message());
         if (v.has_value()) o.points.push_back(FPoint{ts, *v});
       }
       if (o.points.empty()) continue;
@@ -1339,6 +1404,7 @@ class Evaluator {
       std::optional<StepWalker> walker;
       RangeSource range;
       std::vector<WindowCursor> cursors;
+      std::vector<FPoint> scratch;
       Vector vec;
       Matrix windows;
     };
@@ -1417,7 +1483,7 @@ class Evaluator {
             a.windows.clear();
             int64_t end = a.range.WindowEnd(ts);
             for (size_t s = 0; s < a.cursors.size(); ++s) {
-              std::span<const FPoint> w = a.cursors[s].Window(end, a.range.range_ms);
+              std::span<const FPoint> w = a.range.Window(a.cursors[s], end, a.scratch);
               if (w.empty()) continue;
               const Series& src = (a.range.series())[s];
               a.windows.push_back(
