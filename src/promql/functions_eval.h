@@ -26,7 +26,8 @@
 //   (anchored and smoothed) and the first sample after range_end_ms (smoothed only), when
 //   they exist within the lookback delta; rate/increase/delta then take the difference between
 //   the edge values without extrapolation (smoothed interpolates them at the window edges),
-//   as Prometheus's extended range selectors; the other kernels use the points as given.
+//   as Prometheus's extended range selectors; anchored changes/resets count from the last
+//   sample at or before the start (no output without a sample after the start).
 // - `__name__`: a function that drops the metric name (FunctionImpl::drops_name) has its output
 //   marked drop_name = true by the engine for range kernels; step functions set drop_name on the
 //   samples they output themselves (delayed name removal: the engine strips names at the end).

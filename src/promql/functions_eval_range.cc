@@ -232,9 +232,23 @@ std::optional<double> PredictLinear(const RangeCall& call) {
   return fit.slope * call.scalars[0] + fit.intercept;
 }
 
-std::optional<double> Resets(const RangeCall& call) {
+// The points changes() and resets() look at: for an anchored range, from the last sample at
+// or before the window start (earlier ones are dropped), and nothing at all when no sample lies
+// after the start; otherwise the window as given.
+std::optional<Points> CountedPoints(const RangeCall& call) {
   Points p = call.points;
   if (p.empty()) return std::nullopt;
+  if (ModeOf(call) != RangeMode::kAnchored) return p;
+  size_t after_start = 0;
+  while (after_start < p.size() && p[after_start].t <= call.range_start_ms) ++after_start;
+  if (after_start == p.size()) return std::nullopt;
+  return p.subspan(after_start > 0 ? after_start - 1 : 0);
+}
+
+std::optional<double> Resets(const RangeCall& call) {
+  std::optional<Points> counted = CountedPoints(call);
+  if (!counted.has_value()) return std::nullopt;
+  Points p = *counted;
   int resets = 0;
   for (size_t i = 1; i < p.size(); ++i) {
     if (p[i].v < p[i - 1].v) ++resets;
@@ -243,8 +257,9 @@ std::optional<double> Resets(const RangeCall& call) {
 }
 
 std::optional<double> Changes(const RangeCall& call) {
-  Points p = call.points;
-  if (p.empty()) return std::nullopt;
+  std::optional<Points> counted = CountedPoints(call);
+  if (!counted.has_value()) return std::nullopt;
+  Points p = *counted;
   int changes = 0;
   for (size_t i = 1; i < p.size(); ++i) {
     double cur = p[i].v;

@@ -260,6 +260,20 @@ TEST(FunctionsEvalRangeTest, ExtendedRanges) {
       {delta_smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 3}}, 20, 80,
        7 - 7.0 / 3, "smoothed delta"},
   };
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr changes, ParseExpr("changes(x[1m] anchored)"));
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr resets, ParseExpr("resets(x[1m] anchored)"));
+  const std::vector<Case> counting = {
+      // The anchor (2@15) counts; the sample before it (7@5) does not.
+      {changes.get(), {{5, 7}, {15, 2}, {30, 3}, {45, 3}}, 20, 80, 1, "changes"},
+      {resets.get(), {{5, 7}, {15, 4}, {30, 3}, {45, 3}}, 20, 80, 1, "resets"},
+      {changes.get(), {{5, 7}, {15, 2}}, 20, 80, std::nullopt, "changes, nothing after start"},
+      {changes.get(), {{30, 3}, {45, 4}}, 20, 80, 1, "changes without anchor"},
+  };
+  for (const Case& c : counting) {
+    const Call& node = CallOf(*c.expr);
+    RangeCase rc{std::string(node.func->name), c.points, c.start_s, c.end_s, {}, c.want};
+    ExpectValue(RunRange(rc, nullptr, nullptr, nullptr, &node), c.want, c.what);
+  }
   for (const Case& c : cases) {
     const Call& node = CallOf(*c.expr);
     RangeCase rc{std::string(node.func->name), c.points, c.start_s, c.end_s, {}, c.want};
