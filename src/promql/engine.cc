@@ -120,7 +120,7 @@ uint64_t HashMatching(const Labels& labels, bool on, const std::vector<std::stri
   size_t h = 0x2545f4914f6cdd1dULL;
   for (const Label& l : labels) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
-    if (on ? !listed : (listed || IsMetadataLabel(l.name))) continue;
+    if (on ? !listed : (listed || l.name == kMetricName)) continue;
     h = absl::HashOf(h, absl::string_view(l.name.data(), l.name.size()),
                      absl::string_view(l.value.data(), l.value.size()));
   }
@@ -131,7 +131,7 @@ Labels MatchingLabels(const Labels& labels, bool on, const std::vector<std::stri
   Labels out;
   for (const Label& l : labels) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
-    if (on ? listed : (!listed && !IsMetadataLabel(l.name))) out.push_back(l);
+    if (on ? listed : (!listed && l.name != kMetricName)) out.push_back(l);
   }
   return out;
 }
