@@ -63,34 +63,70 @@ void GroupTable::Encode(size_t k, const Column& c, const uint32_t* sel, size_t n
   }
 }
 
-bool GroupTable::SameKeysAsPreviousRow(std::span<const Column> keys, size_t i) {
-  for (const Column& c : keys) {
-    const bool v = c.IsValid(i);
-    if (v != c.IsValid(i - 1)) return false;
-    if (!v) continue;
-    bool same = false;
-    switch (c.type()) {
-      case TypeId::kBool:
-        same = c.bools()[i] == c.bools()[i - 1];
-        break;
-      case TypeId::kInt64:
-      case TypeId::kTimestampNs:
-        same = c.int64s()[i] == c.int64s()[i - 1];
-        break;
-      case TypeId::kUInt64:
-        same = c.uint64s()[i] == c.uint64s()[i - 1];
-        break;
-      case TypeId::kDouble:
-        same = NormalizeDoubleBits(c.doubles()[i]) == NormalizeDoubleBits(c.doubles()[i - 1]);
-        break;
-      case TypeId::kString:
-        same = c.is_dictionary() ? c.dictionary().codes[i] == c.dictionary().codes[i - 1]
-                                 : c.strings().Get(i) == c.strings().Get(i - 1);
-        break;
+namespace {
+
+// changed[i] |= values[i] != values[i - 1] for i in [1, rows), with `eq` comparing two rows.
+template <typename Eq>
+void MarkChanges(size_t rows, uint8_t* changed, Eq eq) {
+  for (size_t i = 1; i < rows; ++i) changed[i] |= static_cast<uint8_t>(!eq(i, i - 1));
+}
+
+// changed[i] |= (the stored value of row i != row i - 1's), ignoring validity.
+void MarkValueChanges(const Column& c, size_t rows, uint8_t* changed) {
+  switch (c.type()) {
+    case TypeId::kBool: {
+      const auto& v = c.bools();
+      MarkChanges(rows, changed, [&](size_t a, size_t b) { return v[a] == v[b]; });
+      break;
     }
-    if (!same) return false;
+    case TypeId::kInt64:
+    case TypeId::kTimestampNs: {
+      const int64_t* v = c.int64s().data();
+      MarkChanges(rows, changed, [v](size_t a, size_t b) { return v[a] == v[b]; });
+      break;
+    }
+    case TypeId::kUInt64: {
+      const uint64_t* v = c.uint64s().data();
+      MarkChanges(rows, changed, [v](size_t a, size_t b) { return v[a] == v[b]; });
+      break;
+    }
+    case TypeId::kDouble: {
+      const double* v = c.doubles().data();
+      MarkChanges(rows, changed, [v](size_t a, size_t b) {
+        return NormalizeDoubleBits(v[a]) == NormalizeDoubleBits(v[b]);
+      });
+      break;
+    }
+    case TypeId::kString:
+      if (c.is_dictionary()) {
+        const uint32_t* v = c.dictionary().codes.data();
+        MarkChanges(rows, changed, [v](size_t a, size_t b) { return v[a] == v[b]; });
+      } else {
+        const model::StringVector& v = c.strings();
+        MarkChanges(rows, changed, [&v](size_t a, size_t b) { return v.Get(a) == v.Get(b); });
+      }
+      break;
   }
-  return true;
+}
+
+}  // namespace
+
+void GroupTable::MarkKeyChanges(const Column& c, size_t rows, uint8_t* changed) {
+  if (c.null_count() == 0) {
+    MarkValueChanges(c, rows, changed);
+    return;
+  }
+  // NULL equals NULL whatever the storage holds at that row.
+  std::vector<uint8_t> differs(rows, 0);
+  MarkValueChanges(c, rows, differs.data());
+  for (size_t i = 1; i < rows; ++i) {
+    const bool valid = c.IsValid(i);
+    if (valid != c.IsValid(i - 1)) {
+      changed[i] = 1;
+    } else if (valid) {
+      changed[i] |= differs[i];
+    }
+  }
 }
 
 uint64_t GroupTable::Intern(size_t k, std::string_view s, bool insert) {
@@ -165,9 +201,12 @@ void GroupTable::Map(std::span<const Column> keys, size_t rows, std::vector<uint
   }
   // Rows often come in runs of one key (chunks are sorted by series): only the first row of
   // each run is encoded and looked up, the rest of the run joins its group.
+  std::vector<uint8_t> changed(rows, 0);
+  if (rows > 0) changed[0] = 1;
+  for (const Column& c : keys) MarkKeyChanges(c, rows, changed.data());
   std::vector<uint32_t> starts;
   for (size_t i = 0; i < rows; ++i) {
-    if (i == 0 || !SameKeysAsPreviousRow(keys, i)) starts.push_back(static_cast<uint32_t>(i));
+    if (changed[i]) starts.push_back(static_cast<uint32_t>(i));
   }
   const size_t nk = key_types_.size();
   const size_t runs = starts.size();

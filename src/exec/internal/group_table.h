@@ -43,9 +43,10 @@ class GroupTable {
   // id for strings) and its validity, one per selected row.
   void Encode(size_t k, const Column& c, const uint32_t* sel, size_t n, bool insert,
               std::vector<uint64_t>* codes, std::vector<uint8_t>* valid);
-  // Whether every key of row i equals row i - 1's (NULL equals NULL). May say false for equal
-  // keys in different representations; never true for different keys. REQUIRES: i >= 1.
-  static bool SameKeysAsPreviousRow(std::span<const Column> keys, size_t i);
+  // Sets changed[i] for each row i >= 1 of the first `rows` whose key in column `c` differs
+  // from row i - 1's (NULL equals NULL). May mark equal keys in different representations,
+  // never misses a difference.
+  static void MarkKeyChanges(const Column& c, size_t rows, uint8_t* changed);
   // The interned id of `s` in key column k's table; kNoGroup when absent and !insert.
   uint64_t Intern(size_t k, std::string_view s, bool insert);
   uint32_t NewGroup(std::span<const Column> keys, size_t row);
