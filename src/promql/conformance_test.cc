@@ -539,7 +539,7 @@ TEST(PromqlConformanceTest, Corpus) {
       std::string err = runner.Run(cmd);
       if (!err.empty() && runner.ReadsUnsupportedData(cmd.query)) {
         ++skipped;  // reads series loaded with native histograms or start timestamps
-        if (verbose) std::fprintf(stderr, "%s (native histogram data) %s\n", key.c_str(), err.c_str());
+        if (verbose) std::fprintf(stderr, "%s (native histogram or start timestamp data) %s\n", key.c_str(), err.c_str());
         continue;
       }
       auto skip = skips.evals.find(key);

@@ -515,8 +515,10 @@ class Evaluator {
     int64_t first = lo >= 0 ? (lo / step + 1) * step : -((-lo) / step) * step;
     if (first <= lo) first += step;
     if (first <= hi) {
-      if ((hi - first) / step + 1 > 100 * kMaxPointsPerSeries * 1000) {
-        return absl::FailedPreconditionError("subquery has too many steps");
+      // Every step of the subquery yields at least one sample per series, so a subquery with
+      // more steps than max_samples cannot succeed; refuse before allocating for it.
+      if ((hi - first) / step + 1 > q_.engine->max_samples) {
+        return q_.AddSamples(q_.engine->max_samples + 1);
       }
       Evaluator inner(q_, first, hi, step);
       CS_ASSIGN_OR_RETURN(src.owned, inner.Eval(*sq->expr));

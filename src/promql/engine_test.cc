@@ -283,6 +283,10 @@ TEST_F(EngineTest, MaxSamples) {
   // 61 steps of output.
   st = small.RangeQuery(data_, *fits, 0, 10 * kMin, 10 * kSec, {}).status();
   EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
+  // A subquery with more steps than the limit is refused before it is evaluated.
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr subquery, ParseExpr("count_over_time(vector(1)[1h:1s])"));
+  st = small.InstantQuery(data_, *subquery, 10 * kMin, {}).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(EngineTest, DeadlineAndCancellation) {
