@@ -4,7 +4,6 @@
 // histogram_avg, histogram_stddev, histogram_stdvar) output nothing for float input, exactly as
 // Prometheus does.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -154,21 +153,30 @@ double BucketFraction(double lower, double upper, const std::vector<Bucket>& buc
   return inside / total;
 }
 
+// " for metric name \"x\"", or nothing when the series has no name (Prometheus's
+// maybeAddMetricName).
+std::string ForMetricName(std::string_view name) {
+  if (name.empty()) return "";
+  return base::StrCat(" for metric name ", QuoteString(name));
+}
+
 void AddBadBucketLabelWarning(const StepCall& call, const Sample& s, size_t vector_arg) {
   if (call.annotations == nullptr) return;
   call.annotations->AddWarning(base::StrCat(
       "PromQL warning: bucket label \"le\" is missing or has a malformed value of ",
-      QuoteString(GetLabel(s.labels, kBucketLabel)), " for metric name ",
-      QuoteString(GetLabel(s.labels, kMetricName)), ArgPositionSuffix(call.call, vector_arg)));
+      QuoteString(GetLabel(s.labels, kBucketLabel)), ForMetricName(GetLabel(s.labels, kMetricName)),
+      ArgPositionSuffix(call.call, vector_arg)));
 }
 
+// Prometheus 3.13 appends to this info the bucket range, largest fix and time range it merged
+// over the whole query; Annotations keeps plain deduplicated strings, so ours stops after the
+// metric name.
 void AddForcedMonotonicityInfo(const StepCall& call, const BucketGroup& g, size_t vector_arg) {
   if (call.annotations == nullptr) return;
   call.annotations->AddInfo(base::StrCat(
       "PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see "
-      "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) "
-      "for metric name ",
-      QuoteString(g.metric_name), ArgPositionSuffix(call.call, vector_arg)));
+      "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)",
+      ForMetricName(g.metric_name), ArgPositionSuffix(call.call, vector_arg)));
 }
 
 // Groups the samples of argument `vector_arg` into classic histograms, in order of first
@@ -250,15 +258,11 @@ absl::Status HistogramQuantile(const StepCall& call, Vector& out) {
   return CheckUniqueOutputs(out, from);
 }
 
-// The label value histogram_quantiles gives quantile q: shortest decimal with at least one
-// fractional digit ("0.0", "0.25", "1.0"), "NaN", "+Inf", "-Inf".
+// The label value histogram_quantiles gives quantile q, OpenMetrics style: Go's %g with ".0"
+// added to integers ("0.0", "0.25", "1.0", "1e-05"), "NaN", "+Inf", "-Inf".
 std::string QuantileLabelValue(double q) {
-  if (std::isnan(q)) return "NaN";
-  if (std::isinf(q)) return q > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), q);
-  std::string s(buf, end);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  std::string s = GoFormatG(q);
+  if (std::isfinite(q) && s.find_first_of(".e") == std::string::npos) s += ".0";
   return s;
 }
 

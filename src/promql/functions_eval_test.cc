@@ -729,6 +729,12 @@ TEST(FunctionsEvalHistogramTest, QuantileGroupsAndAnnotations) {
               ElementsAre("PromQL warning: bucket label \"le\" is missing or has a malformed "
                           "value of \"Hello World\" for metric name \"h_bucket\" (1:25)"));
 
+  // Without a metric name the warning names none.
+  Vector unnamed = {S({{"le", "x"}}, 1)};
+  EXPECT_THAT(RunStep("histogram_quantile(0.5, h_bucket)", {0.5, &unnamed}).annotations.warnings(),
+              ElementsAre("PromQL warning: bucket label \"le\" is missing or has a malformed "
+                          "value of \"x\" (1:25)"));
+
   // Decreasing bucket counts are fixed up (0.5 -> 10) and reported.
   Vector nonmonotonic = Buckets({{"0.1", 10}, {"0.5", 8}, {"1", 20}, {"+Inf", 20}});
   StepRun fixed = RunStep("histogram_quantile(0.5, h_bucket)", {0.5, &nonmonotonic});
@@ -767,6 +773,10 @@ TEST(FunctionsEvalHistogramTest, Quantiles) {
   EXPECT_EQ(run.out[0].v, 0);
   EXPECT_EQ(run.out[1].labels, (Labels{{"job", "a"}, {"q", "0.5"}}));
   EXPECT_DOUBLE_EQ(run.out[1].v, 0.625);
+  StepRun labels = RunStep("histogram_quantiles(h_bucket, \"q\", 0, 0.5)",
+                           {&in, "q", 1.0, 0.00001, kNaN});
+  CS_ASSERT_OK(labels.status);
+  EXPECT_THAT(LabelValues(labels.out, "q"), ElementsAre("1.0", "1e-05", "NaN"));
   // Writing the quantile into an existing label that told histograms apart breaks uniqueness.
   Vector two = Buckets({{"1", 1}, {"+Inf", 2}}, {{"job", "a"}});
   Vector b = Buckets({{"1", 1}, {"+Inf", 2}}, {{"job", "b"}});
