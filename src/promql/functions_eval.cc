@@ -89,8 +89,9 @@ bool ParseGoFloat(std::string_view s, double* out) {
 
 void AddInvalidQuantileWarning(Annotations* annotations, double q, const Expr* arg) {
   if (annotations == nullptr) return;
-  annotations->AddWarning(base::StrCat("PromQL warning: quantile value should be between 0 and 1, got ",
-                                       GoFormatG(q), PositionSuffix(arg)));
+  annotations->AddWarning(
+      base::StrCat("PromQL warning: quantile value should be between 0 and 1, got ", GoFormatG(q),
+                   PositionSuffix(arg)));
 }
 
 double QuantileInPlace(double q, std::span<double> values) {

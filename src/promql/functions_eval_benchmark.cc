@@ -3,10 +3,10 @@
 //
 //   ninja -C build/release promql_functions_benchmark
 //   build/release/src/promql/promql_functions_benchmark
+#include <benchmark/benchmark.h>
+
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "promql/functions_eval.h"
 

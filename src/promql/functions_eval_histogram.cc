@@ -99,7 +99,8 @@ double BucketQuantile(double q, std::vector<Bucket>& buckets, bool* forced_monot
   if (std::isnan(q)) return NAN;
   if (q < 0) return -INFINITY;
   if (q > 1) return INFINITY;
-  if (buckets.empty() || !std::isinf(buckets.back().upper_bound) || buckets.back().upper_bound < 0) {
+  if (buckets.empty() || !std::isinf(buckets.back().upper_bound) ||
+      buckets.back().upper_bound < 0) {
     return NAN;
   }
   *forced_monotonic = EnsureMonotonic(buckets);
@@ -128,7 +129,8 @@ double BucketQuantile(double q, std::vector<Bucket>& buckets, bool* forced_monot
 // else (-Inf, bound]; an infinitely wide bucket counts only when [lower, upper] covers it whole.
 // REQUIRES: buckets sorted and coalesced.
 double BucketFraction(double lower, double upper, const std::vector<Bucket>& buckets) {
-  if (buckets.empty() || !std::isinf(buckets.back().upper_bound) || buckets.back().upper_bound < 0) {
+  if (buckets.empty() || !std::isinf(buckets.back().upper_bound) ||
+      buckets.back().upper_bound < 0) {
     return NAN;
   }
   double total = buckets.back().count;
@@ -182,7 +184,8 @@ void AddForcedMonotonicityInfo(const StepCall& call, const BucketGroup& g, size_
 // Groups the samples of argument `vector_arg` into classic histograms, in order of first
 // appearance; samples without a parseable `le` are skipped with a warning. Each group's buckets
 // come back sorted and coalesced.
-absl::Status GroupBuckets(const StepCall& call, size_t vector_arg, std::vector<BucketGroup>& groups) {
+absl::Status GroupBuckets(const StepCall& call, size_t vector_arg,
+                          std::vector<BucketGroup>& groups) {
   const Vector* const* in =
       vector_arg < call.args.size() ? std::get_if<const Vector*>(&call.args[vector_arg]) : nullptr;
   if (in == nullptr || *in == nullptr) {
@@ -271,7 +274,8 @@ std::string QuantileLabelValue(double q) {
 absl::Status HistogramQuantiles(const StepCall& call, Vector& out) {
   const std::string_view* label =
       call.args.size() > 1 ? std::get_if<std::string_view>(&call.args[1]) : nullptr;
-  if (label == nullptr) return absl::InternalError("argument 2 of histogram_quantiles is not a string");
+  if (label == nullptr)
+    return absl::InternalError("argument 2 of histogram_quantiles is not a string");
   std::vector<double> quantiles;
   for (size_t i = 2; i < call.args.size(); ++i) {
     const double* q = std::get_if<double>(&call.args[i]);

@@ -42,15 +42,12 @@ void MaybeAddNonCounterInfo(const RangeCall& call) {
       EndsWith(name, "_bucket")) {
     return;
   }
-  call.annotations->AddInfo(base::StrCat(
-      "PromQL info: metric might not be a counter, name does not end in "
-      "_total/_sum/_count/_bucket: ",
-      QuoteString(name), ArgPositionSuffix(call.call, 0)));
+  call.annotations->AddInfo(
+      base::StrCat("PromQL info: metric might not be a counter, name does not end in "
+                   "_total/_sum/_count/_bucket: ",
+                   QuoteString(name), ArgPositionSuffix(call.call, 0)));
 }
 
-// rate, increase and delta: the change over the window, extrapolated towards the window's edges
-// (by at most half an average sample interval when the first/last sample is farther than 1.1
-// intervals from the edge; a counter not below zero), as Prometheus 3 does.
 // The range argument's experimental extended-range modifier, if any.
 enum class RangeMode { kPlain, kAnchored, kSmoothed };
 
@@ -94,8 +91,9 @@ std::optional<double> ExtendedDelta(const RangeCall& call, bool smoothed, bool i
   }
   if (p[last].t <= start) return std::nullopt;
   if (smoothed && p[first].t > end) return std::nullopt;
-  double left = smoothed && p[first].t < start ? Interpolate(p[first], p[first + 1], start, is_counter)
-                                               : p[first].v;
+  double left = smoothed && p[first].t < start
+                    ? Interpolate(p[first], p[first + 1], start, is_counter)
+                    : p[first].v;
   double right = smoothed && last > 0 && p[last].t > end
                      ? Interpolate(p[last - 1], p[last], end, is_counter)
                      : p[last].v;
@@ -115,6 +113,9 @@ std::optional<double> ExtendedDelta(const RangeCall& call, bool smoothed, bool i
   return result;
 }
 
+// rate, increase and delta: the change over the window, extrapolated towards the window's edges
+// (by at most half an average sample interval when the first/last sample is farther than 1.1
+// intervals from the edge; a counter not below zero), as Prometheus 3 does.
 std::optional<double> ExtrapolatedDelta(const RangeCall& call, bool is_counter, bool is_rate) {
   RangeMode mode = ModeOf(call);
   if (mode != RangeMode::kPlain) {
@@ -193,8 +194,7 @@ struct Fit {
 };
 
 Fit LinearRegression(Points p, int64_t intercept_ms) {
-  double n = 0, sum_x = 0, c_x = 0, sum_y = 0, c_y = 0, sum_xy = 0, c_xy = 0, sum_x2 = 0,
-         c_x2 = 0;
+  double n = 0, sum_x = 0, c_x = 0, sum_y = 0, c_y = 0, sum_xy = 0, c_xy = 0, sum_x2 = 0, c_x2 = 0;
   const double first = p.front().v;
   bool constant = true;
   for (const FPoint& pt : p) {
@@ -391,10 +391,9 @@ std::optional<double> QuantileOverTime(const RangeCall& call) {
   if (call.scalars.empty()) return std::nullopt;
   double q = call.scalars[0];
   if (std::isnan(q) || q < 0 || q > 1) {
-    AddInvalidQuantileWarning(call.annotations, q,
-                              call.call != nullptr && !call.call->args.empty()
-                                  ? call.call->args[0].get()
-                                  : nullptr);
+    AddInvalidQuantileWarning(
+        call.annotations, q,
+        call.call != nullptr && !call.call->args.empty() ? call.call->args[0].get() : nullptr);
   }
   if (call.points.empty()) return std::nullopt;
   std::vector<double>& values = Scratch();
@@ -442,8 +441,8 @@ std::optional<double> DoubleExponentialSmoothing(const RangeCall& call) {
     return std::nullopt;
   }
   if (p.size() < 2) return std::nullopt;
-  double previous = 0;          // the smoothed value before `smoothed`
-  double smoothed = p[0].v;     // the latest smoothed value
+  double previous = 0;       // the smoothed value before `smoothed`
+  double smoothed = p[0].v;  // the latest smoothed value
   double trend = p[1].v - p[0].v;
   for (size_t i = 1; i < p.size(); ++i) {
     if (i > 1) trend = tf * (smoothed - previous) + (1 - tf) * trend;

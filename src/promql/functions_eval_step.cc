@@ -207,15 +207,23 @@ absl::Status Timestamp(const StepCall& call, Vector& out) {
 
 // ---- Date functions -------------------------------------------------------------------------
 
-enum class DatePart { kMinute, kHour, kDayOfWeek, kDayOfMonth, kDayOfYear, kDaysInMonth, kMonth,
-                      kYear };
+enum class DatePart {
+  kMinute,
+  kHour,
+  kDayOfWeek,
+  kDayOfMonth,
+  kDayOfYear,
+  kDaysInMonth,
+  kMonth,
+  kYear
+};
 
 // The part of the UTC time `seconds` since the epoch (fraction truncated, as Go's int64()).
 // Non-finite or out-of-range inputs give NaN.
 double DatePartOf(double seconds, DatePart part) {
   if (!std::isfinite(seconds) || std::fabs(seconds) >= 9.2e18) return NAN;
-  absl::CivilSecond cs = absl::ToCivilSecond(
-      absl::FromUnixSeconds(static_cast<int64_t>(seconds)), absl::UTCTimeZone());
+  absl::CivilSecond cs = absl::ToCivilSecond(absl::FromUnixSeconds(static_cast<int64_t>(seconds)),
+                                             absl::UTCTimeZone());
   switch (part) {
     case DatePart::kMinute:
       return cs.minute();
@@ -304,8 +312,8 @@ const RE2* CompiledPattern(std::string_view regex) {
 // Go's Regexp.ExpandString: $1, ${1}, $name, ${name}; "$$" is a literal '$'. A name is the
 // longest run of letters, digits and '_'; unknown groups expand to nothing; a '$' that starts
 // no valid reference is copied literally.
-void ExpandTemplate(std::string_view tmpl, const RE2& re, const std::vector<re2::StringPiece>& groups,
-                    std::string& out) {
+void ExpandTemplate(std::string_view tmpl, const RE2& re,
+                    const std::vector<re2::StringPiece>& groups, std::string& out) {
   auto is_name_char = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
   };
@@ -348,8 +356,8 @@ void ExpandTemplate(std::string_view tmpl, const RE2& re, const std::vector<re2:
     }
     i = next;
     int index = -1;
-    bool numeric = std::all_of(name.begin(), name.end(),
-                               [](char c) { return c >= '0' && c <= '9'; });
+    bool numeric =
+        std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (numeric) {
       // Go gives up on numbers of more than 9 digits (treating them as an unknown group).
       if (name.size() <= 9) std::from_chars(name.data(), name.data() + name.size(), index);

@@ -1,12 +1,12 @@
 #include "promql/functions_eval.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "base/testing/status_matchers.h"
 #include "promql/functions.h"
@@ -246,19 +246,35 @@ TEST(FunctionsEvalRangeTest, ExtendedRanges) {
       {anchored.get(), {{15, 5}, {30, 1}, {45, 2}}, 0, 60, 2, "anchored reset"},
       {delta.get(), {{15, 5}, {30, 1}, {45, 2}}, 0, 60, -3, "anchored delta"},
       // Smoothed: 20s between 2@15 and 3@30 is 2.333; 80s between 9@75 and 10@90 is 9.333.
-      {smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 10}}, 20, 80, 7,
+      {smoothed.get(),
+       {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 10}},
+       20,
+       80,
+       7,
        "smoothed"},
-      {rate_smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 10}}, 20, 80,
-       7.0 / 60, "smoothed rate"},
+      {rate_smoothed.get(),
+       {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 10}},
+       20,
+       80,
+       7.0 / 60,
+       "smoothed rate"},
       // Nothing after the end: the last sample's value.
       {smoothed.get(), {{0, 1}, {15, 2}}, -55, 5, 1.0 / 3, "smoothed open end"},
       // A reset between the samples around the end: the counter restarts from 0 at 75s,
       // reaching 3 * 5/15 = 1 at 80s; the value before the reset (9) is added back.
-      {smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 3}}, 20, 80,
-       (1 - 7.0 / 3) + 9, "smoothed reset at end"},
+      {smoothed.get(),
+       {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 3}},
+       20,
+       80,
+       (1 - 7.0 / 3) + 9,
+       "smoothed reset at end"},
       // A gauge interpolates straight: 9 + (3 - 9) * 5/15 = 7 at 80s.
-      {delta_smoothed.get(), {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 3}}, 20, 80,
-       7 - 7.0 / 3, "smoothed delta"},
+      {delta_smoothed.get(),
+       {{15, 2}, {30, 3}, {45, 4}, {60, 5}, {75, 9}, {90, 3}},
+       20,
+       80,
+       7 - 7.0 / 3,
+       "smoothed delta"},
   };
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr changes, ParseExpr("changes(x[1m] anchored)"));
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr resets, ParseExpr("resets(x[1m] anchored)"));
@@ -315,8 +331,8 @@ TEST(FunctionsEvalTest, TableCoversTheParserTable) {
     EXPECT_EQ(impl->name, f.name);
     EXPECT_NE(impl->range == nullptr, impl->step == nullptr) << f.name;
     // Range kernels serve exactly the functions whose only non-scalar argument is a matrix.
-    bool has_matrix = std::find(f.arg_types.begin(), f.arg_types.end(), ValueType::kMatrix) !=
-                      f.arg_types.end();
+    bool has_matrix =
+        std::find(f.arg_types.begin(), f.arg_types.end(), ValueType::kMatrix) != f.arg_types.end();
     if (impl->range != nullptr) {
       EXPECT_TRUE(has_matrix) << f.name;
     }
@@ -326,8 +342,7 @@ TEST(FunctionsEvalTest, TableCoversTheParserTable) {
 
 TEST(FunctionsEvalTest, DropsNameAsPrometheus) {
   for (const char* keeps : {"last_over_time", "first_over_time", "sort", "sort_desc",
-                            "sort_by_label", "sort_by_label_desc", "label_replace",
-                            "label_join"}) {
+                            "sort_by_label", "sort_by_label_desc", "label_replace", "label_join"}) {
     ASSERT_NE(LookupFunctionImpl(keeps), nullptr) << keeps;
     EXPECT_FALSE(LookupFunctionImpl(keeps)->drops_name) << keeps;
   }
@@ -383,16 +398,36 @@ TEST(FunctionsEvalStepTest, ElementWiseMath) {
   };
   const double pi = std::acos(-1.0);
   const std::vector<Case> cases = {
-      {"abs", -2.5, 2.5},      {"ceil", 1.2, 2},        {"ceil", -1.2, -1},
-      {"floor", -1.2, -2},     {"exp", 1, std::exp(1.0)}, {"ln", std::exp(2.0), 2},
-      {"log2", 8, 3},          {"log10", 1000, 3},      {"sqrt", 9, 3},
-      {"sqrt", -1, kNaN},      {"sgn", -3, -1},         {"sgn", 0, 0},
-      {"sgn", 7, 1},           {"sgn", kNaN, kNaN},     {"sin", pi / 2, 1},
-      {"cos", 0, 1},           {"tan", 0, 0},           {"asin", 1, pi / 2},
-      {"acos", 1, 0},          {"atan", 1, pi / 4},     {"sinh", 0, 0},
-      {"cosh", 0, 1},          {"tanh", 0, 0},          {"asinh", 0, 0},
-      {"acosh", 1, 0},         {"atanh", 0, 0},         {"deg", pi, 180},
-      {"rad", 180, pi},        {"ln", -1, kNaN},        {"abs", -kInf, kInf},
+      {"abs", -2.5, 2.5},
+      {"ceil", 1.2, 2},
+      {"ceil", -1.2, -1},
+      {"floor", -1.2, -2},
+      {"exp", 1, std::exp(1.0)},
+      {"ln", std::exp(2.0), 2},
+      {"log2", 8, 3},
+      {"log10", 1000, 3},
+      {"sqrt", 9, 3},
+      {"sqrt", -1, kNaN},
+      {"sgn", -3, -1},
+      {"sgn", 0, 0},
+      {"sgn", 7, 1},
+      {"sgn", kNaN, kNaN},
+      {"sin", pi / 2, 1},
+      {"cos", 0, 1},
+      {"tan", 0, 0},
+      {"asin", 1, pi / 2},
+      {"acos", 1, 0},
+      {"atan", 1, pi / 4},
+      {"sinh", 0, 0},
+      {"cosh", 0, 1},
+      {"tanh", 0, 0},
+      {"asinh", 0, 0},
+      {"acosh", 1, 0},
+      {"atanh", 0, 0},
+      {"deg", pi, 180},
+      {"rad", 180, pi},
+      {"ln", -1, kNaN},
+      {"abs", -kInf, kInf},
   };
   for (const Case& c : cases) {
     Vector in = {S({{"__name__", "m"}, {"a", "b"}}, c.in)};
@@ -441,8 +476,8 @@ TEST(FunctionsEvalStepTest, ClampAndRound) {
                                                    {-0.4, std::nullopt, 0},
                                                    {kNaN, std::nullopt, kNaN}}) {
     Vector v = {S({}, c.in)};
-    StepRun run = c.to_nearest ? RunStep("round(m, 1)", {&v, *c.to_nearest})
-                               : RunStep("round(m)", {&v});
+    StepRun run =
+        c.to_nearest ? RunStep("round(m, 1)", {&v, *c.to_nearest}) : RunStep("round(m)", {&v});
     CS_ASSERT_OK(run.status);
     ASSERT_EQ(run.out.size(), 1u);
     ExpectValue(run.out[0].v, c.want, "round " + std::to_string(c.in));
@@ -483,13 +518,13 @@ TEST(FunctionsEvalStepTest, DateFunctions) {
   };
   // 1136239445 = 2006-01-02T22:04:05Z, a Monday; 1456790399 = 2016-02-29T23:59:59Z.
   const std::vector<Case> cases = {
-      {"minute", 1136239445, 4},        {"hour", 1136239445, 22},
-      {"day_of_week", 1136239445, 1},   {"day_of_month", 1136239445, 2},
-      {"day_of_year", 1136239445, 2},   {"days_in_month", 1136239445, 31},
-      {"month", 1136239445, 1},         {"year", 1136239445, 2006},
+      {"minute", 1136239445, 4},         {"hour", 1136239445, 22},
+      {"day_of_week", 1136239445, 1},    {"day_of_month", 1136239445, 2},
+      {"day_of_year", 1136239445, 2},    {"days_in_month", 1136239445, 31},
+      {"month", 1136239445, 1},          {"year", 1136239445, 2006},
       {"days_in_month", 1456790399, 29}, {"day_of_year", 1483191420, 366},
-      {"month", 1456790400, 3},         {"day_of_month", 1456790399.9, 29},
-      {"day_of_week", -86400, 3},       {"year", kNaN, kNaN},
+      {"month", 1456790400, 3},          {"day_of_month", 1456790399.9, 29},
+      {"day_of_week", -86400, 3},        {"year", kNaN, kNaN},
   };
   for (const Case& c : cases) {
     Vector in = {S({{"__name__", "m"}}, c.seconds)};
@@ -513,7 +548,10 @@ TEST(FunctionsEvalStepTest, LabelReplace) {
     std::vector<std::string> want_dst;  // per input sample; "" = label absent
   };
   const std::vector<Case> cases = {
-      {"dst", "destination-value-$1", "src", "source-value-(.*)",
+      {"dst",
+       "destination-value-$1",
+       "src",
+       "source-value-(.*)",
        {"destination-value-10", "destination-value-20"}},
       {"dst", "destination-value-$1", "src", "value-(.*)", {"", ""}},  // full match only
       {"dst", "$2-$1", "src", "(.*)-value-(.*)", {"10-source", "20-source"}},
@@ -544,37 +582,36 @@ TEST(FunctionsEvalStepTest, LabelReplace) {
   CS_ASSERT_OK(renamed.status);
   EXPECT_EQ(GetLabel(renamed.out[0].labels, "__name__"), "rate_m");
   EXPECT_FALSE(renamed.out[0].drop_name);
-  StepRun other = RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")",
-                          {&dropped, "y", "$1", "x", "(.+)"});
+  StepRun other =
+      RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&dropped, "y", "$1", "x", "(.+)"});
   EXPECT_TRUE(other.out[0].drop_name);
   // Setting a label to "" removes it.
-  StepRun removed = RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")",
-                            {&in, "src", "", "src", ".*"});
+  StepRun removed =
+      RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&in, "src", "", "src", ".*"});
   EXPECT_THAT(removed.status,
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("same labelset")));
   Vector empty_dst = {S({{"dst", "x"}, {"i", "1"}}, 1)};
-  StepRun cleared = RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")",
-                            {&empty_dst, "dst", "", "dst", ".*"});
+  StepRun cleared =
+      RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&empty_dst, "dst", "", "dst", ".*"});
   CS_ASSERT_OK(cleared.status);
   EXPECT_EQ(cleared.out[0].labels, (Labels{{"i", "1"}}));
 }
 
 TEST(FunctionsEvalStepTest, LabelReplaceErrors) {
   Vector in = {S({{"src", "a"}}, 1)};
-  EXPECT_THAT(RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")",
-                      {&in, "dst", "v-$1", "src", "(.*"})
-                  .status,
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "invalid regular expression in label_replace(): (.*"));
-  EXPECT_THAT(RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")",
-                      {&in, "\xff", "", "src", "(.*)"})
-                  .status,
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("invalid destination label name in label_replace(): ")));
-  EXPECT_THAT(RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")",
-                      {&in, "", "", "src", "(.*)"})
-                  .status,
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&in, "dst", "v-$1", "src", "(.*"})
+          .status,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "invalid regular expression in label_replace(): (.*"));
+  EXPECT_THAT(
+      RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&in, "\xff", "", "src", "(.*)"})
+          .status,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("invalid destination label name in label_replace(): ")));
+  EXPECT_THAT(
+      RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&in, "", "", "src", "(.*)"}).status,
+      StatusIs(absl::StatusCode::kInvalidArgument));
   // UTF-8 label names are valid in Prometheus 3.
   CS_EXPECT_OK(RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")",
                        {&in, "ünïcode.name", "x", "src", "(.*)"})
@@ -583,24 +620,24 @@ TEST(FunctionsEvalStepTest, LabelReplaceErrors) {
 
 TEST(FunctionsEvalStepTest, LabelJoin) {
   Vector in = {S({{"__name__", "m"}, {"src", "a"}, {"src1", "b"}, {"src2", "c"}}, 1)};
-  StepRun joined = RunStep("label_join(m, \"d\", \"-\", \"s\")",
-                           {&in, "dst", "-", "src", "src1", "src2"});
+  StepRun joined =
+      RunStep("label_join(m, \"d\", \"-\", \"s\")", {&in, "dst", "-", "src", "src1", "src2"});
   CS_ASSERT_OK(joined.status);
   EXPECT_EQ(GetLabel(joined.out[0].labels, "dst"), "a-b-c");
-  StepRun missing = RunStep("label_join(m, \"d\", \"-\", \"s\")",
-                            {&in, "dst", "-", "src", "src3", "src1"});
+  StepRun missing =
+      RunStep("label_join(m, \"d\", \"-\", \"s\")", {&in, "dst", "-", "src", "src3", "src1"});
   EXPECT_EQ(GetLabel(missing.out[0].labels, "dst"), "a--b");
   StepRun no_src = RunStep("label_join(m, \"d\", \"-\")", {&in, "src", ", "});
   CS_ASSERT_OK(no_src.status);
   EXPECT_EQ(GetLabel(no_src.out[0].labels, "src"), "");  // overwritten with "", i.e. removed
   Vector dropped = {Sample{{{"__name__", "m"}, {"env", "1"}}, 0, 1, true}};
-  StepRun name = RunStep("label_join(m, \"d\", \"-\", \"s\")",
-                         {&dropped, "__name__", "_", "__name__", "env"});
+  StepRun name =
+      RunStep("label_join(m, \"d\", \"-\", \"s\")", {&dropped, "__name__", "_", "__name__", "env"});
   EXPECT_EQ(GetLabel(name.out[0].labels, "__name__"), "m_1");
   EXPECT_FALSE(name.out[0].drop_name);
-  EXPECT_THAT(RunStep("label_join(m, \"d\", \"-\", \"s\")", {&in, "dst", "-", ""}).status,
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "invalid source label name in label_join(): "));
+  EXPECT_THAT(
+      RunStep("label_join(m, \"d\", \"-\", \"s\")", {&in, "dst", "-", ""}).status,
+      StatusIs(absl::StatusCode::kInvalidArgument, "invalid source label name in label_join(): "));
   EXPECT_THAT(RunStep("label_join(m, \"d\", \"-\", \"s\")", {&in, "", "-", "src"}).status,
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "invalid destination label name in label_join(): "));
@@ -616,8 +653,8 @@ std::vector<std::string> LabelValues(const Vector& v, std::string_view name) {
 }
 
 TEST(FunctionsEvalStepTest, Sorting) {
-  Vector in = {S({{"i", "a"}}, 3), S({{"i", "b"}}, kNaN), S({{"i", "c"}}, 1),
-               S({{"i", "d"}}, 3), S({{"i", "e"}}, -kInf)};
+  Vector in = {S({{"i", "a"}}, 3), S({{"i", "b"}}, kNaN), S({{"i", "c"}}, 1), S({{"i", "d"}}, 3),
+               S({{"i", "e"}}, -kInf)};
   StepRun asc = RunStep("sort(m)", {&in});
   CS_ASSERT_OK(asc.status);
   EXPECT_THAT(LabelValues(asc.out, "i"), ElementsAre("e", "c", "a", "d", "b"));
@@ -627,8 +664,7 @@ TEST(FunctionsEvalStepTest, Sorting) {
   Vector hosts = {S({{"instance", "host10"}, {"job", "b"}}, 1),
                   S({{"instance", "host2"}, {"job", "b"}}, 2),
                   S({{"instance", "host2"}, {"job", "a"}}, 3),
-                  S({{"instance", "host1"}, {"job", "c"}}, 4),
-                  S({{"job", "z"}}, 5)};
+                  S({{"instance", "host1"}, {"job", "c"}}, 4), S({{"job", "z"}}, 5)};
   StepRun by = RunStep("sort_by_label(m, \"instance\")", {&hosts, "instance"});
   CS_ASSERT_OK(by.status);
   // Natural order on instance ("" first), then the full label sets break ties.
@@ -686,7 +722,7 @@ TEST(FunctionsEvalHistogramTest, Quantile) {
       {0.5, h, 0.625},  // rank 25 in (0.5, 1]: 0.5 + 0.5 * 5/20
       {0.1, h, 0.05},   // rank 5 in the first bucket, interpolated from 0
       {0, h, 0},
-      {0.99, h, 1},     // in +Inf: the largest finite bound
+      {0.99, h, 1},  // in +Inf: the largest finite bound
       {1, h, 1},
       {-0.5, h, -kInf},
       {1.5, h, kInf},
@@ -773,8 +809,8 @@ TEST(FunctionsEvalHistogramTest, Quantiles) {
   EXPECT_EQ(run.out[0].v, 0);
   EXPECT_EQ(run.out[1].labels, (Labels{{"job", "a"}, {"q", "0.5"}}));
   EXPECT_DOUBLE_EQ(run.out[1].v, 0.625);
-  StepRun labels = RunStep("histogram_quantiles(h_bucket, \"q\", 0, 0.5)",
-                           {&in, "q", 1.0, 0.00001, kNaN});
+  StepRun labels =
+      RunStep("histogram_quantiles(h_bucket, \"q\", 0, 0.5)", {&in, "q", 1.0, 0.00001, kNaN});
   CS_ASSERT_OK(labels.status);
   EXPECT_THAT(LabelValues(labels.out, "q"), ElementsAre("1.0", "1e-05", "NaN"));
   // Writing the quantile into an existing label that told histograms apart breaks uniqueness.
@@ -796,12 +832,12 @@ TEST(FunctionsEvalHistogramTest, Fraction) {
   const std::vector<std::pair<std::string, double>> neg = {
       {"-3", 10}, {"-2", 12}, {"-1", 15}, {"+Inf", 100}};
   const std::vector<Case> cases = {
-      {0, 1.5, pos, 0.02},           // [0, 1] whole (1) + half of (1, 2] (1)
+      {0, 1.5, pos, 0.02},  // [0, 1] whole (1) + half of (1, 2] (1)
       {-kInf, kInf, pos, 1},
-      {3, kInf, pos, 0.94},          // the +Inf bucket whole
-      {3, 1e9, pos, 0},              // an infinite bucket counts only when covered whole
-      {-4, -2, neg, 0.02},           // (-Inf, -3] not covered whole: only (-3, -2]
-      {-kInf, -1.5, neg, 0.135},     // 10 + 2 + 1.5
+      {3, kInf, pos, 0.94},       // the +Inf bucket whole
+      {3, 1e9, pos, 0},           // an infinite bucket counts only when covered whole
+      {-4, -2, neg, 0.02},        // (-Inf, -3] not covered whole: only (-3, -2]
+      {-kInf, -1.5, neg, 0.135},  // 10 + 2 + 1.5
       {2, 2, pos, 0},
       {3, 1, pos, 0},
       {kNaN, 1, pos, kNaN},
@@ -855,26 +891,14 @@ TEST(FunctionsEvalInternalTest, ParseGoFloat) {
     bool ok;
     double want;
   };
-  for (const Case& c : std::vector<Case>{{"0.1", true, 0.1},
-                                         {".2", true, 0.2},
-                                         {"1e0", true, 1},
-                                         {"2.0e-1", true, 0.2},
-                                         {"1.", true, 1},
-                                         {"-3", true, -3},
-                                         {"+Inf", true, kInf},
-                                         {"+inf", true, kInf},
-                                         {"-Infinity", true, -kInf},
-                                         {"NaN", true, kNaN},
-                                         {"0x1p-2", true, 0.25},
-                                         {"", false, 0},
-                                         {" 1", false, 0},
-                                         {"1 ", false, 0},
-                                         {"Hello World", false, 0},
-                                         {"1_000", false, 0},
-                                         {"0x10", false, 0},
-                                         {"+-1", false, 0},
-                                         {"1e400", false, 0},
-                                         {"infx", false, 0}}) {
+  for (const Case& c :
+       std::vector<Case>{{"0.1", true, 0.1},    {".2", true, 0.2},      {"1e0", true, 1},
+                         {"2.0e-1", true, 0.2}, {"1.", true, 1},        {"-3", true, -3},
+                         {"+Inf", true, kInf},  {"+inf", true, kInf},   {"-Infinity", true, -kInf},
+                         {"NaN", true, kNaN},   {"0x1p-2", true, 0.25}, {"", false, 0},
+                         {" 1", false, 0},      {"1 ", false, 0},       {"Hello World", false, 0},
+                         {"1_000", false, 0},   {"0x10", false, 0},     {"+-1", false, 0},
+                         {"1e400", false, 0},   {"infx", false, 0}}) {
     double v = 0;
     ASSERT_EQ(internal::ParseGoFloat(c.in, &v), c.ok) << "\"" << c.in << "\"";
     if (c.ok) ExpectValue(v, c.want, c.in);
