@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,6 +34,7 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "re2/re2.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "promql/functions.h"
@@ -272,6 +274,11 @@ struct QueryState {
   // The samples of every selector, read once before evaluation. Matrix selectors' series have
   // their staleness markers removed.
   absl::flat_hash_map<const VectorSelector*, Matrix> selected;
+  // The info series of each info() call, read over the times its first argument's selectors
+  // read (select_min_ms/select_max_ms track those bounds while prefetching).
+  absl::flat_hash_map<const Call*, Matrix> info_series;
+  int64_t select_min_ms = std::numeric_limits<int64_t>::max();
+  int64_t select_max_ms = std::numeric_limits<int64_t>::min();
   int64_t current_samples = 0;
   uint32_t polls = 0;
 
@@ -314,6 +321,76 @@ struct QueryState {
   }
 };
 
+// ---- info() -------------------------------------------------------------------------------
+// info(v [, selector]) adds the data labels of "info" series (default target_info) whose
+// identifying labels (instance, job) equal a base series' to it, as Prometheus's experimental
+// info function.
+
+constexpr std::string_view kIdentifyingLabels[] = {"instance", "job"};
+
+bool IsPositive(const LabelMatcher& m) {
+  return m.type == MatchType::kEqual || m.type == MatchType::kRegexMatch;
+}
+
+// The __name__ matchers that pick info series: the selector's, else target_info; with only
+// negative ones, restricted to names ending in _info.
+std::vector<LabelMatcher> InfoNameMatchers(const Call& call) {
+  std::vector<LabelMatcher> out;
+  const VectorSelector* vs =
+      call.args.size() > 1 ? Unwrap(*call.args[1]).As<VectorSelector>() : nullptr;
+  if (vs != nullptr) {
+    if (!vs->name.empty()) {
+      out.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricName), vs->name});
+    }
+    for (const LabelMatcher& m : vs->matchers) {
+      if (m.name == kMetricName) out.push_back(m);
+    }
+  }
+  if (out.empty()) {
+    out.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricName), "target_info"});
+  } else if (std::none_of(out.begin(), out.end(), IsPositive)) {
+    out.push_back(LabelMatcher{MatchType::kRegexMatch, std::string(kMetricName), ".+_info"});
+  }
+  return out;
+}
+
+// The selector's matchers on other labels than __name__ (the data-label matchers).
+std::vector<LabelMatcher> InfoDataMatchers(const Call& call) {
+  std::vector<LabelMatcher> out;
+  const VectorSelector* vs =
+      call.args.size() > 1 ? Unwrap(*call.args[1]).As<VectorSelector>() : nullptr;
+  if (vs == nullptr) return out;
+  for (const LabelMatcher& m : vs->matchers) {
+    if (m.name != kMetricName) out.push_back(m);
+  }
+  return out;
+}
+
+absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
+                      std::string_view func);
+
+absl::Status PrefetchInfo(QueryState& q, const Call& call, int64_t lo, int64_t hi) {
+  int64_t outer_min = q.select_min_ms;
+  int64_t outer_max = q.select_max_ms;
+  q.select_min_ms = std::numeric_limits<int64_t>::max();
+  q.select_max_ms = std::numeric_limits<int64_t>::min();
+  CS_RETURN_IF_ERROR(Prefetch(q, *call.args[0], lo, hi, "info"));
+  int64_t start = q.select_min_ms;
+  int64_t end = q.select_max_ms;
+  q.select_min_ms = std::min(outer_min, start);
+  q.select_max_ms = std::max(outer_max, end);
+  Matrix& out = q.info_series[&call];
+  if (start > end) return absl::OkStatus();  // the base reads nothing
+  std::vector<LabelMatcher> matchers = InfoNameMatchers(call);
+  std::vector<LabelMatcher> data = InfoDataMatchers(call);
+  matchers.insert(matchers.end(), data.begin(), data.end());
+  SelectHints hints{start, end, q.query_step, 0, "info"};
+  CS_ASSIGN_OR_RETURN(out, q.querier->Select(hints, matchers));
+  for (const Series& s : out) q.stats.samples_loaded += static_cast<int64_t>(s.points.size());
+  q.stats.series_selected += static_cast<int64_t>(out.size());
+  return absl::OkStatus();
+}
+
 // Reads every selector of `e` once. [lo, hi] are the evaluation times `e` may be evaluated at.
 absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
                       std::string_view func) {
@@ -325,6 +402,8 @@ absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
     }
     matchers.insert(matchers.end(), vs.matchers.begin(), vs.matchers.end());
     SelectHints hints{start, end, q.query_step, range, func};
+    q.select_min_ms = std::min(q.select_min_ms, start);
+    q.select_max_ms = std::max(q.select_max_ms, end);
     CS_ASSIGN_OR_RETURN(Matrix m, q.querier->Select(hints, matchers));
     for (Series& s : m) {
       if (range > 0) {
@@ -376,6 +455,7 @@ absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
           if (n.param != nullptr) CS_RETURN_IF_ERROR(Prefetch(q, *n.param, lo, hi, ""));
           return Prefetch(q, *n.expr, lo, hi, AggregateOpName(n.op));
         } else if constexpr (std::is_same_v<T, Call>) {
+          if (n.func->name == "info") return PrefetchInfo(q, n, lo, hi);
           for (const ExprPtr& arg : n.args) {
             CS_RETURN_IF_ERROR(Prefetch(q, *arg, lo, hi, n.func->name));
           }
@@ -1330,6 +1410,7 @@ class Evaluator {
           "ordered by labels",
           PosSuffix(e.pos)));
     }
+    if (name == "info") return EvalInfo(c);
     const FunctionImpl* impl = LookupFunctionImpl(name);
     if (impl == nullptr) {
       return absl::FailedPreconditionError(
@@ -1337,6 +1418,176 @@ class Evaluator {
     }
     if (impl->range != nullptr) return EvalRangeKernel(c, *impl);
     return EvalStepFunction(e, c, *impl);
+  }
+
+  // One step of the time shifts from an expression down to its first selector: the evaluation
+  // time t becomes at.value_or(t) - offset, then (subqueries) the last multiple of `align`.
+  struct TimeShift {
+    std::optional<int64_t> at;
+    int64_t offset = 0;
+    int64_t align = 0;
+  };
+
+  // The shifts from `e` to the first selector it reads; false if it reads none.
+  [[nodiscard]] absl::StatusOr<bool> ShiftsToSelector(const Expr& e,
+                                                      std::vector<TimeShift>& path) {
+    if (const VectorSelector* vs = e.As<VectorSelector>()) {
+      CS_ASSIGN_OR_RETURN(int64_t off, q_.Resolve(vs->offset));
+      path.push_back(TimeShift{q_.AtTime(vs->at), off, 0});
+      return true;
+    }
+    if (const MatrixSelector* ms = e.As<MatrixSelector>()) return ShiftsToSelector(*ms->selector, path);
+    if (const SubqueryExpr* sq = e.As<SubqueryExpr>()) {
+      CS_ASSIGN_OR_RETURN(int64_t off, q_.Resolve(sq->offset));
+      int64_t step = q_.engine->default_subquery_step_ms;
+      if (sq->step.has_value()) {
+        CS_ASSIGN_OR_RETURN(step, q_.Resolve(*sq->step));
+      }
+      path.push_back(TimeShift{q_.AtTime(sq->at), off, std::max<int64_t>(step, 1)});
+      return ShiftsToSelector(*sq->expr, path);
+    }
+    std::vector<const Expr*> children;
+    if (const ParenExpr* p = e.As<ParenExpr>()) children.push_back(p->expr.get());
+    if (const UnaryExpr* u = e.As<UnaryExpr>()) children.push_back(u->expr.get());
+    if (const BinaryExpr* b = e.As<BinaryExpr>()) children = {b->lhs.get(), b->rhs.get()};
+    if (const AggregateExpr* a = e.As<AggregateExpr>()) children.push_back(a->expr.get());
+    if (const Call* c = e.As<Call>()) {
+      for (const ExprPtr& arg : c->args) children.push_back(arg.get());
+    }
+    for (const Expr* child : children) {
+      size_t size = path.size();
+      CS_ASSIGN_OR_RETURN(bool found, ShiftsToSelector(*child, path));
+      if (found) return true;
+      path.resize(size);
+    }
+    return false;
+  }
+
+  static int64_t ApplyShifts(const std::vector<TimeShift>& path, int64_t t) {
+    for (const TimeShift& s : path) {
+      t = s.at.value_or(t) - s.offset;
+      if (s.align > 0) t = (t >= 0 ? t / s.align : -((-t + s.align - 1) / s.align)) * s.align;
+    }
+    return t;
+  }
+
+  [[nodiscard]] absl::StatusOr<Matrix> EvalInfo(const Call& c) {
+    CS_ASSIGN_OR_RETURN(Matrix base, Eval(*c.args[0]));
+    const Matrix& infos = q_.info_series.at(&c);
+    // The info series are read at the time the base series' samples come from.
+    std::vector<TimeShift> path;
+    CS_RETURN_IF_ERROR(ShiftsToSelector(*c.args[0], path).status());
+    std::vector<LabelMatcher> name_matchers = InfoNameMatchers(c);
+    std::vector<LabelMatcher> data_matchers = InfoDataMatchers(c);
+    // A base sample without an info series is kept unless a data matcher needs a value.
+    bool required = false;
+    for (const LabelMatcher& m : data_matchers) {
+      CS_ASSIGN_OR_RETURN(bool matches_empty, MatcherMatches(m, ""));
+      if (!matches_empty) required = true;
+    }
+    std::vector<std::string> data_names;
+    for (const LabelMatcher& m : data_matchers) data_names.push_back(m.name);
+    // Info series by identifying label values.
+    auto identity = [](const Labels& labels) {
+      std::string key;
+      for (std::string_view name : kIdentifyingLabels) {
+        base::StrAppend(&key, GetLabel(labels, name), std::string_view("\xff", 1));
+      }
+      return key;
+    };
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> by_identity;
+    for (size_t i = 0; i < infos.size(); ++i) {
+      by_identity[identity(infos[i].labels)].push_back(static_cast<uint32_t>(i));
+    }
+    MatrixBuilder out;
+    std::vector<std::pair<std::string_view, std::string_view>> added;
+    absl::flat_hash_map<std::string_view, std::pair<int64_t, uint32_t>> latest;  // per name
+    for (const Series& s : base) {
+      CS_RETURN_IF_ERROR(q_.Poll());
+      bool is_info = true;
+      for (const LabelMatcher& m : name_matchers) {
+        CS_ASSIGN_OR_RETURN(bool ok, MatcherMatches(m, GetLabel(s.labels, kMetricName)));
+        is_info = is_info && ok;
+      }
+      auto cands = by_identity.find(identity(s.labels));
+      if (is_info || cands == by_identity.end()) {
+        if (!is_info && required) continue;
+        size_t idx = out.Intern(s.labels, s.drop_name);
+        for (const FPoint& p : s.points) CS_RETURN_IF_ERROR(out.Append(idx, p.t, p.v));
+        continue;
+      }
+      for (const FPoint& p : s.points) {
+        int64_t ref = ApplyShifts(path, p.t);
+        // The info series present at ref; per metric name the one with the latest sample.
+        latest.clear();
+        for (uint32_t i : cands->second) {
+          const std::vector<FPoint>& pts = infos[i].points;
+          auto it = std::upper_bound(pts.begin(), pts.end(), ref,
+                                     [](int64_t t, const FPoint& x) { return t < x.t; });
+          if (it == pts.begin()) continue;
+          const FPoint& last = *(it - 1);
+          if (last.t <= ref - q_.lookback || IsStaleNaN(last.v)) continue;
+          std::string_view name = GetLabel(infos[i].labels, kMetricName);
+          auto [lit, inserted] = latest.try_emplace(name, last.t, i);
+          if (!inserted && last.t > lit->second.first) lit->second = {last.t, i};
+        }
+        if (latest.empty()) {
+          if (required) continue;
+          CS_RETURN_IF_ERROR(out.Append(out.Intern(s.labels, s.drop_name), p.t, p.v));
+          continue;
+        }
+        added.clear();
+        for (const auto& entry : latest) {
+          for (const Label& l : infos[entry.second.second].labels) {
+            if (l.name == kMetricName) continue;
+            bool identifying = std::find(std::begin(kIdentifyingLabels),
+                                         std::end(kIdentifyingLabels),
+                                         l.name) != std::end(kIdentifyingLabels);
+            if (data_names.empty() ? identifying
+                                   : std::find(data_names.begin(), data_names.end(), l.name) ==
+                                         data_names.end()) {
+              continue;
+            }
+            if (!GetLabel(s.labels, l.name).empty()) continue;  // the base's own label wins
+            for (const auto& [name, value] : added) {
+              if (name == l.name && value != l.value) {
+                return absl::FailedPreconditionError(absl::StrFormat(
+                    "conflicting label: %s has values %s and %s in different info series",
+                    l.name, QuoteGo(value), QuoteGo(l.value)));
+              }
+            }
+            added.emplace_back(l.name, l.value);
+          }
+        }
+        Labels labels = s.labels;
+        for (const auto& [name, value] : added) SetLabel(labels, name, value);
+        CS_RETURN_IF_ERROR(out.Append(out.Intern(std::move(labels), s.drop_name), p.t, p.v));
+      }
+    }
+    return out.Finish();
+  }
+
+  // Whether matcher `m` accepts `value`.
+  [[nodiscard]] absl::StatusOr<bool> MatcherMatches(const LabelMatcher& m,
+                                                    std::string_view value) {
+    switch (m.type) {
+      case MatchType::kEqual:
+        return value == m.value;
+      case MatchType::kNotEqual:
+        return value != m.value;
+      case MatchType::kRegexMatch:
+      case MatchType::kRegexNoMatch: {
+        auto it = regexes_.find(m.value);
+        if (it == regexes_.end()) {
+          auto re = std::make_unique<RE2>("^(?:" + m.value + ")$", RE2::Quiet);
+          if (!re->ok()) return absl::InvalidArgumentError("invalid regular expression: " + m.value);
+          it = regexes_.emplace(m.value, std::move(re)).first;
+        }
+        bool matched = RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *it->second);
+        return m.type == MatchType::kRegexMatch ? matched : !matched;
+      }
+    }
+    return false;
   }
 
   [[nodiscard]] absl::StatusOr<Matrix> EvalRangeKernel(const Call& c, const FunctionImpl& impl) {
@@ -1521,6 +1772,7 @@ class Evaluator {
   }
 
   QueryState& q_;
+  absl::flat_hash_map<std::string, std::unique_ptr<RE2>> regexes_;  // info() name matchers
   const int64_t start_;
   const int64_t end_;
   const int64_t interval_;
