@@ -39,9 +39,10 @@
 //
 // Errors: a step function returns InvalidArgument for bad arguments found at evaluation time
 // (e.g. label_replace with an invalid regular expression or target label name), and
-// FailedPrecondition when label_replace / label_join would output two samples with the same
-// label set; a range kernel reports a bad scalar argument through RangeCall::error. The engine
-// reports either as an execution error.
+// FailedPrecondition ("vector cannot contain metrics with the same labelset") when
+// label_replace / label_join / histogram_quantile(s) / histogram_fraction would output two
+// samples with the same label set at one step; a range kernel reports a bad scalar argument
+// through RangeCall::error. The engine reports either as an execution error.
 //
 // Annotation positions: functions append ` (1:<column>)` from the byte offset of the argument
 // the annotation is about (`call->args[i]->pos`), i.e. they assume a one-line query; the engine

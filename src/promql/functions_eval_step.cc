@@ -370,11 +370,12 @@ void ExpandTemplate(std::string_view tmpl, const RE2& re,
   }
 }
 
-// The key for duplicate detection: the labels the sample will have when it leaves the engine.
+// The key for duplicate detection: the full label set, the metric name included even when it
+// is to be dropped later (Prometheus compares label_replace/label_join outputs before delayed
+// name removal; outputs that collide only once names are gone fail where they are removed).
 std::string OutputKey(const Sample& s) {
   std::string key;
   for (const Label& l : s.labels) {
-    if (s.drop_name && l.name == kMetricName) continue;
     base::StrAppend(&key, l.name.size(), ":", l.name, l.value.size(), ":", l.value);
   }
   return key;

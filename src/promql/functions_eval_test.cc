@@ -590,6 +590,13 @@ TEST(FunctionsEvalStepTest, LabelReplace) {
       RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&in, "src", "", "src", ".*"});
   EXPECT_THAT(removed.status,
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("same labelset")));
+  // Series that differ only by a name still to be dropped do not collide here (an aggregation
+  // may still tell them apart).
+  Vector two_names = {Sample{{{"__name__", "a"}, {"x", "1"}}, 0, 1, true},
+                      Sample{{{"__name__", "b"}, {"x", "1"}}, 0, 2, true}};
+  CS_EXPECT_OK(
+      RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&two_names, "y", "z", "", ""})
+          .status);
   Vector empty_dst = {S({{"dst", "x"}, {"i", "1"}}, 1)};
   StepRun cleared =
       RunStep("label_replace(m, \"a\", \"b\", \"c\", \"d\")", {&empty_dst, "dst", "", "dst", ".*"});
