@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "ingest/chunk_builder.h"
 #include "ingest/wal_payload.h"
+#include "model/labels.h"
 #include "spdlog/spdlog.h"
 
 namespace cardinalsin::ingest {
@@ -167,6 +168,8 @@ WriteOutcome Ingester::Write(std::string_view tenant_name, const model::SampleBa
   outcome.rejected_series = validated.rejected_series;
   outcome.reasons = std::move(validated.reasons);
   samples_rejected_.fetch_add(outcome.rejected_samples, std::memory_order_relaxed);
+  // Metadata-only requests (Prometheus sends metadata apart from samples) are recorded too.
+  if (!batch.metadata.empty()) RecordMetadata(tenant_name, batch.metadata);
   if (validated.series.empty()) return outcome;
 
   auto refuse = [&](absl::Status status) {
@@ -235,6 +238,10 @@ void Ingester::FlushLoop() {
     absl::Status status = FlushOnce(/*force=*/false);
     if (!status.ok())
       spdlog::warn("ingester {}: flush failed, will retry: {}", node_id_,
+                   std::string(status.message()));
+    status = PersistMetadata();
+    if (!status.ok())
+      spdlog::warn("ingester {}: writing metric metadata failed, will retry: {}", node_id_,
                    std::string(status.message()));
     lock.lock();
   }
@@ -391,7 +398,93 @@ absl::Status Ingester::Stop(absl::Duration deadline) {
     clock_->SleepFor(absl::Milliseconds(500));
     status = FlushAll();
   }
+  absl::Status metadata = PersistMetadata();
+  if (!metadata.ok()) {
+    spdlog::warn("ingester {}: writing metric metadata at shutdown failed: {}", node_id_,
+                 std::string(metadata.message()));
+  }
   return status;
+}
+
+void Ingester::RecordMetadata(std::string_view tenant,
+                              std::span<const model::MetricMetadata> metadata) {
+  std::lock_guard lock(metadata_mu_);
+  auto it = metadata_.find(tenant);
+  if (it == metadata_.end()) it = metadata_.emplace(std::string(tenant), TenantMetadata{}).first;
+  TenantMetadata& t = it->second;
+  for (const model::MetricMetadata& m : metadata) {
+    if (m.metric_family.empty() || !model::IsValidUtf8(m.metric_family) ||
+        !model::IsValidUtf8(m.help) || !model::IsValidUtf8(m.unit)) {
+      metadata_dropped_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    auto family = t.families.find(m.metric_family);
+    if (family == t.families.end()) {
+      if (t.families.size() >= kMaxMetadataFamiliesPerTenant) {
+        metadata_dropped_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      family = t.families.emplace(std::string(m.metric_family), catalog::FamilyMetadata{}).first;
+      family->second.family = std::string(m.metric_family);
+    } else if (family->second.type == m.type && family->second.help == m.help &&
+               family->second.unit == m.unit) {
+      continue;  // resent unchanged, as Prometheus does every minute
+    }
+    family->second.type = m.type;
+    family->second.help = std::string(m.help);
+    family->second.unit = std::string(m.unit);
+    t.dirty = true;
+  }
+}
+
+absl::Status Ingester::PersistMetadata() {
+  std::lock_guard persist_lock(persist_mu_);
+  std::vector<std::string> dirty;
+  {
+    std::lock_guard lock(metadata_mu_);
+    for (const auto& [tenant, t] : metadata_) {
+      if (t.dirty) dirty.push_back(tenant);
+    }
+  }
+  absl::Status first_error;
+  for (const std::string& tenant : dirty) {
+    bool merged;
+    {
+      std::lock_guard lock(metadata_mu_);
+      merged = metadata_[tenant].merged_stored;
+    }
+    if (!merged) {
+      // Families this ingester wrote before a restart and has not heard about since.
+      absl::StatusOr<std::vector<catalog::FamilyMetadata>> stored =
+          catalog::ReadWriterMetadata(*store_, tenant, node_id_);
+      if (!stored.ok()) {
+        first_error.Update(stored.status());
+        continue;
+      }
+      std::lock_guard lock(metadata_mu_);
+      TenantMetadata& t = metadata_[tenant];
+      for (catalog::FamilyMetadata& f : *stored) {
+        if (t.families.size() >= kMaxMetadataFamiliesPerTenant) break;
+        t.families.try_emplace(f.family, std::move(f));
+      }
+      t.merged_stored = true;
+    }
+    std::vector<catalog::FamilyMetadata> families;
+    {
+      std::lock_guard lock(metadata_mu_);
+      TenantMetadata& t = metadata_[tenant];
+      families.reserve(t.families.size());
+      for (const auto& [name, f] : t.families) families.push_back(f);
+      t.dirty = false;
+    }
+    absl::Status written = catalog::WriteWriterMetadata(*store_, tenant, node_id_, families);
+    if (!written.ok()) {
+      std::lock_guard lock(metadata_mu_);
+      metadata_[tenant].dirty = true;
+      first_error.Update(written);
+    }
+  }
+  return first_error;
 }
 
 IngesterStats Ingester::stats() const {
@@ -406,6 +499,7 @@ IngesterStats Ingester::stats() const {
   stats.bytes_committed = bytes_committed_.load();
   stats.replayed_records = replayed_records_.load();
   stats.replay_skipped_records = replay_skipped_records_.load();
+  stats.metadata_dropped = metadata_dropped_.load();
   std::lock_guard lock(mu_);
   for (const auto& [name, tenant] : tenants_) {
     stats.buffered_rows += tenant->active->rows();

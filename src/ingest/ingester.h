@@ -21,6 +21,11 @@
 // the WAL incarnation (so a wiped or replaced WAL directory, which numbers from 1 again, never
 // meets the watermarks of the log it replaced, even under a fixed INGESTER_ID).
 //
+// Metric metadata (type, help, unit per metric family, from remote write and OTLP) is kept per
+// tenant and written to the bucket (catalog/metadata.h) by the flush thread when it changed, and
+// on Stop(). It is not in the WAL: a crash can lose what arrived since the last write, which
+// clients resend (Prometheus every minute).
+//
 // Hand-over to queries: a flushed buffer stays readable through Scan() until the commit holding
 // its rows is done; Scan() reports the catalog sequence that commit got, so a query node that has
 // loaded at least that sequence sees every row exactly once (in a chunk or in the buffer).
@@ -35,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -44,6 +50,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "catalog/catalog.h"
+#include "catalog/metadata.h"
 #include "ingest/series_buffer.h"
 #include "ingest/series_validation.h"
 #include "io/object_store.h"
@@ -100,7 +107,12 @@ struct IngesterStats {
   uint64_t buffered_bytes = 0;
   uint64_t replayed_records = 0;
   uint64_t replay_skipped_records = 0;  // already committed according to the catalog watermark
+  uint64_t metadata_dropped = 0;        // metadata entries ignored (invalid, or over the limit)
 };
+
+// Metric families whose metadata one ingester keeps per tenant; entries for new families beyond
+// it are dropped (counted in IngesterStats::metadata_dropped).
+inline constexpr size_t kMaxMetadataFamiliesPerTenant = 100'000;
 
 class Ingester {
  public:
@@ -122,6 +134,11 @@ class Ingester {
     uint64_t catalog_seq = 0;  // the tenant's catalog sequence the rows are relative to
   };
   ScanResult Scan(std::string_view tenant, const RowFilter& filter);
+
+  // Writes the metadata of tenants whose metadata changed to the bucket. The flush thread calls
+  // it after each flush round; Stop() at the end. Returns the first error (the tenant stays
+  // marked for the next call).
+  absl::Status PersistMetadata();
 
   // Refuses new writes, flushes everything (retrying failures for up to `deadline`), stops the
   // flush thread. Idempotent. Returns the flush error if rows could not be committed (they stay
@@ -163,6 +180,14 @@ class Ingester {
   absl::Status FlushOnce(bool force);
   absl::Status FlushSealed(Tenant& tenant, const std::shared_ptr<SeriesBuffer>& buffer);
   void TruncateWal();
+  void RecordMetadata(std::string_view tenant, std::span<const model::MetricMetadata> metadata);
+
+  // Metadata learnt per tenant: the latest entry per metric family.
+  struct TenantMetadata {
+    std::map<std::string, catalog::FamilyMetadata, std::less<>> families;
+    bool dirty = false;
+    bool merged_stored = false;  // the bucket's earlier object was merged in
+  };
 
   io::ObjectStore* const store_;
   IngesterOptions options_;
@@ -177,6 +202,10 @@ class Ingester {
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;
   bool stopping_ = false;
 
+  std::mutex metadata_mu_;  // guards metadata_
+  std::map<std::string, TenantMetadata, std::less<>> metadata_;
+  std::mutex persist_mu_;  // serialises PersistMetadata
+
   std::mutex flush_mu_;               // serialises FlushOnce (flush thread, FlushAll, Stop)
   std::condition_variable flush_cv_;  // wakes the flush thread (with mu_)
   bool flush_thread_exit_ = false;    // guarded by mu_
@@ -184,7 +213,7 @@ class Ingester {
 
   std::atomic<uint64_t> samples_accepted_{0}, samples_rejected_{0}, writes_refused_{0}, flushes_{0},
       flush_failures_{0}, chunks_committed_{0}, rows_committed_{0}, bytes_committed_{0},
-      replayed_records_{0}, replay_skipped_records_{0};
+      replayed_records_{0}, replay_skipped_records_{0}, metadata_dropped_{0};
 };
 
 }  // namespace cardinalsin::ingest

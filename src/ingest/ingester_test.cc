@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/testing/status_matchers.h"
+#include "catalog/metadata.h"
 #include "io/fault_injecting_object_store.h"
 #include "io/in_memory_object_store.h"
 #include "parquet/reader.h"
@@ -117,6 +118,48 @@ TEST_F(IngesterTest, StopFlushesAndRestartKeepsTheNodeId) {
   CS_ASSERT_OK_AND_ASSIGN(auto again, Ingester::Open(&store_, Options()));
   EXPECT_EQ(again->node_id(), id);
   EXPECT_EQ(again->stats().replayed_records, 0u);
+}
+
+TEST_F(IngesterTest, MetricMetadataIsPersistedAndSurvivesARestart) {
+  using catalog::FamilyMetadata;
+  std::string id;
+  {
+    CS_ASSERT_OK_AND_ASSIGN(auto ingester, Ingester::Open(&store_, Options()));
+    id = ingester->node_id();
+    model::SampleBatch metadata_only;  // as Prometheus sends it: no series
+    metadata_only.metadata.push_back({"up", model::MetricType::kGauge, "Target is up.", ""});
+    metadata_only.metadata.push_back({"", model::MetricType::kGauge, "no family", ""});
+    metadata_only.metadata.push_back({"bad", model::MetricType::kGauge, "\xff\xfe", ""});
+    CS_ASSERT_OK(ingester->Write("default", metadata_only).status);
+    model::SampleBatch with_series = Batch(0, 2);
+    with_series.metadata.push_back({"m", model::MetricType::kCounter, "Ms.", "seconds"});
+    CS_ASSERT_OK(ingester->Write("default", with_series).status);
+    EXPECT_EQ(ingester->stats().metadata_dropped, 2u);
+    CS_ASSERT_OK(ingester->PersistMetadata());
+    CS_ASSERT_OK_AND_ASSIGN(std::vector<FamilyMetadata> stored,
+                            catalog::ReadTenantMetadata(store_, "default"));
+    EXPECT_THAT(stored, ::testing::ElementsAre(
+                            FamilyMetadata{"m", model::MetricType::kCounter, "Ms.", "seconds"},
+                            FamilyMetadata{"up", model::MetricType::kGauge, "Target is up.", ""}));
+    // A changed help text replaces the family's entry; Stop() writes it.
+    model::SampleBatch changed;
+    changed.metadata.push_back({"up", model::MetricType::kGauge, "1 if up.", ""});
+    CS_ASSERT_OK(ingester->Write("default", changed).status);
+    CS_ASSERT_OK(ingester->Stop());
+  }
+  // After a restart the ingester learns one more family; what it knew before stays.
+  CS_ASSERT_OK_AND_ASSIGN(auto again, Ingester::Open(&store_, Options()));
+  ASSERT_EQ(again->node_id(), id);
+  model::SampleBatch more;
+  more.metadata.push_back({"new", model::MetricType::kSummary, "New.", ""});
+  CS_ASSERT_OK(again->Write("default", more).status);
+  CS_ASSERT_OK(again->PersistMetadata());
+  CS_ASSERT_OK_AND_ASSIGN(std::vector<FamilyMetadata> stored,
+                          catalog::ReadWriterMetadata(store_, "default", id));
+  EXPECT_THAT(stored, ::testing::ElementsAre(
+                          FamilyMetadata{"m", model::MetricType::kCounter, "Ms.", "seconds"},
+                          FamilyMetadata{"new", model::MetricType::kSummary, "New.", ""},
+                          FamilyMetadata{"up", model::MetricType::kGauge, "1 if up.", ""}));
 }
 
 TEST_F(IngesterTest, UnflushedRowsSurviveAStoreOutageAtShutdown) {
