@@ -14,6 +14,9 @@
 // `<file> <reason>` for a whole file. The test fails when an eval not skipped fails and when a
 // skipped eval passes, so the list can only shrink. Evals that need native histograms or start
 // timestamps (the reader marks them unsupported) are skipped with the reader's reason.
+#include <gtest/gtest.h>
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -25,9 +28,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <re2/re2.h>
 
 #include "absl/strings/str_format.h"
 #include "base/strings.h"
@@ -209,9 +209,10 @@ std::string CheckAnnotations(const pt::EvalCommand& cmd, const Annotations& anno
       case pt::Expectation::Kind::kFail:
         continue;
     }
-    std::string kind = e.kind == pt::Expectation::Kind::kWarn || e.kind == pt::Expectation::Kind::kNoWarn
-                           ? "warning"
-                           : "info";
+    std::string kind =
+        e.kind == pt::Expectation::Kind::kWarn || e.kind == pt::Expectation::Kind::kNoWarn
+            ? "warning"
+            : "info";
     if (want_none) {
       if (!list->empty()) return "unexpected " + kind + ": " + list->front();
       continue;
@@ -240,8 +241,8 @@ std::string CheckResult(const pt::EvalCommand& cmd, const absl::StatusOr<QueryRe
     for (const pt::Expectation& e : cmd.expectations) {
       if (e.kind == pt::Expectation::Kind::kFail &&
           !MessageMatches(e, std::string(result.status().message()))) {
-        return base::StrCat("error message differs: got \"", result.status().message(),
-                            "\", want ", e.message.value_or("/" + e.regex.value_or("") + "/"));
+        return base::StrCat("error message differs: got \"", result.status().message(), "\", want ",
+                            e.message.value_or("/" + e.regex.value_or("") + "/"));
       }
     }
     return "";
@@ -299,8 +300,8 @@ bool DependsOnQueryRange(std::string_view query) {
 // their arguments do not.
 bool IsAtUnsafe(std::string_view name) {
   static constexpr std::string_view kUnsafe[] = {
-      "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute",
-      "month",         "year",         "predict_linear", "time",     "timestamp"};
+      "days_in_month", "day_of_month", "day_of_week",    "day_of_year", "hour",     "minute",
+      "month",         "year",         "predict_linear", "time",        "timestamp"};
   return std::find(std::begin(kUnsafe), std::end(kUnsafe), name) != std::end(kUnsafe);
 }
 
@@ -446,8 +447,8 @@ class Runner {
     ValueType type = TypeOf(**expr);
     if (!cmd.ordered && (type == ValueType::kVector || type == ValueType::kScalar) &&
         !DependsOnQueryRange(cmd.query)) {
-      absl::StatusOr<QueryResult> range = engine_.RangeQuery(
-          querier_, **expr, cmd.at_ms - 60'000, cmd.at_ms + 60'000, 60'000, options);
+      absl::StatusOr<QueryResult> range = engine_.RangeQuery(querier_, **expr, cmd.at_ms - 60'000,
+                                                             cmd.at_ms + 60'000, 60'000, options);
       if (!range.ok()) return "range mode: " + range.status().ToString();
       Vector mid;
       for (const Series& s : std::get<Matrix>(range->value)) {
@@ -539,7 +540,9 @@ TEST(PromqlConformanceTest, Corpus) {
       std::string err = runner.Run(cmd);
       if (!err.empty() && runner.ReadsUnsupportedData(cmd.query)) {
         ++skipped;  // reads series loaded with native histograms or start timestamps
-        if (verbose) std::fprintf(stderr, "%s (native histogram or start timestamp data) %s\n", key.c_str(), err.c_str());
+        if (verbose)
+          std::fprintf(stderr, "%s (native histogram or start timestamp data) %s\n", key.c_str(),
+                       err.c_str());
         continue;
       }
       auto skip = skips.evals.find(key);

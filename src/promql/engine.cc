@@ -34,292 +34,33 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "re2/re2.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "promql/functions.h"
 #include "promql/functions_eval.h"
+#include "promql/internal/eval_aggregate.h"
+#include "promql/internal/eval_binary.h"
+#include "promql/internal/eval_common.h"
+#include "re2/re2.h"
 
 namespace cardinalsin::promql {
 namespace {
 
+using internal::CountPoints;
+using internal::DropMetadataLabels;
+using internal::EvalAggregation;
+using internal::EvalBinaryOp;
+using internal::Grid;
+using internal::MatrixBuilder;
+using internal::PosSuffix;
+using internal::QueryState;
+using internal::QuoteGo;
+using internal::ScalarValues;
+using internal::StepWalker;
+using internal::UnwrapParens;
+
 // Prometheus's limit on points per series of a range query (the HTTP API's 11,000).
 constexpr int64_t kMaxPointsPerSeries = 11000;
-// How many Poll() calls pass between two reads of the clock.
-constexpr uint32_t kPollClockEvery = 256;
-
-const Expr& Unwrap(const Expr& e) {
-  const Expr* p = &e;
-  while (const ParenExpr* paren = p->As<ParenExpr>()) p = paren->expr.get();
-  return *p;
-}
-
-int64_t CountPoints(const Matrix& m) {
-  int64_t n = 0;
-  for (const Series& s : m) n += static_cast<int64_t>(s.points.size());
-  return n;
-}
-
-// Go's fmt %g of a float64 (annotation texts).
-std::string FormatGoG(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);
-  size_t e = sci.find('e');
-  int exp = 0;
-  std::from_chars(sci.data() + e + 2, sci.data() + sci.size(), exp);
-  if (sci[e + 1] == '-') exp = -exp;
-  if (exp < -4 || exp >= 6) {
-    // Go's %g: exponent form outside [1e-4, 1e6), at least two exponent digits (1e-05).
-    std::string mant = sci.substr(0, e);
-    return absl::StrFormat("%se%c%02d", mant, exp < 0 ? '-' : '+', std::abs(exp));
-  }
-  res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  return std::string(buf, res.ptr);
-}
-
-// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest text that reads back as v, never in
-// exponent form (count_values' label values).
-std::string FormatGoF(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  return std::string(buf, res.ptr);
-}
-
-std::string PosSuffix(const PosRange& pos) { return base::StrCat(" (1:", pos.start + 1, ")"); }
-
-// Prometheus's Kahan-Babuska-Neumaier increment (kahanSumInc).
-void KahanInc(double inc, double& sum, double& c) {
-  double t = sum + inc;
-  if (std::isinf(t)) {
-    c = 0;
-  } else if (std::fabs(sum) >= std::fabs(inc)) {
-    c += (sum - t) + inc;
-  } else {
-    c += (inc - t) + sum;
-  }
-  sum = t;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Label-set helpers.
-
-// The metric name and the type-and-unit metadata labels (Prometheus's schema metadata labels):
-// dropped together wherever Prometheus drops the metric name.
-bool IsMetadataLabel(std::string_view name) {
-  return name == kMetricName || name == "__type__" || name == "__unit__";
-}
-
-void DropMetadataLabels(Labels& labels) {
-  std::erase_if(labels, [](const Label& l) { return IsMetadataLabel(l.name); });
-}
-
-uint64_t HashMatching(const Labels& labels, bool on, const std::vector<std::string>& names) {
-  size_t h = 0x2545f4914f6cdd1dULL;
-  for (const Label& l : labels) {
-    bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
-    if (on ? !listed : (listed || l.name == kMetricName)) continue;
-    h = absl::HashOf(h, absl::string_view(l.name.data(), l.name.size()),
-                     absl::string_view(l.value.data(), l.value.size()));
-  }
-  return h;
-}
-
-Labels MatchingLabels(const Labels& labels, bool on, const std::vector<std::string>& names) {
-  Labels out;
-  for (const Label& l : labels) {
-    bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
-    if (on ? listed : (!listed && l.name != kMetricName)) out.push_back(l);
-  }
-  return out;
-}
-
-// Collects output series by label set, one point per step each.
-class MatrixBuilder {
- public:
-  // The index of the output series with `labels`, created if new. A series reached with
-  // drop_name set keeps it.
-  size_t Intern(const Labels& labels, bool drop_name) {
-    uint64_t h = HashLabels(labels);
-    std::vector<size_t>& bucket = index_[h];
-    for (size_t i : bucket) {
-      if (out_[i].labels == labels) {
-        out_[i].drop_name = out_[i].drop_name || drop_name;
-        return i;
-      }
-    }
-    out_.push_back(Series{labels, {}, drop_name});
-    bucket.push_back(out_.size() - 1);
-    return out_.size() - 1;
-  }
-  size_t Intern(Labels&& labels, bool drop_name) {
-    uint64_t h = HashLabels(labels);
-    std::vector<size_t>& bucket = index_[h];
-    for (size_t i : bucket) {
-      if (out_[i].labels == labels) {
-        out_[i].drop_name = out_[i].drop_name || drop_name;
-        return i;
-      }
-    }
-    out_.push_back(Series{std::move(labels), {}, drop_name});
-    bucket.push_back(out_.size() - 1);
-    return out_.size() - 1;
-  }
-  [[nodiscard]] absl::Status Append(size_t idx, int64_t t, double v) {
-    std::vector<FPoint>& pts = out_[idx].points;
-    if (!pts.empty() && pts.back().t == t) {
-      return absl::FailedPreconditionError("vector cannot contain metrics with the same labelset");
-    }
-    pts.push_back(FPoint{t, v});
-    return absl::OkStatus();
-  }
-  Matrix Finish() {
-    std::erase_if(out_, [](const Series& s) { return s.points.empty(); });
-    return std::move(out_);
-  }
-
- private:
-  absl::flat_hash_map<uint64_t, std::vector<size_t>> index_;
-  Matrix out_;
-};
-
-// Walks a grid matrix step by step: the series with a point at each step.
-class StepWalker {
- public:
-  explicit StepWalker(const Matrix& m) : m_(m), pos_(m.size(), 0) {}
-  // Fills `present` with the indices of series that have a point at `t`; their values are
-  // value(i). REQUIRES: t ascending across calls.
-  void At(int64_t t, std::vector<uint32_t>& present) {
-    present.clear();
-    for (size_t i = 0; i < m_.size(); ++i) {
-      const std::vector<FPoint>& pts = m_[i].points;
-      size_t& p = pos_[i];
-      while (p < pts.size() && pts[p].t < t) ++p;
-      if (p < pts.size() && pts[p].t == t) present.push_back(static_cast<uint32_t>(i));
-    }
-  }
-  double value(uint32_t i) const { return m_[i].points[pos_[i]].v; }
-
- private:
-  const Matrix& m_;
-  std::vector<size_t> pos_;
-};
-
-bool DropsName(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::kAdd:
-    case BinaryOp::kSub:
-    case BinaryOp::kMul:
-    case BinaryOp::kDiv:
-    case BinaryOp::kMod:
-    case BinaryOp::kPow:
-    case BinaryOp::kAtan2:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The value of `l op r` and whether a comparison holds (true for arithmetic).
-std::pair<double, bool> ElemBinop(BinaryOp op, double l, double r) {
-  switch (op) {
-    case BinaryOp::kAdd:
-      return {l + r, true};
-    case BinaryOp::kSub:
-      return {l - r, true};
-    case BinaryOp::kMul:
-      return {l * r, true};
-    case BinaryOp::kDiv:
-      return {l / r, true};
-    case BinaryOp::kMod:
-      return {std::fmod(l, r), true};
-    case BinaryOp::kPow:
-      return {std::pow(l, r), true};
-    case BinaryOp::kAtan2:
-      return {std::atan2(l, r), true};
-    case BinaryOp::kEql:
-      return {l, l == r};
-    case BinaryOp::kNeq:
-      return {l, l != r};
-    case BinaryOp::kGtr:
-      return {l, l > r};
-    case BinaryOp::kLss:
-      return {l, l < r};
-    case BinaryOp::kGte:
-      return {l, l >= r};
-    case BinaryOp::kLte:
-      return {l, l <= r};
-    default:
-      return {NAN, false};
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Query-wide state.
-
-struct QueryState {
-  const EngineOptions* engine = nullptr;
-  Querier* querier = nullptr;
-  const QueryOptions* options = nullptr;
-  int64_t query_start = 0;
-  int64_t query_end = 0;
-  int64_t query_step = 0;  // 0 for an instant query
-  int64_t lookback = 0;
-  Annotations annotations;
-  QueryStats stats;
-  // The samples of every selector, read once before evaluation. Matrix selectors' series have
-  // their staleness markers removed.
-  absl::flat_hash_map<const VectorSelector*, Matrix> selected;
-  // The info series of each info() call, read over the times its first argument's selectors
-  // read (select_min_ms/select_max_ms track those bounds while prefetching).
-  absl::flat_hash_map<const Call*, Matrix> info_series;
-  int64_t select_min_ms = std::numeric_limits<int64_t>::max();
-  int64_t select_max_ms = std::numeric_limits<int64_t>::min();
-  int64_t current_samples = 0;
-  uint32_t polls = 0;
-
-  [[nodiscard]] absl::Status Poll() {
-    if (options->cancelled != nullptr && options->cancelled->load(std::memory_order_relaxed)) {
-      return absl::CancelledError("query was canceled in expression evaluation");
-    }
-    if (++polls % kPollClockEvery == 0 && options->deadline != absl::InfiniteFuture() &&
-        absl::Now() > options->deadline) {
-      return absl::DeadlineExceededError("query timed out in expression evaluation");
-    }
-    return absl::OkStatus();
-  }
-
-  [[nodiscard]] absl::Status AddSamples(int64_t n) {
-    current_samples += n;
-    stats.peak_samples = std::max(stats.peak_samples, current_samples);
-    if (current_samples > engine->max_samples) {
-      return absl::ResourceExhaustedError(
-          "query processing would load too many samples into memory in query execution");
-    }
-    return absl::OkStatus();
-  }
-
-  [[nodiscard]] absl::StatusOr<int64_t> Resolve(const DurationValue& d) const {
-    return d.Resolve(query_step, query_end - query_start);
-  }
-  std::optional<int64_t> AtTime(const AtModifier& at) const {
-    switch (at.kind) {
-      case AtModifier::Kind::kNone:
-        return std::nullopt;
-      case AtModifier::Kind::kTimestamp:
-        return at.timestamp_ms;
-      case AtModifier::Kind::kStart:
-        return query_start;
-      case AtModifier::Kind::kEnd:
-        return query_end;
-    }
-    return std::nullopt;
-  }
-};
 
 // ---- info() -------------------------------------------------------------------------------
 // info(v [, selector]) adds the data labels of "info" series (default target_info) whose
@@ -337,7 +78,7 @@ bool IsPositive(const LabelMatcher& m) {
 std::vector<LabelMatcher> InfoNameMatchers(const Call& call) {
   std::vector<LabelMatcher> out;
   const VectorSelector* vs =
-      call.args.size() > 1 ? Unwrap(*call.args[1]).As<VectorSelector>() : nullptr;
+      call.args.size() > 1 ? UnwrapParens(*call.args[1]).As<VectorSelector>() : nullptr;
   if (vs != nullptr) {
     if (!vs->name.empty()) {
       out.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricName), vs->name});
@@ -358,7 +99,7 @@ std::vector<LabelMatcher> InfoNameMatchers(const Call& call) {
 std::vector<LabelMatcher> InfoDataMatchers(const Call& call) {
   std::vector<LabelMatcher> out;
   const VectorSelector* vs =
-      call.args.size() > 1 ? Unwrap(*call.args[1]).As<VectorSelector>() : nullptr;
+      call.args.size() > 1 ? UnwrapParens(*call.args[1]).As<VectorSelector>() : nullptr;
   if (vs == nullptr) return out;
   for (const LabelMatcher& m : vs->matchers) {
     if (m.name != kMetricName) out.push_back(m);
@@ -366,8 +107,7 @@ std::vector<LabelMatcher> InfoDataMatchers(const Call& call) {
   return out;
 }
 
-absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
-                      std::string_view func);
+absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi, std::string_view func);
 
 absl::Status PrefetchInfo(QueryState& q, const Call& call, int64_t lo, int64_t hi) {
   int64_t outer_min = q.select_min_ms;
@@ -392,8 +132,7 @@ absl::Status PrefetchInfo(QueryState& q, const Call& call, int64_t lo, int64_t h
 }
 
 // Reads every selector of `e` once. [lo, hi] are the evaluation times `e` may be evaluated at.
-absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi,
-                      std::string_view func) {
+absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi, std::string_view func) {
   auto select = [&](const VectorSelector& vs, int64_t start, int64_t end,
                     int64_t range) -> absl::Status {
     std::vector<LabelMatcher> matchers;
@@ -544,11 +283,7 @@ struct RangeSource {
 
 class Evaluator {
  public:
-  Evaluator(QueryState& q, int64_t start, int64_t end, int64_t interval)
-      : q_(q), start_(start), end_(end), interval_(interval) {}
-
-  int64_t num_steps() const { return (end_ - start_) / interval_ + 1; }
-  int64_t StepTime(int64_t k) const { return start_ + k * interval_; }
+  Evaluator(QueryState& q, const Grid& grid) : q_(q), grid_(grid) {}
 
   // Evaluates a scalar or instant-vector expression to a grid matrix, counting its samples.
   [[nodiscard]] absl::StatusOr<Matrix> Eval(const Expr& e) {
@@ -561,7 +296,7 @@ class Evaluator {
 
   // A range-vector expression (matrix selector or subquery, maybe parenthesized).
   [[nodiscard]] absl::StatusOr<RangeSource> EvalRangeSource(const Expr& expr) {
-    const Expr& e = Unwrap(expr);
+    const Expr& e = UnwrapParens(expr);
     RangeSource src;
     if (const MatrixSelector* ms = e.As<MatrixSelector>()) {
       const VectorSelector& vs = *ms->selector->As<VectorSelector>();
@@ -576,7 +311,8 @@ class Evaluator {
     }
     const SubqueryExpr* sq = e.As<SubqueryExpr>();
     if (sq == nullptr) {
-      return absl::InternalError("range-vector argument is neither a matrix selector nor a subquery");
+      return absl::InternalError(
+          "range-vector argument is neither a matrix selector nor a subquery");
     }
     CS_ASSIGN_OR_RETURN(src.range_ms, q_.Resolve(sq->range));
     CS_ASSIGN_OR_RETURN(src.offset_ms, q_.Resolve(sq->offset));
@@ -589,8 +325,8 @@ class Evaluator {
       return absl::FailedPreconditionError(
           base::StrCat("subquery step must be positive, got ", step, "ms"));
     }
-    int64_t lo = src.WindowEnd(start_) - src.range_ms;
-    int64_t hi = src.WindowEnd(end_);
+    int64_t lo = src.WindowEnd(grid_.start) - src.range_ms;
+    int64_t hi = src.WindowEnd(grid_.end);
     // The first multiple of the step after lo: subquery steps are aligned in absolute time.
     int64_t first = lo >= 0 ? (lo / step + 1) * step : -((-lo) / step) * step;
     if (first <= lo) first += step;
@@ -600,7 +336,7 @@ class Evaluator {
       if ((hi - first) / step + 1 > q_.engine->max_samples) {
         return q_.AddSamples(q_.engine->max_samples + 1);
       }
-      Evaluator inner(q_, first, hi, step);
+      Evaluator inner(q_, Grid{first, hi, step});
       CS_ASSIGN_OR_RETURN(src.owned, inner.Eval(*sq->expr));
     }
     return src;
@@ -645,27 +381,18 @@ class Evaluator {
     if (e.As<StringLiteral>() != nullptr) {
       return absl::InternalError("a string expression has no grid value");
     }
-    return absl::InternalError(base::StrCat("expression of type ",
-                                            ValueTypeName(TypeOf(e)),
+    return absl::InternalError(base::StrCat("expression of type ", ValueTypeName(TypeOf(e)),
                                             " cannot be evaluated as an instant value"));
   }
 
   Matrix ConstantSeries(double v) {
     Series s;
-    s.points.reserve(static_cast<size_t>(num_steps()));
-    for (int64_t k = 0; k < num_steps(); ++k) s.points.push_back(FPoint{StepTime(k), v});
+    s.points.reserve(static_cast<size_t>(grid_.num_steps()));
+    for (int64_t k = 0; k < grid_.num_steps(); ++k)
+      s.points.push_back(FPoint{grid_.StepTime(k), v});
     Matrix m;
     m.push_back(std::move(s));
     return m;
-  }
-
-  // The value at every step of a scalar grid matrix (NaN where absent).
-  std::vector<double> ScalarValues(const Matrix& m) {
-    std::vector<double> out(static_cast<size_t>(num_steps()), NAN);
-    if (!m.empty()) {
-      for (const FPoint& p : m[0].points) out[static_cast<size_t>((p.t - start_) / interval_)] = p.v;
-    }
-    return out;
   }
 
   // A vector selector on the grid. With `sample_times`, also the timestamp of each output
@@ -676,7 +403,7 @@ class Evaluator {
     CS_ASSIGN_OR_RETURN(int64_t off, q_.Resolve(vs.offset));
     std::optional<int64_t> at = q_.AtTime(vs.at);
     Matrix out;
-    const int64_t steps = num_steps();
+    const int64_t steps = grid_.num_steps();
     for (const Series& s : in) {
       CS_RETURN_IF_ERROR(q_.Poll());
       Series o{s.labels, {}, false};
@@ -684,7 +411,7 @@ class Evaluator {
       const std::vector<FPoint>& pts = s.points;
       size_t i = 0;
       for (int64_t k = 0; k < steps; ++k) {
-        int64_t ts = StepTime(k);
+        int64_t ts = grid_.StepTime(k);
         int64_t ref = at.value_or(ts) - off;
         while (i < pts.size() && pts[i].t <= ref) ++i;
         if (i == 0) continue;
@@ -707,674 +434,20 @@ class Evaluator {
     return out;
   }
 
-  // ---- Binary operators --------------------------------------------------------------------
-
   [[nodiscard]] absl::StatusOr<Matrix> EvalBinary(const BinaryExpr& b) {
-    ValueType lt = TypeOf(*b.lhs);
-    ValueType rt = TypeOf(*b.rhs);
     CS_ASSIGN_OR_RETURN(Matrix lhs, Eval(*b.lhs));
     CS_ASSIGN_OR_RETURN(Matrix rhs, Eval(*b.rhs));
-    if (lt == ValueType::kScalar && rt == ValueType::kScalar) {
-      std::vector<double> l = ScalarValues(lhs);
-      std::vector<double> r = ScalarValues(rhs);
-      Series s;
-      for (int64_t k = 0; k < num_steps(); ++k) {
-        auto [v, keep] = ElemBinop(b.op, l[static_cast<size_t>(k)], r[static_cast<size_t>(k)]);
-        if (IsComparisonOp(b.op)) v = keep ? 1 : 0;
-        s.points.push_back(FPoint{StepTime(k), v});
-      }
-      Matrix m;
-      m.push_back(std::move(s));
-      return m;
-    }
-    if (lt == ValueType::kScalar || rt == ValueType::kScalar) {
-      bool swap = lt == ValueType::kScalar;
-      Matrix& vec = swap ? rhs : lhs;
-      std::vector<double> scalar = ScalarValues(swap ? lhs : rhs);
-      return VectorScalarBinop(b, std::move(vec), scalar, swap);
-    }
-    if (IsSetOp(b.op)) return SetOp(b, lhs, rhs);
-    return VectorBinop(b, lhs, rhs);
-  }
-
-  [[nodiscard]] absl::StatusOr<Matrix> VectorScalarBinop(const BinaryExpr& b, Matrix vec,
-                                                         const std::vector<double>& scalar,
-                                                         bool swap) {
-    bool drop = DropsName(b.op) || b.return_bool;
-    for (Series& s : vec) {
-      size_t w = 0;
-      for (const FPoint& p : s.points) {
-        double sv = scalar[static_cast<size_t>((p.t - start_) / interval_)];
-        double l = swap ? sv : p.v;
-        double r = swap ? p.v : sv;
-        auto [v, keep] = ElemBinop(b.op, l, r);
-        if (IsComparisonOp(b.op) && swap) v = r;
-        if (b.return_bool) {
-          v = keep ? 1 : 0;
-          keep = true;
-        }
-        if (keep) s.points[w++] = FPoint{p.t, v};
-      }
-      s.points.resize(w);
-      if (drop) s.drop_name = true;
-    }
-    std::erase_if(vec, [](const Series& s) { return s.points.empty(); });
-    return vec;
-  }
-
-  [[nodiscard]] absl::StatusOr<Matrix> SetOp(const BinaryExpr& b, const Matrix& lhs,
-                                             const Matrix& rhs) {
-    const VectorMatching& vm = *b.matching;
-    std::vector<uint64_t> lsig(lhs.size());
-    std::vector<uint64_t> rsig(rhs.size());
-    for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = HashMatching(lhs[i].labels, vm.on, vm.labels);
-    for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = HashMatching(rhs[i].labels, vm.on, vm.labels);
-    MatrixBuilder out;
-    std::vector<int64_t> lout(lhs.size(), -1);
-    std::vector<int64_t> rout(rhs.size(), -1);
-    auto emit = [&](const Matrix& m, std::vector<int64_t>& idx, uint32_t i, int64_t t,
-                    double v) -> absl::Status {
-      if (idx[i] < 0) idx[i] = static_cast<int64_t>(out.Intern(m[i].labels, m[i].drop_name));
-      return out.Append(static_cast<size_t>(idx[i]), t, v);
-    };
-    StepWalker lw(lhs);
-    StepWalker rw(rhs);
-    std::vector<uint32_t> lp;
-    std::vector<uint32_t> rp;
-    absl::flat_hash_set<uint64_t> sigs;
-    for (int64_t k = 0; k < num_steps(); ++k) {
-      CS_RETURN_IF_ERROR(q_.Poll());
-      int64_t t = StepTime(k);
-      lw.At(t, lp);
-      rw.At(t, rp);
-      sigs.clear();
-      switch (b.op) {
-        case BinaryOp::kAnd:
-          for (uint32_t r : rp) sigs.insert(rsig[r]);
-          for (uint32_t l : lp) {
-            if (sigs.contains(lsig[l])) CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
-          }
-          break;
-        case BinaryOp::kOr:
-          for (uint32_t l : lp) {
-            sigs.insert(lsig[l]);
-            CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
-          }
-          for (uint32_t r : rp) {
-            if (!sigs.contains(rsig[r])) CS_RETURN_IF_ERROR(emit(rhs, rout, r, t, rw.value(r)));
-          }
-          break;
-        case BinaryOp::kUnless:
-          for (uint32_t r : rp) sigs.insert(rsig[r]);
-          for (uint32_t l : lp) {
-            if (!sigs.contains(lsig[l])) CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
-          }
-          break;
-        default:
-          return absl::InternalError("not a set operator");
-      }
-    }
-    return out.Finish();
-  }
-
-  // The output labels of one match (Prometheus's resultMetric, with delayed name removal).
-  static Labels ResultLabels(const Labels& l, const Labels& r, const VectorMatching& vm) {
-    Labels out;
-    if (vm.card == VectorMatching::Cardinality::kOneToOne) {
-      for (const Label& lab : l) {
-        bool listed = std::find(vm.labels.begin(), vm.labels.end(), lab.name) != vm.labels.end();
-        if (vm.on ? listed : !listed) out.push_back(lab);
-      }
-    } else {
-      out = l;
-    }
-    for (const std::string& name : vm.include) SetLabel(out, name, GetLabel(r, name));
-    return out;
-  }
-
-  [[nodiscard]] absl::StatusOr<Matrix> VectorBinop(const BinaryExpr& b, const Matrix& lhs_in,
-                                                   const Matrix& rhs_in) {
-    const VectorMatching& vm = *b.matching;
-    bool swap = vm.card == VectorMatching::Cardinality::kOneToMany;
-    const Matrix& lhs = swap ? rhs_in : lhs_in;  // the "many" side
-    const Matrix& rhs = swap ? lhs_in : rhs_in;  // the "one" side
-    std::vector<uint64_t> lsig(lhs.size());
-    std::vector<uint64_t> rsig(rhs.size());
-    for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = HashMatching(lhs[i].labels, vm.on, vm.labels);
-    for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = HashMatching(rhs[i].labels, vm.on, vm.labels);
-    bool drop = DropsName(b.op) || b.return_bool;
-    // Fill modifiers: the value of a missing lhs (the "many" side after a group_right swap, as
-    // Prometheus) or rhs sample.
-    const std::optional<double> fill_lhs = b.fill.left;
-    const std::optional<double> fill_rhs = b.fill.right;
-    constexpr uint32_t kNone = UINT32_MAX;
-    absl::flat_hash_set<uint64_t> left_sigs;
-    MatrixBuilder out;
-    struct Result {
-      size_t out;
-      uint64_t hash;
-    };
-    absl::flat_hash_map<std::pair<uint32_t, uint32_t>, Result> results;
-    absl::flat_hash_map<uint64_t, uint32_t> right;
-    absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> matched;
-    StepWalker lw(lhs);
-    StepWalker rw(rhs);
-    std::vector<uint32_t> lp;
-    std::vector<uint32_t> rp;
-    for (int64_t k = 0; k < num_steps(); ++k) {
-      CS_RETURN_IF_ERROR(q_.Poll());
-      int64_t t = StepTime(k);
-      lw.At(t, lp);
-      rw.At(t, rp);
-      if (lp.empty() && rp.empty()) continue;
-      if (!fill_lhs.has_value() && !fill_rhs.has_value() && (lp.empty() || rp.empty())) continue;
-      right.clear();
-      for (uint32_t r : rp) {
-        auto [it, inserted] = right.emplace(rsig[r], r);
-        if (!inserted) {
-          const Labels* first = &rhs[it->second].labels;
-          const Labels* second = &rhs[r].labels;
-          if (LabelsLess(*second, *first)) std::swap(first, second);
-          return absl::FailedPreconditionError(absl::StrFormat(
-              "found duplicate series for the match group %s on the %s hand-side of the "
-              "operation: [%s, %s];many-to-many matching not allowed: matching labels must be "
-              "unique on one side",
-              LabelsToString(MatchingLabels(rhs[r].labels, vm.on, vm.labels)),
-              swap ? "left" : "right", LabelsToString(*first), LabelsToString(*second)));
-        }
-      }
-      matched.clear();
-      // One output point for lhs series l and rhs series r (kNone: filled in).
-      auto emit = [&](uint32_t l, uint32_t r, double fl, double fr) -> absl::Status {
-        if (swap) std::swap(fl, fr);
-        auto [v, keep] = ElemBinop(b.op, fl, fr);
-        auto rit = results.find(std::pair(l, r));
-        if (rit == results.end()) {
-          Labels labels;
-          bool drop_name = drop;
-          if (l == kNone) {
-            labels = MatchingLabels(rhs[r].labels, vm.on, vm.labels);
-          } else {
-            labels = ResultLabels(lhs[l].labels, r == kNone ? Labels() : rhs[r].labels, vm);
-            drop_name = drop_name || lhs[l].drop_name;
-          }
-          uint64_t h = HashLabels(labels);
-          size_t idx = out.Intern(std::move(labels), drop_name);
-          rit = results.emplace(std::pair(l, r), Result{idx, h}).first;
-        }
-        if (l != kNone && r != kNone) {
-          auto [mit, first_match] = matched.try_emplace(lsig[l]);
-          if (vm.card == VectorMatching::Cardinality::kOneToOne) {
-            if (!first_match) {
-              return absl::FailedPreconditionError(
-                  "multiple matches for labels: many-to-one matching must be explicit "
-                  "(group_left/group_right)");
-            }
-          } else if (!mit->second.insert(rit->second.hash).second) {
-            return absl::FailedPreconditionError(
-                "multiple matches for labels: grouping labels must ensure unique matches");
-          }
-        }
-        // Matching errors are found before comparisons filter (as Prometheus).
-        if (b.return_bool) {
-          v = keep ? 1 : 0;
-        } else if (!keep) {
-          return absl::OkStatus();
-        }
-        return out.Append(rit->second.out, t, v);
-      };
-      for (uint32_t l : lp) {
-        auto it = right.find(lsig[l]);
-        if (it == right.end()) {
-          if (fill_rhs.has_value()) CS_RETURN_IF_ERROR(emit(l, kNone, lw.value(l), *fill_rhs));
-          continue;
-        }
-        CS_RETURN_IF_ERROR(emit(l, it->second, lw.value(l), rw.value(it->second)));
-      }
-      if (fill_lhs.has_value()) {
-        left_sigs.clear();
-        for (uint32_t l : lp) left_sigs.insert(lsig[l]);
-        for (uint32_t r : rp) {
-          if (!left_sigs.contains(rsig[r])) {
-            CS_RETURN_IF_ERROR(emit(kNone, r, *fill_lhs, rw.value(r)));
-          }
-        }
-      }
-    }
-    return out.Finish();
-  }
-
-  // ---- Aggregations ------------------------------------------------------------------------
-
-  struct Group {
-    bool seen = false;
-    bool incremental = false;
-    double value = 0;
-    double kahan = 0;
-    double mean = 0;
-    double count = 0;
-    std::vector<double> values;    // quantile
-    std::vector<uint32_t> heap;    // topk/bottomk/limitk/limit_ratio: input series indices
-    std::vector<double> heap_vals;
-  };
-
-  // A per-step scalar parameter (NaN when absent).
-  [[nodiscard]] absl::StatusOr<std::vector<double>> ParamValues(const AggregateExpr& a) {
-    if (a.param == nullptr || TypeOf(*a.param) != ValueType::kScalar) return std::vector<double>();
-    CS_ASSIGN_OR_RETURN(Matrix m, Eval(*a.param));
-    return ScalarValues(m);
-  }
-
-  static Labels GroupLabels(const Labels& in, const AggregateExpr& a) {
-    Labels out;
-    for (const Label& l : in) {
-      bool listed = std::find(a.grouping.begin(), a.grouping.end(), l.name) != a.grouping.end();
-      if (a.without ? (!listed && !IsMetadataLabel(l.name)) : listed) out.push_back(l);
-    }
-    return out;
+    return EvalBinaryOp(q_, grid_, b, std::move(lhs), std::move(rhs));
   }
 
   [[nodiscard]] absl::StatusOr<Matrix> EvalAggregate(const AggregateExpr& a) {
-    CS_ASSIGN_OR_RETURN(std::vector<double> param, ParamValues(a));
-    std::string count_label;
-    if (a.op == AggregateOp::kCountValues) {
-      const StringLiteral* s = Unwrap(*a.param).As<StringLiteral>();
-      if (s == nullptr) return absl::InternalError("count_values parameter is not a string");
-      count_label = s->value;
-      if (count_label.empty() || !IsValidUtf8Name(count_label)) {
-        return absl::FailedPreconditionError(
-            absl::StrFormat("invalid label name %s", QuoteGo(count_label)));
-      }
+    std::vector<double> param;
+    if (a.param != nullptr && TypeOf(*a.param) == ValueType::kScalar) {
+      CS_ASSIGN_OR_RETURN(Matrix m, Eval(*a.param));
+      param = ScalarValues(grid_, m);
     }
     CS_ASSIGN_OR_RETURN(Matrix in, Eval(*a.expr));
-    // Groups, computed once per input series.
-    std::vector<uint32_t> group_of(in.size());
-    std::vector<Labels> group_labels;
-    std::vector<bool> group_drop;
-    {
-      absl::flat_hash_map<uint64_t, std::vector<uint32_t>> index;
-      for (size_t i = 0; i < in.size(); ++i) {
-        Labels g = GroupLabels(in[i].labels, a);
-        std::vector<uint32_t>& bucket = index[HashLabels(g)];
-        uint32_t found = UINT32_MAX;
-        for (uint32_t gi : bucket) {
-          if (group_labels[gi] == g) found = gi;
-        }
-        if (found == UINT32_MAX) {
-          found = static_cast<uint32_t>(group_labels.size());
-          bucket.push_back(found);
-          group_labels.push_back(std::move(g));
-          group_drop.push_back(false);
-        }
-        group_of[i] = found;
-        if (in[i].drop_name) group_drop[found] = true;
-      }
-    }
-    for (size_t g = 0; g < group_labels.size(); ++g) {
-      if (GetLabel(group_labels[g], kMetricName).empty()) group_drop[g] = false;
-    }
-    switch (a.op) {
-      case AggregateOp::kTopk:
-      case AggregateOp::kBottomk:
-      case AggregateOp::kLimitk:
-      case AggregateOp::kLimitRatio:
-        return AggregateSelect(a, in, group_of, group_labels.size(), param);
-      case AggregateOp::kCountValues:
-        return AggregateCountValues(in, group_of, group_labels, group_drop, count_label);
-      default:
-        break;
-    }
-    if (a.op == AggregateOp::kQuantile) {
-      for (double p : param) {
-        if (std::isnan(p) || p < 0 || p > 1) {
-          q_.annotations.AddWarning(base::StrCat(
-              "PromQL warning: quantile value should be between 0 and 1, got ", FormatGoG(p),
-              PosSuffix(a.param->pos)));
-          break;
-        }
-      }
-    }
-    MatrixBuilder out;
-    std::vector<int64_t> out_idx(group_labels.size(), -1);
-    std::vector<Group> groups(group_labels.size());
-    std::vector<uint32_t> seen_order;
-    StepWalker walker(in);
-    std::vector<uint32_t> present;
-    for (int64_t k = 0; k < num_steps(); ++k) {
-      CS_RETURN_IF_ERROR(q_.Poll());
-      int64_t t = StepTime(k);
-      walker.At(t, present);
-      seen_order.clear();
-      for (uint32_t i : present) {
-        double f = walker.value(i);
-        uint32_t gi = group_of[i];
-        Group& g = groups[gi];
-        if (!g.seen) {
-          g = Group{};
-          g.seen = true;
-          g.value = f;
-          g.mean = f;
-          g.count = 1;
-          if (a.op == AggregateOp::kStddev || a.op == AggregateOp::kStdvar) {
-            g.value = std::isnan(f) || std::isinf(f) ? NAN : 0;
-          }
-          if (a.op == AggregateOp::kQuantile) g.values.push_back(f);
-          seen_order.push_back(gi);
-          continue;
-        }
-        switch (a.op) {
-          case AggregateOp::kSum:
-            KahanInc(f, g.value, g.kahan);
-            break;
-          case AggregateOp::kAvg: {
-            g.count++;
-            if (!g.incremental) {
-              double nv = g.value;
-              double nc = g.kahan;
-              KahanInc(f, nv, nc);
-              if (!std::isinf(nv)) {
-                g.value = nv;
-                g.kahan = nc;
-                break;
-              }
-              // The sum would overflow: continue with the incremental mean.
-              g.incremental = true;
-              g.mean = g.value / (g.count - 1);
-              g.kahan /= g.count - 1;
-            }
-            if (std::isinf(g.mean)) {
-              if (std::isinf(f) && (g.mean > 0) == (f > 0)) break;
-              if (!std::isinf(f) && !std::isnan(f)) break;
-            }
-            double q = (g.count - 1) / g.count;
-            double m = q * g.mean;
-            double c = q * g.kahan;
-            KahanInc(f / g.count, m, c);
-            g.mean = m;
-            g.kahan = c;
-            break;
-          }
-          case AggregateOp::kMin:
-            if (g.value > f || std::isnan(g.value)) g.value = f;
-            break;
-          case AggregateOp::kMax:
-            if (g.value < f || std::isnan(g.value)) g.value = f;
-            break;
-          case AggregateOp::kCount:
-          case AggregateOp::kGroup:
-            g.count++;
-            break;
-          case AggregateOp::kStddev:
-          case AggregateOp::kStdvar: {
-            g.count++;
-            double delta = f - g.mean;
-            g.mean += delta / g.count;
-            g.value += delta * (f - g.mean);
-            break;
-          }
-          case AggregateOp::kQuantile:
-            g.values.push_back(f);
-            break;
-          default:
-            break;
-        }
-      }
-      for (uint32_t gi : seen_order) {
-        Group& g = groups[gi];
-        g.seen = false;
-        double v = 0;
-        switch (a.op) {
-          case AggregateOp::kSum:
-            v = g.value + g.kahan;
-            break;
-          case AggregateOp::kAvg:
-            v = g.incremental ? g.mean + g.kahan : (g.value + g.kahan) / g.count;
-            break;
-          case AggregateOp::kMin:
-          case AggregateOp::kMax:
-            v = g.value;
-            break;
-          case AggregateOp::kCount:
-            v = g.count;
-            break;
-          case AggregateOp::kGroup:
-            v = 1;
-            break;
-          case AggregateOp::kStdvar:
-            v = g.value / g.count;
-            break;
-          case AggregateOp::kStddev:
-            v = std::sqrt(g.value / g.count);
-            break;
-          case AggregateOp::kQuantile:
-            v = Quantile(param[static_cast<size_t>(k)], g.values);
-            g.values.clear();
-            break;
-          default:
-            break;
-        }
-        if (out_idx[gi] < 0) {
-          out_idx[gi] = static_cast<int64_t>(out.Intern(group_labels[gi], group_drop[gi]));
-        }
-        CS_RETURN_IF_ERROR(out.Append(static_cast<size_t>(out_idx[gi]), t, v));
-      }
-    }
-    return out.Finish();
-  }
-
-  static double Quantile(double q, std::vector<double>& values) {
-    if (values.empty() || std::isnan(q)) return NAN;
-    if (q < 0) return -INFINITY;
-    if (q > 1) return INFINITY;
-    std::sort(values.begin(), values.end(), [](double x, double y) {
-      if (std::isnan(x)) return !std::isnan(y);
-      if (std::isnan(y)) return false;
-      return x < y;
-    });
-    double n = static_cast<double>(values.size());
-    double rank = q * (n - 1);
-    double lower = std::max(0.0, std::floor(rank));
-    double upper = std::min(n - 1, lower + 1);
-    double weight = rank - std::floor(rank);
-    return values[static_cast<size_t>(lower)] * (1 - weight) +
-           values[static_cast<size_t>(upper)] * weight;
-  }
-
-  static bool IsValidUtf8Name(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-      if (len == 0 || i + static_cast<size_t>(len) > s.size()) return false;
-      for (int j = 1; j < len; ++j) {
-        if ((static_cast<unsigned char>(s[i + static_cast<size_t>(j)]) >> 6) != 2) return false;
-      }
-      i += static_cast<size_t>(len);
-    }
-    return true;
-  }
-
-  // Go's %q of a string: invalid UTF-8 bytes as \x escapes.
-  static std::string QuoteGo(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c >= 0x80 || c < 0x20) {
-        out += absl::StrFormat("\\x%02x", c);
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    out += "\"";
-    return out;
-  }
-
-  [[nodiscard]] absl::StatusOr<Matrix> AggregateCountValues(
-      const Matrix& in, const std::vector<uint32_t>& group_of,
-      const std::vector<Labels>& group_labels, const std::vector<bool>& group_drop,
-      const std::string& label) {
-    MatrixBuilder out;
-    StepWalker walker(in);
-    std::vector<uint32_t> present;
-    absl::flat_hash_map<std::pair<uint32_t, std::string>, double> counts;
-    std::vector<std::pair<uint32_t, std::string>> order;
-    for (int64_t k = 0; k < num_steps(); ++k) {
-      CS_RETURN_IF_ERROR(q_.Poll());
-      int64_t t = StepTime(k);
-      walker.At(t, present);
-      counts.clear();
-      order.clear();
-      for (uint32_t i : present) {
-        auto key = std::pair(group_of[i], FormatGoF(walker.value(i)));
-        auto [it, inserted] = counts.try_emplace(key, 0);
-        if (inserted) order.push_back(key);
-        it->second++;
-      }
-      for (const auto& key : order) {
-        Labels labels = group_labels[key.first];
-        SetLabel(labels, label, key.second);
-        size_t idx = out.Intern(std::move(labels), group_drop[key.first]);
-        CS_RETURN_IF_ERROR(out.Append(idx, t, counts[key]));
-      }
-    }
-    return out.Finish();
-  }
-
-  // Go's container/heap over `heap` (input indices) ordered by `less`.
-  template <typename Less>
-  static void HeapUp(std::vector<uint32_t>& h, size_t j, Less less) {
-    while (j > 0) {
-      size_t i = (j - 1) / 2;
-      if (!less(h[j], h[i])) break;
-      std::swap(h[i], h[j]);
-      j = i;
-    }
-  }
-  template <typename Less>
-  static void HeapDown(std::vector<uint32_t>& h, size_t i, Less less) {
-    size_t n = h.size();
-    for (;;) {
-      size_t j1 = 2 * i + 1;
-      if (j1 >= n) break;
-      size_t j = j1;
-      if (j1 + 1 < n && less(h[j1 + 1], h[j1])) j = j1 + 1;
-      if (!less(h[j], h[i])) break;
-      std::swap(h[i], h[j]);
-      i = j;
-    }
-  }
-
-  // Prometheus's HashRatioSampler offset of a series: its label hash scaled to [0, 1].
-  static double RatioOffset(const Labels& labels) {
-    return static_cast<double>(HashLabels(labels)) /
-           static_cast<double>(std::numeric_limits<uint64_t>::max());
-  }
-
-  [[nodiscard]] absl::StatusOr<Matrix> AggregateSelect(const AggregateExpr& a, const Matrix& in,
-                                                       const std::vector<uint32_t>& group_of,
-                                                       size_t num_groups,
-                                                       const std::vector<double>& param) {
-    MatrixBuilder out;
-    std::vector<int64_t> out_idx(in.size(), -1);
-    std::vector<std::vector<uint32_t>> heaps(num_groups);
-    std::vector<uint32_t> touched;
-    std::vector<double> offsets;
-    if (a.op == AggregateOp::kLimitRatio) {
-      offsets.resize(in.size());
-      for (size_t i = 0; i < in.size(); ++i) offsets[i] = RatioOffset(in[i].labels);
-    }
-    StepWalker walker(in);
-    std::vector<uint32_t> present;
-    bool warned_ratio = false;
-    for (int64_t k = 0; k < num_steps(); ++k) {
-      CS_RETURN_IF_ERROR(q_.Poll());
-      int64_t t = StepTime(k);
-      double p = param[static_cast<size_t>(k)];
-      int64_t limit = 0;
-      double ratio = 0;
-      if (a.op == AggregateOp::kLimitRatio) {
-        if (std::isnan(p)) return absl::FailedPreconditionError("Ratio value is NaN");
-        ratio = p;
-        if (ratio > 1 || ratio < -1) {
-          double capped = ratio > 1 ? 1 : -1;
-          if (!warned_ratio) {
-            q_.annotations.AddWarning(base::StrCat(
-                "PromQL warning: ratio value should be between -1 and 1, got ", FormatGoG(ratio),
-                ", capping to ", FormatGoG(capped), PosSuffix(a.param->pos)));
-            warned_ratio = true;
-          }
-          ratio = capped;
-        }
-      } else {
-        if (std::isnan(p)) return absl::FailedPreconditionError("Parameter value is NaN");
-        if (p >= 9.2e18) {
-          limit = std::numeric_limits<int64_t>::max();
-        } else if (p <= -9.2e18) {
-          limit = std::numeric_limits<int64_t>::min();
-        } else {
-          limit = static_cast<int64_t>(p);
-        }
-        if (limit < 1) continue;
-      }
-      walker.At(t, present);
-      touched.clear();
-      const bool top = a.op == AggregateOp::kTopk;
-      // topk keeps the smallest kept value at heap[0]; bottomk the biggest.
-      auto less = [&](uint32_t x, uint32_t y) {
-        double vx = walker.value(x);
-        double vy = walker.value(y);
-        if (std::isnan(vx)) return true;
-        return top ? vx < vy : vx > vy;
-      };
-      for (uint32_t i : present) {
-        std::vector<uint32_t>& h = heaps[group_of[i]];
-        if (h.empty()) touched.push_back(group_of[i]);
-        double f = walker.value(i);
-        switch (a.op) {
-          case AggregateOp::kTopk:
-          case AggregateOp::kBottomk: {
-            if (static_cast<int64_t>(h.size()) < limit) {
-              h.push_back(i);
-              HeapUp(h, h.size() - 1, less);
-            } else {
-              double root = walker.value(h[0]);
-              bool better = top ? root < f : root > f;
-              if (better || (std::isnan(root) && !std::isnan(f))) {
-                h[0] = i;
-                if (limit > 1) HeapDown(h, 0, less);
-              }
-            }
-            break;
-          }
-          case AggregateOp::kLimitk:
-            if (static_cast<int64_t>(h.size()) < limit) h.push_back(i);
-            break;
-          case AggregateOp::kLimitRatio: {
-            double off = offsets[i];
-            if ((ratio >= 0 && off < ratio) || (ratio < 0 && off >= 1.0 + ratio)) h.push_back(i);
-            break;
-          }
-          default:
-            break;
-        }
-      }
-      for (uint32_t gi : touched) {
-        std::vector<uint32_t>& h = heaps[gi];
-        if (a.op == AggregateOp::kTopk || a.op == AggregateOp::kBottomk) {
-          std::stable_sort(h.begin(), h.end(), [&](uint32_t x, uint32_t y) { return less(y, x); });
-        }
-        for (uint32_t i : h) {
-          if (out_idx[i] < 0) {
-            out_idx[i] = static_cast<int64_t>(out.Intern(in[i].labels, in[i].drop_name));
-          }
-          CS_RETURN_IF_ERROR(out.Append(static_cast<size_t>(out_idx[i]), t, walker.value(i)));
-        }
-        h.clear();
-      }
-    }
-    return out.Finish();
+    return EvalAggregation(q_, grid_, a, in, param);
   }
 
   // ---- Functions ---------------------------------------------------------------------------
@@ -1391,15 +464,15 @@ class Evaluator {
     if (name == "min_of" || name == "max_of") {
       CS_ASSIGN_OR_RETURN(Matrix am, Eval(*c.args[0]));
       CS_ASSIGN_OR_RETURN(Matrix bm, Eval(*c.args[1]));
-      std::vector<double> av = ScalarValues(am);
-      std::vector<double> bv = ScalarValues(bm);
+      std::vector<double> av = ScalarValues(grid_, am);
+      std::vector<double> bv = ScalarValues(grid_, bm);
       Matrix m = ConstantSeries(0);
       for (size_t k = 0; k < av.size(); ++k) {
         double x = av[k];
         double y = bv[k];
         m[0].points[k].v = std::isnan(x) || std::isnan(y) ? NAN
-                           : name == "min_of"              ? std::min(x, y)
-                                                           : std::max(x, y);
+                           : name == "min_of"             ? std::min(x, y)
+                                                          : std::max(x, y);
       }
       return m;
     }
@@ -1429,14 +502,14 @@ class Evaluator {
   };
 
   // The shifts from `e` to the first selector it reads; false if it reads none.
-  [[nodiscard]] absl::StatusOr<bool> ShiftsToSelector(const Expr& e,
-                                                      std::vector<TimeShift>& path) {
+  [[nodiscard]] absl::StatusOr<bool> ShiftsToSelector(const Expr& e, std::vector<TimeShift>& path) {
     if (const VectorSelector* vs = e.As<VectorSelector>()) {
       CS_ASSIGN_OR_RETURN(int64_t off, q_.Resolve(vs->offset));
       path.push_back(TimeShift{q_.AtTime(vs->at), off, 0});
       return true;
     }
-    if (const MatrixSelector* ms = e.As<MatrixSelector>()) return ShiftsToSelector(*ms->selector, path);
+    if (const MatrixSelector* ms = e.As<MatrixSelector>())
+      return ShiftsToSelector(*ms->selector, path);
     if (const SubqueryExpr* sq = e.As<SubqueryExpr>()) {
       CS_ASSIGN_OR_RETURN(int64_t off, q_.Resolve(sq->offset));
       int64_t step = q_.engine->default_subquery_step_ms;
@@ -1540,20 +613,20 @@ class Evaluator {
         for (const auto& entry : latest) {
           for (const Label& l : infos[entry.second.second].labels) {
             if (l.name == kMetricName) continue;
-            bool identifying = std::find(std::begin(kIdentifyingLabels),
-                                         std::end(kIdentifyingLabels),
-                                         l.name) != std::end(kIdentifyingLabels);
-            if (data_names.empty() ? identifying
-                                   : std::find(data_names.begin(), data_names.end(), l.name) ==
-                                         data_names.end()) {
+            bool identifying =
+                std::find(std::begin(kIdentifyingLabels), std::end(kIdentifyingLabels), l.name) !=
+                std::end(kIdentifyingLabels);
+            if (data_names.empty()
+                    ? identifying
+                    : std::find(data_names.begin(), data_names.end(), l.name) == data_names.end()) {
               continue;
             }
             if (!GetLabel(s.labels, l.name).empty()) continue;  // the base's own label wins
             for (const auto& [name, value] : added) {
               if (name == l.name && value != l.value) {
                 return absl::FailedPreconditionError(absl::StrFormat(
-                    "conflicting label: %s has values %s and %s in different info series",
-                    l.name, QuoteGo(value), QuoteGo(l.value)));
+                    "conflicting label: %s has values %s and %s in different info series", l.name,
+                    QuoteGo(value), QuoteGo(l.value)));
               }
             }
             added.emplace_back(l.name, l.value);
@@ -1568,8 +641,7 @@ class Evaluator {
   }
 
   // Whether matcher `m` accepts `value`.
-  [[nodiscard]] absl::StatusOr<bool> MatcherMatches(const LabelMatcher& m,
-                                                    std::string_view value) {
+  [[nodiscard]] absl::StatusOr<bool> MatcherMatches(const LabelMatcher& m, std::string_view value) {
     switch (m.type) {
       case MatchType::kEqual:
         return value == m.value;
@@ -1580,7 +652,8 @@ class Evaluator {
         auto it = regexes_.find(m.value);
         if (it == regexes_.end()) {
           auto re = std::make_unique<RE2>("^(?:" + m.value + ")$", RE2::Quiet);
-          if (!re->ok()) return absl::InvalidArgumentError("invalid regular expression: " + m.value);
+          if (!re->ok())
+            return absl::InvalidArgumentError("invalid regular expression: " + m.value);
           it = regexes_.emplace(m.value, std::move(re)).first;
         }
         bool matched = RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *it->second);
@@ -1599,7 +672,7 @@ class Evaluator {
         continue;
       }
       CS_ASSIGN_OR_RETURN(Matrix m, Eval(*c.args[i]));
-      scalars.push_back(ScalarValues(m));
+      scalars.push_back(ScalarValues(grid_, m));
     }
     if (matrix_arg == c.args.size()) {
       return absl::InternalError(base::StrCat("function ", c.func->name, " has no range argument"));
@@ -1608,7 +681,7 @@ class Evaluator {
     std::vector<FPoint> scratch;
     std::vector<double> scalar_args(scalars.size());
     Matrix out;
-    const int64_t steps = num_steps();
+    const int64_t steps = grid_.num_steps();
     for (const Series& s : src.series()) {
       CS_RETURN_IF_ERROR(q_.Poll());
       Series o{s.labels, {}, s.drop_name || impl.drops_name};
@@ -1620,7 +693,7 @@ class Evaluator {
       absl::Status error;
       call.error = &error;
       for (int64_t k = 0; k < steps; ++k) {
-        int64_t ts = StepTime(k);
+        int64_t ts = grid_.StepTime(k);
         int64_t end = src.WindowEnd(ts);
         std::span<const FPoint> w = src.Window(cursor, end, scratch);
         if (w.empty()) continue;
@@ -1667,18 +740,18 @@ class Evaluator {
       a.type = TypeOf(*c.args[i]);
       switch (a.type) {
         case ValueType::kString: {
-          const StringLiteral* s = Unwrap(*c.args[i]).As<StringLiteral>();
+          const StringLiteral* s = UnwrapParens(*c.args[i]).As<StringLiteral>();
           if (s == nullptr) return absl::InternalError("string argument is not a literal");
           a.str = s->value;
           break;
         }
         case ValueType::kScalar: {
           CS_ASSIGN_OR_RETURN(Matrix m, Eval(*c.args[i]));
-          a.scalar = ScalarValues(m);
+          a.scalar = ScalarValues(grid_, m);
           break;
         }
         case ValueType::kVector: {
-          const VectorSelector* vs = Unwrap(*c.args[i]).As<VectorSelector>();
+          const VectorSelector* vs = UnwrapParens(*c.args[i]).As<VectorSelector>();
           if (c.func->name == "timestamp" && vs != nullptr) {
             CS_ASSIGN_OR_RETURN(a.grid, EvalVectorSelector(*vs, &a.times));
           } else {
@@ -1702,9 +775,9 @@ class Evaluator {
     std::vector<StepArg> step_args(args.size());
     std::vector<uint32_t> present;
     Vector result;
-    for (int64_t k = 0; k < num_steps(); ++k) {
+    for (int64_t k = 0; k < grid_.num_steps(); ++k) {
       CS_RETURN_IF_ERROR(q_.Poll());
-      int64_t ts = StepTime(k);
+      int64_t ts = grid_.StepTime(k);
       for (size_t i = 0; i < args.size(); ++i) {
         Arg& a = args[i];
         switch (a.type) {
@@ -1773,9 +846,7 @@ class Evaluator {
 
   QueryState& q_;
   absl::flat_hash_map<std::string, std::unique_ptr<RE2>> regexes_;  // info() name matchers
-  const int64_t start_;
-  const int64_t end_;
-  const int64_t interval_;
+  const Grid grid_;
 };
 
 // Removes the metric name from series marked drop_name, then merges series that now share a
@@ -1812,7 +883,7 @@ absl::StatusOr<Matrix> FinishMatrix(Matrix m) {
 }
 
 bool KeepsInstantOrder(const Expr& expr) {
-  const Expr& e = Unwrap(expr);
+  const Expr& e = UnwrapParens(expr);
   if (const Call* c = e.As<Call>()) {
     std::string_view n = c->func->name;
     return n == "sort" || n == "sort_desc" || n == "sort_by_label" || n == "sort_by_label_desc";
@@ -1832,8 +903,7 @@ QueryState NewState(const EngineOptions& engine, Querier& querier, const QueryOp
   q.query_start = start;
   q.query_end = end;
   q.query_step = step;
-  q.lookback = options.lookback_delta_ms > 0 ? options.lookback_delta_ms
-                                             : engine.lookback_delta_ms;
+  q.lookback = options.lookback_delta_ms > 0 ? options.lookback_delta_ms : engine.lookback_delta_ms;
   return q;
 }
 
@@ -1859,13 +929,13 @@ absl::StatusOr<QueryResult> Engine::InstantQuery(Querier& querier, const Expr& e
   QueryResult result;
   ValueType type = TypeOf(expr);
   if (type == ValueType::kString) {
-    const StringLiteral* s = Unwrap(expr).As<StringLiteral>();
+    const StringLiteral* s = UnwrapParens(expr).As<StringLiteral>();
     if (s == nullptr) return absl::InternalError("string expression is not a literal");
     result.value = String{time_ms, s->value};
     return result;
   }
   CS_RETURN_IF_ERROR(Prefetch(q, expr, time_ms, time_ms, ""));
-  Evaluator ev(q, time_ms, time_ms, 1);
+  Evaluator ev(q, Grid{time_ms, time_ms, 1});
   if (type == ValueType::kMatrix) {
     CS_ASSIGN_OR_RETURN(Matrix m, ev.EvalRangeVectorAt(expr, time_ms));
     CS_ASSIGN_OR_RETURN(result.value, FinishMatrix(std::move(m)));
@@ -1904,8 +974,8 @@ absl::StatusOr<QueryResult> Engine::InstantQuery(Querier& querier, const Expr& e
   return result;
 }
 
-absl::StatusOr<QueryResult> Engine::RangeQuery(Querier& querier, const Expr& expr,
-                                               int64_t start_ms, int64_t end_ms, int64_t step_ms,
+absl::StatusOr<QueryResult> Engine::RangeQuery(Querier& querier, const Expr& expr, int64_t start_ms,
+                                               int64_t end_ms, int64_t step_ms,
                                                const QueryOptions& options) const {
   ValueType type = TypeOf(expr);
   if (type != ValueType::kScalar && type != ValueType::kVector) {
@@ -1928,7 +998,7 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(Querier& querier, const Expr& exp
   CS_RETURN_IF_ERROR(CheckDeadline(options));
   QueryState q = NewState(options_, querier, options, start_ms, end_ms, step_ms);
   CS_RETURN_IF_ERROR(Prefetch(q, expr, start_ms, end_ms, ""));
-  Evaluator ev(q, start_ms, end_ms, step_ms);
+  Evaluator ev(q, Grid{start_ms, end_ms, step_ms});
   CS_ASSIGN_OR_RETURN(Matrix m, ev.Eval(expr));
   QueryResult result;
   CS_ASSIGN_OR_RETURN(result.value, FinishMatrix(std::move(m)));

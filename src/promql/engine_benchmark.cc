@@ -59,9 +59,9 @@ void RunRange(benchmark::State& state, const char* query) {
     benchmark::DoNotOptimize(r->value);
   }
   state.counters["samples_loaded"] = static_cast<double>(points);
-  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(points) *
-                                                       static_cast<double>(state.iterations()),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(points) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 
 void RunInstant(benchmark::State& state, const char* query) {

@@ -5,13 +5,13 @@
 // mechanisms with small hand-computed data.
 #include "promql/engine.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cmath>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_format.h"
 #include "base/testing/status_matchers.h"
@@ -145,9 +145,12 @@ TEST_F(EngineTest, InstantQueries) {
       {"m * on(job) group_left o", 0, R"({i="1", job="x"}=10 {i="2", job="x"}=20)"},
       {"o / on(job) group_right m", 0, R"({i="1", job="x"}=10 {i="2", job="x"}=5)"},
       // Set operators.
-      {"m and on(job) o", 0, R"({__name__="m", i="1", job="x"}=1 {__name__="m", i="2", job="x"}=2)"},
-      {"m unless on(i) o", 0, R"({__name__="m", i="1", job="x"}=1 {__name__="m", i="2", job="x"}=2)"},
-      {"o or m", 0, R"({__name__="m", i="1", job="x"}=1 {__name__="m", i="2", job="x"}=2 {__name__="o", job="x"}=10)"},
+      {"m and on(job) o", 0,
+       R"({__name__="m", i="1", job="x"}=1 {__name__="m", i="2", job="x"}=2)"},
+      {"m unless on(i) o", 0,
+       R"({__name__="m", i="1", job="x"}=1 {__name__="m", i="2", job="x"}=2)"},
+      {"o or m", 0,
+       R"({__name__="m", i="1", job="x"}=1 {__name__="m", i="2", job="x"}=2 {__name__="o", job="x"}=10)"},
       // Aggregations.
       {"sum(m)", 0, "{}=3"},
       {"avg by (job) (m)", 0, R"({job="x"}=1.5)"},
@@ -210,8 +213,7 @@ TEST_F(EngineTest, RangeQueries) {
       {"time()", 0, 60 * kSec, 30 * kSec, "{}=[0@0,30@30,60@60]"},
       {"rate(c_total[1m])", 60 * kSec, 120 * kSec, 30 * kSec, R"({job="x"}=[1@60,1@90,1@120])"},
       // The same subquery in a range query aligns to multiples of its step.
-      {"count_over_time(a[1m:20s])", 95 * kSec, 115 * kSec, 20 * kSec,
-       R"({job="x"}=[3@95,2@115])"},
+      {"count_over_time(a[1m:20s])", 95 * kSec, 115 * kSec, 20 * kSec, R"({job="x"}=[3@95,2@115])"},
       // `or` over differently named, name-dropped series merges them after the names go.
       {"-a or -c_total", 0, 120 * kSec, 30 * kSec,
        R"({job="x"}=[-1@0,-2@30,-3@60,-90@90,-120@120])"},
@@ -231,7 +233,8 @@ TEST_F(EngineTest, Errors) {
   } cases[] = {
       {"m + o", absl::StatusCode::kOk, ""},  // no match: empty, not an error
       {"m + on(job) o", absl::StatusCode::kFailedPrecondition,
-       "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)"},
+       "multiple matches for labels: many-to-one matching must be explicit "
+       "(group_left/group_right)"},
       {"o + on(job) m", absl::StatusCode::kFailedPrecondition,
        "found duplicate series for the match group {job=\"x\"} on the right hand-side of the "
        "operation: [{__name__=\"m\", i=\"1\", job=\"x\"}, {__name__=\"m\", i=\"2\", job=\"x\"}]"
@@ -332,7 +335,8 @@ TEST_F(EngineTest, LookbackOverride) {
 TEST_F(EngineTest, SortFunctionsKeepOrderAndWarnInRangeQueries) {
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr("sort_desc(m)"));
   CS_ASSERT_OK_AND_ASSIGN(QueryResult r, engine_.InstantQuery(data_, *expr, 0, {}));
-  EXPECT_EQ(Format(r.value), R"({__name__="m", i="2", job="x"}=2 {__name__="m", i="1", job="x"}=1)");
+  EXPECT_EQ(Format(r.value),
+            R"({__name__="m", i="2", job="x"}=2 {__name__="m", i="1", job="x"}=1)");
   CS_ASSERT_OK_AND_ASSIGN(QueryResult rr, engine_.RangeQuery(data_, *expr, 0, kMin, kMin, {}));
   ASSERT_EQ(rr.annotations.warnings().size(), 1u);
   EXPECT_EQ(rr.annotations.warnings()[0],

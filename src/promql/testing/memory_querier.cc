@@ -1,10 +1,10 @@
 #include "promql/testing/memory_querier.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <memory>
 #include <string>
-
-#include <re2/re2.h>
 
 namespace cardinalsin::promql::testing {
 
@@ -41,8 +41,7 @@ class CompiledMatchers {
           break;
         case MatchType::kRegexMatch:
         case MatchType::kRegexNoMatch: {
-          bool matched =
-              RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *regexes_[i]);
+          bool matched = RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *regexes_[i]);
           ok = m.type == MatchType::kRegexMatch ? matched : !matched;
           break;
         }
@@ -80,10 +79,10 @@ void MemoryQuerier::Add(Labels labels, std::span<const FPoint> points) {
   }
   std::vector<FPoint>& out = series->points;
   auto by_time = [](const FPoint& a, const FPoint& b) { return a.t < b.t; };
-  bool strictly_ascending = std::adjacent_find(points.begin(), points.end(),
-                                               [](const FPoint& a, const FPoint& b) {
-                                                 return a.t >= b.t;
-                                               }) == points.end();
+  bool strictly_ascending =
+      std::adjacent_find(points.begin(), points.end(), [](const FPoint& a, const FPoint& b) {
+        return a.t >= b.t;
+      }) == points.end();
   if (strictly_ascending && (out.empty() || points.empty() || points.front().t > out.back().t)) {
     // The common case: points in order after the existing ones.
     out.insert(out.end(), points.begin(), points.end());

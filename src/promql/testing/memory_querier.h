@@ -50,7 +50,7 @@ class MemoryQuerier final : public Querier {
                                               std::span<const LabelMatcher> matchers) override;
 
  private:
-  std::vector<Series> series_;  // points ascending by time
+  std::vector<Series> series_;                                // points ascending by time
   absl::flat_hash_map<uint64_t, std::vector<size_t>> index_;  // HashLabels -> series_ indices
   std::atomic<int64_t> select_calls_{0};
 };
