@@ -16,8 +16,11 @@
 // a range vector: a matrix selector or a subquery); a range query returns a Matrix (a scalar
 // expression becomes one series with no labels). Matrix series are sorted by labels
 // (LabelsLess); an instant Vector is sorted by labels too unless the expression's outermost
-// function is sort / sort_desc / sort_by_label (then that order). The metric name is removed
-// from series marked drop_name before returning.
+// node is sort, sort_desc, sort_by_label, sort_by_label_desc, topk or bottomk (then that order,
+// as Prometheus, which leaves instant vectors unsorted). The metric name (and the type-and-unit
+// labels __type__/__unit__) is removed from series marked drop_name before returning; series
+// of a Matrix that then share a label set are merged when their points do not overlap (else
+// the duplicate-labelset error below).
 //
 // Errors (the HTTP API maps them to Prometheus's errorType):
 //   InvalidArgument     bad query parameters (end before start, step <= 0, too many points
