@@ -8,6 +8,7 @@
 #include "base/duration.h"
 #include "base/flags.h"
 #include "base/status_macros.h"
+#include "promapi/routes.h"
 #include "query/sql_routes.h"
 
 namespace cardinalsin::cmd {
@@ -35,6 +36,12 @@ void AddQueryFlags(CLI::App& app, QueryFlags& flags) {
   base::AddOption(app, "--ingester-urls", flags.ingester_urls, "INGESTER_URLS",
                   "Comma-separated ingester base URLs to read unflushed rows from (empty: the "
                   "ingesters registered in the bucket)");
+  base::AddOption(app, "--query-lookback-delta", flags.query_lookback_delta,
+                  "QUERY_LOOKBACK_DELTA",
+                  "How far back PromQL looks for a sample of an instant vector selector");
+  base::AddOption(app, "--query-max-samples", flags.query_max_samples, "QUERY_MAX_SAMPLES",
+                  "Samples a PromQL query may hold in memory at once; more fail the query")
+      ->check(CLI::PositiveNumber);
 }
 
 namespace {
@@ -81,6 +88,41 @@ class ServerUnflushedSource final : public scan::UnflushedSource {
  private:
   scan::HttpUnflushedSource registry_;
   ingest::Ingester* const local_;
+};
+
+// The Prometheus API's storage: promscan over the query role's scanner. Metric metadata is not
+// kept by the ingest path yet, so the routes get no MetadataSource (an empty /api/v1/metadata).
+class ScanPromBackend final : public promapi::Backend {
+ public:
+  explicit ScanPromBackend(const promscan::PromStorage* storage) : storage_(storage) {}
+
+  absl::StatusOr<std::unique_ptr<promql::Querier>> NewQuerier(const std::string& tenant,
+                                                              absl::Time deadline) override {
+    return storage_->NewQuerier(tenant, deadline);
+  }
+  absl::StatusOr<promapi::LookupResult<promql::Labels>> Series(
+      const promapi::LookupRequest& request) override {
+    CS_ASSIGN_OR_RETURN(auto answer, storage_->Series(ToLookup(request)));
+    return promapi::LookupResult<promql::Labels>{std::move(answer.items),
+                                                 std::move(answer.warnings)};
+  }
+  absl::StatusOr<promapi::LookupResult<std::string>> LabelNames(
+      const promapi::LookupRequest& request) override {
+    CS_ASSIGN_OR_RETURN(auto answer, storage_->LabelNames(ToLookup(request)));
+    return promapi::LookupResult<std::string>{std::move(answer.items), std::move(answer.warnings)};
+  }
+  absl::StatusOr<promapi::LookupResult<std::string>> LabelValues(
+      const promapi::LookupRequest& request, std::string_view name) override {
+    CS_ASSIGN_OR_RETURN(auto answer, storage_->LabelValues(ToLookup(request), name));
+    return promapi::LookupResult<std::string>{std::move(answer.items), std::move(answer.warnings)};
+  }
+
+ private:
+  static promscan::Lookup ToLookup(const promapi::LookupRequest& request) {
+    return {request.tenant, request.selectors, request.start_ms, request.end_ms, request.limit,
+            request.deadline};
+  }
+  const promscan::PromStorage* const storage_;
 };
 
 query::SqlStats ToSqlStats(const plan::QueryStats& stats) {
@@ -145,6 +187,40 @@ absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& 
     return out;
   };
   query::AddSqlRoutes(router, std::move(routes));
+
+  absl::StatusOr<absl::Duration> lookback = base::ParseHumanDuration(flags.query_lookback_delta);
+  if (!lookback.ok() || *lookback <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "invalid --query-lookback-delta \"%s\": want a positive duration such as 5m",
+        flags.query_lookback_delta));
+  }
+  promql::EngineOptions promql_options;
+  promql_options.lookback_delta_ms = absl::ToInt64Milliseconds(*lookback);
+  promql_options.max_samples = flags.query_max_samples;
+  stack->promql_engine_ = std::make_unique<promql::Engine>(promql_options);
+  promscan::PromStorageOptions storage_options;
+  // The engine counts what it holds at once; storage stops a query whose selections alone
+  // exceed the same budget before the engine sees them.
+  storage_options.max_samples = flags.query_max_samples;
+  storage_options.max_lookup_rows = max_rows_scanned;
+  stack->prom_storage_ =
+      std::make_unique<promscan::PromStorage>(&stack->engine_->scanner(), storage_options);
+  stack->prom_backend_ = std::make_unique<ScanPromBackend>(stack->prom_storage_.get());
+  promapi::PromApiOptions prom_routes;
+  prom_routes.evaluator = promapi::EngineEvaluator(*stack->promql_engine_);
+  prom_routes.backend = stack->prom_backend_.get();
+  prom_routes.query_timeout = *timeout;
+  prom_routes.max_concurrent_queries = flags.max_concurrent_queries;
+  prom_routes.build_info.version = CS_VERSION;
+  prom_routes.build_info.branch = "main";
+  prom_routes.build_info.go_version = "gcc " __VERSION__;
+  prom_routes.flags = {
+      {"query.timeout", flags.query_timeout},
+      {"query.lookback-delta", flags.query_lookback_delta},
+      {"query.max-samples", std::to_string(flags.query_max_samples)},
+      {"query.max-concurrency", std::to_string(flags.max_concurrent_queries)},
+  };
+  promapi::AddPromApiRoutes(router, std::move(prom_routes));
   return stack;
 }
 

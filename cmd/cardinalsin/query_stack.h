@@ -2,7 +2,9 @@
 //
 // The query role as `cardinalsin query` and `cardinalsin server` run it: its flags, and the wiring
 // of scan::Scanner (caches, unflushed rows from the ingesters) + plan::SqlEngine + the SQL HTTP
-// API (`/api/v1/sql`, src/query/sql_routes.h).
+// API (`/api/v1/sql`, src/query/sql_routes.h), and of promql::Engine over promscan::PromStorage
+// (the same scanner and caches) + the Prometheus HTTP API (`/api/v1/query`, ...,
+// src/promapi/routes.h).
 //
 // Where unflushed rows come from: `query` asks every live ingester registered in the bucket (or
 // INGESTER_URLS) over HTTP; `server` reads its own ingester in-process and asks only the others.
@@ -18,6 +20,9 @@
 #include "ingest/ingester.h"
 #include "io/object_store.h"
 #include "plan/sql_engine.h"
+#include "promapi/backend.h"
+#include "promql/engine.h"
+#include "promscan/prom_storage.h"
 #include "scan/unflushed_source.h"
 
 namespace cardinalsin::cmd {
@@ -32,6 +37,9 @@ struct QueryFlags {
   uint64_t query_max_rows_scanned = 0;  // per query; 0 = unlimited
   uint64_t query_max_result_rows = 0;   // per query; 0 = unlimited
   std::string ingester_urls;  // comma-separated base URLs instead of the bucket's registry
+  // PromQL (Prometheus's --query.lookback-delta and --query.max-samples).
+  std::string query_lookback_delta = "5m";
+  int64_t query_max_samples = 50'000'000;
 };
 
 void AddQueryFlags(CLI::App& app, QueryFlags& flags);
@@ -39,9 +47,9 @@ void AddQueryFlags(CLI::App& app, QueryFlags& flags);
 // A running query engine whose routes are on the caller's router.
 class QueryStack {
  public:
-  // Creates the scanner and SQL engine and adds the query routes to `router` (which must outlive
-  // the stack). `local` (nullable, not owned) is this process's ingester: its buffer is read
-  // in-process and it is not asked over HTTP.
+  // Creates the scanner, the SQL and PromQL engines and adds the SQL and Prometheus API routes
+  // to `router` (which must outlive the stack). `local` (nullable, not owned) is this process's
+  // ingester: its buffer is read in-process and it is not asked over HTTP.
   static absl::StatusOr<std::unique_ptr<QueryStack>> Start(const QueryFlags& flags,
                                                            io::ObjectStore* store,
                                                            http::Router& router,
@@ -52,6 +60,9 @@ class QueryStack {
   QueryStack() = default;
   std::unique_ptr<scan::UnflushedSource> unflushed_;
   std::unique_ptr<plan::SqlEngine> engine_;
+  std::unique_ptr<promql::Engine> promql_engine_;
+  std::unique_ptr<promscan::PromStorage> prom_storage_;  // reads through engine_'s scanner
+  std::unique_ptr<promapi::Backend> prom_backend_;
 };
 
 }  // namespace cardinalsin::cmd
