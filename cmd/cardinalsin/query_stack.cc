@@ -36,8 +36,7 @@ void AddQueryFlags(CLI::App& app, QueryFlags& flags) {
   base::AddOption(app, "--ingester-urls", flags.ingester_urls, "INGESTER_URLS",
                   "Comma-separated ingester base URLs to read unflushed rows from (empty: the "
                   "ingesters registered in the bucket)");
-  base::AddOption(app, "--query-lookback-delta", flags.query_lookback_delta,
-                  "QUERY_LOOKBACK_DELTA",
+  base::AddOption(app, "--query-lookback-delta", flags.query_lookback_delta, "QUERY_LOOKBACK_DELTA",
                   "How far back PromQL looks for a sample of an instant vector selector");
   base::AddOption(app, "--query-max-samples", flags.query_max_samples, "QUERY_MAX_SAMPLES",
                   "Samples a PromQL query may hold in memory at once; more fail the query")
@@ -119,8 +118,8 @@ class ScanPromBackend final : public promapi::Backend {
 
  private:
   static promscan::Lookup ToLookup(const promapi::LookupRequest& request) {
-    return {request.tenant, request.selectors, request.start_ms, request.end_ms, request.limit,
-            request.deadline};
+    return {request.tenant, request.selectors, request.start_ms,
+            request.end_ms, request.limit,     request.deadline};
   }
   const promscan::PromStorage* const storage_;
 };
