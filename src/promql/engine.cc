@@ -62,6 +62,19 @@ using internal::UnwrapParens;
 // Prometheus's limit on points per series of a range query (the HTTP API's 11,000).
 constexpr int64_t kMaxPointsPerSeries = 11000;
 
+// The times the engine computes with (query times shifted by offsets, ranges, lookback and @)
+// stay within +-2^60 ms (36 million years), so no arithmetic on them can overflow.
+constexpr int64_t kMaxAbsTimeMs = int64_t{1} << 60;
+
+absl::StatusOr<int64_t> CheckedTime(__int128 t) {
+  if (t < -kMaxAbsTimeMs || t > kMaxAbsTimeMs) {
+    return absl::InvalidArgumentError(
+        "query time out of range: a timestamp, offset, @ or range moves an evaluation time "
+        "beyond 2^60 ms from the epoch");
+  }
+  return static_cast<int64_t>(t);
+}
+
 // ---- info() -------------------------------------------------------------------------------
 // info(v [, selector]) adds the data labels of "info" series (default target_info) whose
 // identifying labels (instance, job) equal a base series' to it, as Prometheus's experimental
@@ -160,29 +173,32 @@ absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi, std:
         if constexpr (std::is_same_v<T, VectorSelector>) {
           CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(n.offset));
           std::optional<int64_t> at = q.AtTime(n.at);
-          int64_t rlo = at.value_or(lo) - off;
-          int64_t rhi = at.value_or(hi) - off;
           // smoothed interpolates towards the next sample, up to the lookback ahead.
-          return select(n, rlo - q.lookback, rhi + (n.smoothed ? q.lookback : 0), 0);
+          CS_ASSIGN_OR_RETURN(int64_t start,
+                              CheckedTime(__int128{at.value_or(lo)} - off - q.lookback));
+          CS_ASSIGN_OR_RETURN(int64_t end, CheckedTime(__int128{at.value_or(hi)} - off +
+                                                       (n.smoothed ? q.lookback : 0)));
+          return select(n, start, end, 0);
         } else if constexpr (std::is_same_v<T, MatrixSelector>) {
           const VectorSelector& vs = *n.selector->template As<VectorSelector>();
           CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(vs.offset));
           CS_ASSIGN_OR_RETURN(int64_t range, q.Resolve(n.range));
           std::optional<int64_t> at = q.AtTime(vs.at);
-          int64_t rlo = at.value_or(lo) - off;
-          int64_t rhi = at.value_or(hi) - off;
           // anchored and smoothed read up to the lookback before the window; smoothed also
           // up to the lookback after it.
           bool extended = vs.anchored || vs.smoothed;
-          return select(vs, rlo - range - (extended ? q.lookback : 0),
-                        rhi + (vs.smoothed ? q.lookback : 0), range);
+          CS_ASSIGN_OR_RETURN(int64_t start, CheckedTime(__int128{at.value_or(lo)} - off - range -
+                                                         (extended ? q.lookback : 0)));
+          CS_ASSIGN_OR_RETURN(int64_t end, CheckedTime(__int128{at.value_or(hi)} - off +
+                                                       (vs.smoothed ? q.lookback : 0)));
+          return select(vs, start, end, range);
         } else if constexpr (std::is_same_v<T, SubqueryExpr>) {
           CS_ASSIGN_OR_RETURN(int64_t off, q.Resolve(n.offset));
           CS_ASSIGN_OR_RETURN(int64_t range, q.Resolve(n.range));
           std::optional<int64_t> at = q.AtTime(n.at);
-          int64_t rlo = at.value_or(lo) - off;
-          int64_t rhi = at.value_or(hi) - off;
-          return Prefetch(q, *n.expr, rlo - range, rhi, "");
+          CS_ASSIGN_OR_RETURN(int64_t start, CheckedTime(__int128{at.value_or(lo)} - off - range));
+          CS_ASSIGN_OR_RETURN(int64_t end, CheckedTime(__int128{at.value_or(hi)} - off));
+          return Prefetch(q, *n.expr, start, end, "");
         } else if constexpr (std::is_same_v<T, ParenExpr>) {
           return Prefetch(q, *n.expr, lo, hi, func);
         } else if constexpr (std::is_same_v<T, UnaryExpr>) {
@@ -693,6 +709,7 @@ class Evaluator {
       absl::Status error;
       call.error = &error;
       for (int64_t k = 0; k < steps; ++k) {
+        CS_RETURN_IF_ERROR(q_.Poll());
         int64_t ts = grid_.StepTime(k);
         int64_t end = src.WindowEnd(ts);
         std::span<const FPoint> w = src.Window(cursor, end, scratch);
@@ -925,6 +942,7 @@ absl::StatusOr<QueryResult> Engine::InstantQuery(Querier& querier, const Expr& e
                                                  int64_t time_ms,
                                                  const QueryOptions& options) const {
   CS_RETURN_IF_ERROR(CheckDeadline(options));
+  CS_RETURN_IF_ERROR(CheckedTime(time_ms).status());
   QueryState q = NewState(options_, querier, options, time_ms, time_ms, 0);
   QueryResult result;
   ValueType type = TypeOf(expr);
@@ -987,6 +1005,8 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(Querier& querier, const Expr& exp
     return absl::InvalidArgumentError(
         "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
+  CS_RETURN_IF_ERROR(CheckedTime(start_ms).status());
+  CS_RETURN_IF_ERROR(CheckedTime(end_ms).status());
   if (end_ms < start_ms) {
     return absl::InvalidArgumentError("end timestamp must not be before start time");
   }

@@ -265,6 +265,14 @@ TEST_F(EngineTest, RangeQueryParameters) {
   EXPECT_EQ(engine_.RangeQuery(data_, *expr, 0, 11000, 1, {}).status().code(),
             absl::StatusCode::kInvalidArgument);  // 11001 points
   CS_EXPECT_OK(engine_.RangeQuery(data_, *expr, 0, 10999, 1, {}));
+  // Times that would overflow once shifted are refused.
+  EXPECT_EQ(engine_.RangeQuery(data_, *expr, -(int64_t{1} << 62), 0, int64_t{1} << 60, {})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr far, ParseExpr("a offset -200000000y"));
+  EXPECT_EQ(engine_.InstantQuery(data_, *far, int64_t{1} << 59, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr matrix, ParseExpr("a[1m]"));
   absl::Status st = engine_.RangeQuery(data_, *matrix, 0, 10, 1, {}).status();
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
@@ -322,6 +330,42 @@ TEST_F(EngineTest, SelectsEachSelectorOnceWithCoveringHints) {
   EXPECT_EQ(rec.hints()[1].start_ms, 10 * kMin - 30 * kSec - 2 * kMin - 5 * kMin);
   EXPECT_EQ(rec.hints()[1].end_ms, 20 * kMin - 30 * kSec);
   EXPECT_EQ(rec.hints()[1].range_ms, 0);
+}
+
+// Hostile or degenerate queries end in a result or a clean error, never a crash or overflow
+// (this test runs under ASan and UBSan in the debug preset).
+TEST_F(EngineTest, HostileQueriesFailCleanly) {
+  const struct {
+    std::string query;
+    int64_t t;
+    absl::StatusCode code;
+  } cases[] = {
+      {"a offset 10000000y", 0, absl::StatusCode::kOk},
+      {"a offset 100000000y", 0, absl::StatusCode::kInvalidArgument},
+      {"a @ 100000000000000", 0, absl::StatusCode::kOk},
+      // 9e18 ms + 9.15e18 ms overflows int64.
+      {"a offset -290000000y @ 9000000000000000", 0, absl::StatusCode::kInvalidArgument},
+      {"rate(a[10000000y])", 0, absl::StatusCode::kOk},
+      {"rate(a[1ms])", 60 * kSec, absl::StatusCode::kOk},
+      {"max_over_time(a[1000y:1ms])", 0, absl::StatusCode::kResourceExhausted},
+      {"max_over_time(max_over_time(a[1h:1s])[1h:1s])", 60 * kSec, absl::StatusCode::kOk},
+      {"topk(1e300, m)", 0, absl::StatusCode::kOk},
+      {"bottomk(-Inf, m)", 0, absl::StatusCode::kOk},
+      {"limitk(Inf, m)", 0, absl::StatusCode::kOk},
+      {"limit_ratio(Inf, m)", 0, absl::StatusCode::kOk},
+      {"limit_ratio(-Inf, m)", 0, absl::StatusCode::kOk},
+      {"quantile(NaN, m)", 0, absl::StatusCode::kOk},
+      {"count_values(\"v\", m / 0)", 0, absl::StatusCode::kOk},
+      {"count_values(\"\", m)", 0, absl::StatusCode::kFailedPrecondition},
+      {"m % 0 ^ -Inf atan2 NaN", 0, absl::StatusCode::kOk},
+      {"info(m, {__name__=~\".*\"})", 0, absl::StatusCode::kOk},
+      {"a smoothed", 45 * kSec, absl::StatusCode::kOk},
+      {"increase(a[1m] anchored) + rate(a[1m] smoothed)", 95 * kSec, absl::StatusCode::kOk},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<std::string> got = Instant(c.query, c.t);
+    EXPECT_EQ(got.status().code(), c.code) << c.query << ": " << got.status();
+  }
 }
 
 TEST_F(EngineTest, LookbackOverride) {
