@@ -313,6 +313,34 @@ TEST_F(EngineTest, DeadlineAndCancellation) {
             absl::StatusCode::kCancelled);
 }
 
+// Sets a cancellation flag when the engine reads series, so cancellation is seen while
+// evaluating, not before.
+class CancellingQuerier final : public Querier {
+ public:
+  CancellingQuerier(testing::MemoryQuerier& inner, std::atomic<bool>& flag)
+      : inner_(inner), flag_(flag) {}
+  absl::StatusOr<Matrix> Select(const SelectHints& hints,
+                                std::span<const LabelMatcher> matchers) override {
+    flag_.store(true);
+    return inner_.Select(hints, matchers);
+  }
+
+ private:
+  testing::MemoryQuerier& inner_;
+  std::atomic<bool>& flag_;
+};
+
+TEST_F(EngineTest, CancellationIsPolledDuringEvaluation) {
+  std::atomic<bool> cancelled{false};
+  CancellingQuerier querier(data_, cancelled);
+  QueryOptions options;
+  options.cancelled = &cancelled;
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr("sum(rate(c_total[1m]))"));
+  absl::Status st = engine_.RangeQuery(querier, *expr, 0, 10 * kMin, kSec, options).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(st.message(), "query was canceled in expression evaluation");
+}
+
 TEST_F(EngineTest, SelectsEachSelectorOnceWithCoveringHints) {
   RecordingQuerier rec(data_);
   CS_ASSERT_OK_AND_ASSIGN(
