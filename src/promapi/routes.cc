@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -561,7 +562,12 @@ class Api {
     AppendField(&data, "CWD", "/", true);
     data += ",\"reloadConfigSuccess\":true";
     AppendField(&data, "lastConfigTime", FormatRfc3339Ms(absl::ToUnixMillis(start_time_)), true);
-    data += ",\"corruptionCount\":0,\"goroutineCount\":0,\"GOMAXPROCS\":0,\"GOMEMLIMIT\":0";
+    // Go runtime fields keep their names (the Prometheus UI reads them); GOMAXPROCS carries the
+    // hardware threads, the others have no equivalent here.
+    absl::StrAppendFormat(&data,
+                          ",\"corruptionCount\":0,\"goroutineCount\":0,\"GOMAXPROCS\":%d,"
+                          "\"GOMEMLIMIT\":0",
+                          std::thread::hardware_concurrency());
     AppendField(&data, "GOGC", "", true);
     AppendField(&data, "GODEBUG", "", true);
     AppendField(&data, "storageRetention", options_.storage_retention, true);

@@ -251,6 +251,15 @@ TEST_F(PromApiTest, RangeQueryGetAndFormPost) {
   EXPECT_EQ(seen_.end_ms, kNowMs + 300'000);
   EXPECT_EQ(seen_.step_ms, 90'000);
   EXPECT_EQ(seen_.options.deadline, clock_.Now() + absl::Seconds(30));
+  // A charset parameter on the form's Content-Type (browsers send one).
+  Reply charset = Call("POST", "/api/v1/query_range", "query=up&start=0&end=60&step=30",
+                       {{"Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"}});
+  EXPECT_EQ(charset.status, 200) << charset.text;
+  EXPECT_EQ(seen_.step_ms, 30'000);
+  // A POST body of another type is not read as a form.
+  Reply json_body = Call("POST", "/api/v1/query_range", "query=up&start=0&end=60&step=30",
+                         {{"Content-Type", "application/json"}});
+  EXPECT_EQ(json_body.status, 400);
 }
 
 TEST_F(PromApiTest, RangeQueryParameterErrors) {
@@ -521,6 +530,8 @@ TEST_F(PromApiTest, StatusRoutes) {
   Reply runtime = Call("GET", "/api/v1/status/runtimeinfo");
   EXPECT_EQ(runtime.body["data"]["startTime"], "2023-11-14T22:13:20.000Z");
   EXPECT_EQ(runtime.body["data"]["storageRetention"], "15d");
+  EXPECT_EQ(runtime.body["data"]["GOMAXPROCS"], std::thread::hardware_concurrency());
+  EXPECT_EQ(runtime.body["data"]["reloadConfigSuccess"], true);
   EXPECT_EQ(Call("GET", "/api/v1/status/config").text,
             R"({"status":"success","data":{"yaml":"global: {}\n"}})");
   EXPECT_EQ(Call("GET", "/api/v1/status/flags").body["data"]["query.timeout"], "2m");
