@@ -10,18 +10,16 @@
 // Range-vector arguments are walked per series across all steps with a sliding window, so
 // rate(x[5m]) over a range query reads each series once.
 //
-// Operators and aggregations work per step on indices into their inputs' grid matrices; the
-// per-series work (matching signatures, output label sets, aggregation groups) is done once per
-// series, not per step.
+// Operators (internal/eval_binary.h) and aggregations (internal/eval_aggregate.h) work per step
+// on indices into their inputs' grid matrices; the per-series work (matching signatures, output
+// label sets, aggregation groups) is done once per series, not per step.
 //
 // The samples the query holds (grid matrices alive plus the current window) are counted against
 // max_samples, as Prometheus's currentSamples.
 #include "promql/engine.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -30,8 +28,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
-#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
