@@ -741,6 +741,7 @@ class Evaluator {
       Matrix grid;
       std::vector<std::vector<int64_t>> times;  // timestamp(): each point's sample time
       std::optional<StepWalker> walker;
+      std::vector<uint32_t> present;  // the series in `vec`
       RangeSource range;
       std::vector<WindowCursor> cursors;
       std::vector<FPoint> scratch;
@@ -788,6 +789,7 @@ class Evaluator {
     std::vector<StepArg> step_args(args.size());
     std::vector<uint32_t> present;
     Vector result;
+    std::vector<size_t> last_out;  // the output series of each result position, last step
     for (int64_t k = 0; k < grid_.num_steps(); ++k) {
       CS_RETURN_IF_ERROR(q_.Poll());
       int64_t ts = grid_.StepTime(k);
@@ -802,18 +804,23 @@ class Evaluator {
             break;
           case ValueType::kVector: {
             a.walker->At(ts, present);
-            a.vec.clear();
-            for (uint32_t s : present) {
-              int64_t t = ts;
-              if (!a.times.empty()) {
-                const std::vector<FPoint>& pts = a.grid[s].points;
-                size_t pos = static_cast<size_t>(
-                    std::lower_bound(pts.begin(), pts.end(), ts,
-                                     [](const FPoint& p, int64_t x) { return p.t < x; }) -
-                    pts.begin());
-                t = a.times[s][pos];
+            // The same series as at the previous step (the usual case): only values change,
+            // so the labels are not copied again.
+            bool same = present == a.present;
+            if (!same) {
+              a.vec.clear();
+              a.present = present;
+            }
+            for (size_t j = 0; j < present.size(); ++j) {
+              uint32_t s = present[j];
+              int64_t t = a.times.empty() ? ts : a.times[s][a.walker->position(s)];
+              if (same) {
+                a.vec[j].t = t;
+                a.vec[j].v = a.walker->value(s);
+              } else {
+                a.vec.push_back(
+                    Sample{a.grid[s].labels, t, a.walker->value(s), a.grid[s].drop_name});
               }
-              a.vec.push_back(Sample{a.grid[s].labels, t, a.walker->value(s), a.grid[s].drop_name});
             }
             step_args[i] = &a.vec;
             break;
@@ -849,9 +856,11 @@ class Evaluator {
         }
         return st;
       }
-      for (Sample& s : result) {
-        size_t idx = out.Intern(std::move(s.labels), s.drop_name);
-        CS_RETURN_IF_ERROR(out.Append(idx, ts, s.v));
+      if (last_out.size() < result.size()) last_out.resize(result.size(), SIZE_MAX);
+      for (size_t j = 0; j < result.size(); ++j) {
+        last_out[j] =
+            out.InternWithHint(last_out[j], std::move(result[j].labels), result[j].drop_name);
+        CS_RETURN_IF_ERROR(out.Append(last_out[j], ts, result[j].v));
       }
     }
     return out.Finish();

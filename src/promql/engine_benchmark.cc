@@ -95,6 +95,12 @@ void BM_RangeRatio(benchmark::State& state) {
 void BM_RangeSubquery(benchmark::State& state) {
   RunRange(state, "max_over_time(rate(http_requests_total[5m])[15m:1m])");
 }
+void BM_RangeAbsRate(benchmark::State& state) {
+  RunRange(state, "abs(rate(http_requests_total[5m]))");
+}
+void BM_RangeLabelReplace(benchmark::State& state) {
+  RunRange(state, "label_replace(rate(http_requests_total[5m]), \"j\", \"$1\", \"job\", \"(.*)\")");
+}
 void BM_InstantSumRate(benchmark::State& state) {
   RunInstant(state, "sum by (job) (rate(http_requests_total[5m]))");
 }
@@ -107,6 +113,8 @@ BENCHMARK(BM_RangeSumRate)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RangeSelector)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RangeRatio)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RangeSubquery)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeAbsRate)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeLabelReplace)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InstantSumRate)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InstantTopk)->Unit(benchmark::kMillisecond);
 

@@ -128,6 +128,15 @@ class MatrixBuilder {
     bucket.push_back(out_.size() - 1);
     return out_.size() - 1;
   }
+  // Intern(), trying the series at `hint` first (a function's outputs usually come in the
+  // same order at every step).
+  size_t InternWithHint(size_t hint, Labels&& labels, bool drop_name) {
+    if (hint < out_.size() && out_[hint].labels == labels) {
+      out_[hint].drop_name = out_[hint].drop_name || drop_name;
+      return hint;
+    }
+    return Intern(std::move(labels), drop_name);
+  }
   [[nodiscard]] absl::Status Append(size_t idx, int64_t t, double v) {
     std::vector<FPoint>& pts = out_[idx].points;
     if (!pts.empty() && pts.back().t == t) {
@@ -162,6 +171,8 @@ class StepWalker {
     }
   }
   double value(uint32_t i) const { return m_[i].points[pos_[i]].v; }
+  // The index of series i's point at the last At() time.
+  size_t position(uint32_t i) const { return pos_[i]; }
 
  private:
   const Matrix& m_;
