@@ -1,5 +1,7 @@
 #include "promapi/routes.h"
 
+#include <curl/curl.h>
+
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -16,6 +18,7 @@
 #include "base/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "http/server.h"
 #include "nlohmann/json.hpp"
 #include "promapi/params.h"
 #include "promql/format.h"
@@ -569,6 +572,92 @@ TEST_F(PromApiTest, MalformedFormIsBadData) {
   Reply reply = Call("POST", "/api/v1/query", "query=%zz");
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.body["errorType"], "bad_data");
+}
+
+// ---- Over a real socket ------------------------------------------------------------------------
+
+size_t AppendBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+struct WireReply {
+  long status = 0;
+  std::string headers;  // raw header block
+  std::string body;
+};
+
+// One request with libcurl; `form` (if set) is sent as an application/x-www-form-urlencoded body.
+WireReply Fetch(int port, const std::string& method, const std::string& path,
+                std::optional<std::string> form = std::nullopt) {
+  static const bool initialised = curl_global_init(CURL_GLOBAL_ALL) == CURLE_OK;
+  EXPECT_TRUE(initialised);
+  WireReply reply;
+  CURL* handle = curl_easy_init();
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, 30000L);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &AppendHeader);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &reply.headers);
+  curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (form.has_value()) {
+    // libcurl sends application/x-www-form-urlencoded for POSTFIELDS by default.
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form->size()));
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, form->data());
+  }
+  EXPECT_EQ(curl_easy_perform(handle), CURLE_OK);
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &reply.status);
+  curl_easy_cleanup(handle);
+  return reply;
+}
+
+TEST_F(PromApiTest, OverHttp) {
+  promql::QueryResult result;
+  result.value = promql::Vector{{{{"job", "a b"}}, 1'500, 0.25}};
+  result_ = result;
+  absl::StatusOr<std::unique_ptr<http::Server>> server =
+      http::Server::Start({.bind_address = "127.0.0.1", .port = 0, .threads = 2}, router_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+
+  WireReply get = Fetch(port, "GET", "/api/v1/query?query=sum%20by%20(job)%20(x)&time=1.5");
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.body, R"({"status":"success","data":{"resultType":"vector","result":[)"
+                      R"({"metric":{"job":"a b"},"value":[1.500,"0.25"]}]}})");
+  EXPECT_THAT(get.headers, HasSubstr("Content-Type: application/json"));
+  EXPECT_THAT(get.headers, HasSubstr("Access-Control-Allow-Origin: *"));
+  EXPECT_EQ(seen_.query, "sum by (job) (x)");
+
+  WireReply post =
+      Fetch(port, "POST", "/api/v1/query_range", "query=rate(x%5B1m%5D)&start=0&end=300&step=60");
+  EXPECT_EQ(post.status, 200) << post.body;
+  EXPECT_EQ(seen_.query, "rate(x[1m])");
+  EXPECT_EQ(seen_.step_ms, 60'000);
+
+  backend_.values.items = {"v"};
+  WireReply values = Fetch(port, "POST", "/api/v1/label/job/values",
+                           "match%5B%5D=up&match%5B%5D=%7Bjob%3D%22x%22%7D");
+  EXPECT_EQ(values.body, R"({"status":"success","data":["v"]})");
+  EXPECT_EQ(seen_.lookup->selectors.size(), 2u);
+
+  WireReply wrong = Fetch(port, "PUT", "/api/v1/labels");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_THAT(wrong.headers, HasSubstr("Allow: "));
+
+  WireReply bad = Fetch(port, "GET", "/api/v1/query_range?query=x&start=1&end=0&step=1");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body,
+            R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"end\": )"
+            R"(end timestamp must not be before start time"})");
+  (*server)->Stop();
 }
 
 }  // namespace
