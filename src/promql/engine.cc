@@ -343,8 +343,9 @@ class Evaluator {
     int64_t first = lo >= 0 ? (lo / step + 1) * step : -((-lo) / step) * step;
     if (first <= lo) first += step;
     if (first <= hi) {
-      // Every step of the subquery yields at least one sample per series, so a subquery with
-      // more steps than max_samples cannot succeed; refuse before allocating for it.
+      // More steps than max_samples: one series with a point at every step would exceed the
+      // limit, and a constant body (vector(1)) allocates that much at once; refuse up front
+      // (a deliberate difference: Prometheus only fails such a subquery when it holds data).
       if ((hi - first) / step + 1 > q_.engine->max_samples) {
         return q_.AddSamples(q_.engine->max_samples + 1);
       }
@@ -400,8 +401,9 @@ class Evaluator {
   Matrix ConstantSeries(double v) {
     Series s;
     s.points.reserve(static_cast<size_t>(grid_.num_steps()));
-    for (int64_t k = 0; k < grid_.num_steps(); ++k)
+    for (int64_t k = 0; k < grid_.num_steps(); ++k) {
       s.points.push_back(FPoint{grid_.StepTime(k), v});
+    }
     Matrix m;
     m.push_back(std::move(s));
     return m;
@@ -431,7 +433,8 @@ class Evaluator {
         if (p.t <= ref - q_.lookback || IsStaleNaN(p.v)) continue;
         if (vs.smoothed) {
           std::optional<double> v = Interpolate(pts, i, ref, q_.lookback);
-          if (v.has_value()) o.points.push_back(FPoint{ts, *v});
+          if (!v.has_value()) continue;
+          o.points.push_back(FPoint{ts, *v});
           if (sample_times != nullptr) times.push_back(ref);
           continue;
         }
