@@ -819,6 +819,12 @@ bool RangeMayMatch(const ColumnPredicate::Value& lo, const ColumnPredicate::Valu
     }
     return false;
   }
+  if (predicate.single_value_matches) {
+    const auto* a = std::get_if<std::string>(&lo);
+    const auto* b = std::get_if<std::string>(&hi);
+    // Writers that truncate statistics round max up, so min == max is one exact value.
+    if (a != nullptr && b != nullptr && *a == *b) return predicate.single_value_matches(*a);
+  }
   return true;
 }
 

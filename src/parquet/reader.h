@@ -14,6 +14,7 @@
 // Thread-safety: after Open(), const methods and ReadRowGroup() may run concurrently.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ struct ColumnPredicate {
   std::optional<Value> min;   // inclusive lower bound
   std::optional<Value> max;   // inclusive upper bound
   std::vector<Value> any_of;  // equal to one of these (probes bloom filters); empty = any value
+  // String columns: where a row group's or page's statistics show a single value (min == max),
+  // whether that value satisfies the predicate (a regular expression, say). Null: not used.
+  // Called from the decoding thread; must be thread-safe.
+  std::function<bool(std::string_view)> single_value_matches;
 };
 
 // What a scan touched, for EXPLAIN and the pruning tests.

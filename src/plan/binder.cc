@@ -720,7 +720,15 @@ class Binder {
         return false;
       }
       std::optional<LikePrefix> prefix = LikePatternPrefix(pattern->string_value());
-      if (!prefix.has_value()) return false;
+      if (!prefix.has_value()) {
+        // A leading wildcard (LIKE '%error%'): the scan applies it exactly as a regex, and
+        // decides pages holding one metric by it.
+        std::optional<std::string> regex = LikePatternRegex(pattern->string_value());
+        if (!regex.has_value()) return false;
+        return set_metric(
+            scan::MetricCondition::Regex(*regex),
+            base::StrCat("metric_name LIKE ", sql::QuoteString(pattern->string_value())));
+      }
       if (prefix->equality) {
         return set_metric(scan::MetricCondition::Exact({prefix->prefix}),
                           base::StrCat("metric_name = ", sql::QuoteString(prefix->prefix)));

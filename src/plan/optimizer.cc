@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "base/strings.h"
 #include "exec/functions.h"
+#include "re2/re2.h"
 
 namespace cardinalsin::plan {
 namespace {
@@ -216,6 +217,29 @@ std::optional<LikePrefix> LikePatternPrefix(std::string_view pattern) {
   }
   if (out.prefix.empty()) return std::nullopt;
   out.exact = pattern[i] == '%' && i + 1 == pattern.size();
+  return out;
+}
+
+std::optional<std::string> LikePatternRegex(std::string_view pattern) {
+  std::string out = "(?s)";
+  std::string literal;
+  auto flush = [&]() {
+    out += re2::RE2::QuoteMeta(re2::StringPiece(literal.data(), literal.size()));
+    literal.clear();
+  };
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char ch = pattern[i];
+    if (ch == '%' || ch == '_') {
+      flush();
+      out += ch == '%' ? ".*" : ".";
+    } else if (ch == '\\') {
+      if (i + 1 >= pattern.size()) return std::nullopt;
+      literal += pattern[++i];
+    } else {
+      literal += ch;
+    }
+  }
+  flush();
   return out;
 }
 

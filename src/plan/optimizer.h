@@ -68,6 +68,11 @@ struct LikePrefix {
 // starts with a wildcard.
 std::optional<LikePrefix> LikePatternPrefix(std::string_view pattern);
 
+// The RE2 pattern that fully matches exactly what the LIKE pattern (default escape, backslash)
+// matches: `%` any text, `_` one character (code point), newlines included. nullopt for a
+// malformed pattern (a trailing backslash), which the filter then reports.
+std::optional<std::string> LikePatternRegex(std::string_view pattern);
+
 // Parses an interval: `text` as in INTERVAL 'text' (several "<number> <unit>" parts, units
 // nanosecond(s)/ns, microsecond(s)/us, millisecond(s)/ms, second(s)/sec(s)/s, minute(s)/min(s)/m,
 // hour(s)/h, day(s)/d, week(s)/w, optionally signed; or a plain number when `unit` is given).

@@ -2,6 +2,7 @@
 
 #include "base/testing/status_matchers.h"
 #include "gtest/gtest.h"
+#include "re2/re2.h"
 
 namespace cardinalsin::plan {
 namespace {
@@ -72,6 +73,37 @@ TEST(OptimizerTest, TimestampOf) {
   EXPECT_FALSE(TimestampOf(exec::Scalar::String("yesterday")).has_value());
   EXPECT_FALSE(TimestampOf(exec::Scalar::Double(1.5)).has_value());
   EXPECT_FALSE(TimestampOf(exec::Scalar::Null(model::TypeId::kTimestampNs)).has_value());
+}
+
+TEST(OptimizerTest, LikePatternRegexMatchesWhatLikeMatches) {
+  struct Case {
+    std::string pattern;
+    std::vector<std::string> match;
+    std::vector<std::string> no_match;
+  };
+  const std::vector<Case> cases = {
+      {"%error%", {"error", "http_errors_total", "x\nerror\ny"}, {"err", "ERROR"}},
+      {"_b%",
+       {"ab", "abc_",
+        "\xc3\xa9"
+        "b_c"},
+       {"b", "aab", "ba"}},
+      {"a.b%", {"a.b", "a.bc"}, {"axb", "a.", "ba.b"}},
+      {"%100\\%", {"100%", "x100%"}, {"100", "100%x"}},
+      {"%(x|y)*+?[]{}^$", {"q(x|y)*+?[]{}^$"}, {"x", "y"}},
+  };
+  for (const Case& c : cases) {
+    std::optional<std::string> regex = LikePatternRegex(c.pattern);
+    ASSERT_TRUE(regex.has_value()) << c.pattern;
+    re2::RE2 re(*regex);
+    ASSERT_TRUE(re.ok()) << *regex;
+    for (const std::string& s : c.match)
+      EXPECT_TRUE(re2::RE2::FullMatch(s, re)) << c.pattern << " " << s;
+    for (const std::string& s : c.no_match) {
+      EXPECT_FALSE(re2::RE2::FullMatch(s, re)) << c.pattern << " " << s;
+    }
+  }
+  EXPECT_FALSE(LikePatternRegex("abc\\").has_value());
 }
 
 TEST(OptimizerTest, LikePatternPrefix) {

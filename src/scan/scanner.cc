@@ -256,9 +256,11 @@ std::vector<parquet::ColumnPredicate> ParquetPredicates(const ScanContext& ctx,
         matcher.exact_set()->size() <= kMaxAnyOf) {
       for (const std::string& v : *matcher.exact_set()) predicate.any_of.push_back(v);
     }
-    if (predicate.min || predicate.max || !predicate.any_of.empty()) {
-      predicates.push_back(std::move(predicate));
-    }
+    // Sorted chunks hold one metric (and often one label value) per page: such pages are
+    // decided by the condition itself, also for patterns without bounds (LIKE '%error%').
+    const StringMatcher* m = &matcher;  // lives in the scan context, beyond the reader
+    predicate.single_value_matches = [m](std::string_view v) { return m->Matches(v); };
+    predicates.push_back(std::move(predicate));
   };
   add(std::string(model::kMetricNameColumn), ctx.metric);
   for (size_t p = 0; p < ctx.labels.size(); ++p) add(request.labels[p].name, ctx.labels[p]);
