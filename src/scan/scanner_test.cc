@@ -507,6 +507,26 @@ TEST_F(ScannerTest, MetricRegexAndPrefix) {
   }
 }
 
+TEST_F(ScannerTest, UnboundedRegexDecidesSingleValueRowGroupsAndPagesByItself) {
+  // `.*p.*` has no byte-order bounds, so min/max statistics alone prune nothing; row groups and
+  // pages holding one metric (all of them here) are decided by the regex on that value.
+  WriteDay();
+  auto scanner = MakeScanner();
+  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result,
+                          scanner->ScanAll({.tenant = "t",
+                                            .min_time_ns = kBase,
+                                            .max_time_ns = kBase + kHour - 1,
+                                            .metric = MetricCondition::Regex(".*p.*"),
+                                            .columns = {"metric_name", "value"}}));
+  EXPECT_EQ(result.num_rows(), 20u * 60);
+  for (const model::RecordBatch& batch : result.batches) {
+    for (size_t r = 0; r < batch.num_rows(); ++r) EXPECT_EQ(batch.column(0).StringAt(r), "cpu");
+  }
+  EXPECT_EQ(result.stats.row_groups_pruned_by_statistics, 2);  // the mem groups
+  EXPECT_EQ(result.stats.row_groups_read, 2);
+  EXPECT_EQ(result.stats.rows_read, 20 * 60);
+}
+
 TEST_F(ScannerTest, CatalogRefreshShowsNewCommits) {
   CS_ASSERT_OK(
       testing::CommitChunk(store_, *writer_, "a", testing::MetricsRows({{"up", {}, kBase, 1}}))
