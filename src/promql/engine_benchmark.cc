@@ -101,6 +101,10 @@ void BM_RangeAbsRate(benchmark::State& state) {
 void BM_RangeLabelReplace(benchmark::State& state) {
   RunRange(state, "label_replace(rate(http_requests_total[5m]), \"j\", \"$1\", \"job\", \"(.*)\")");
 }
+void BM_RangeVectorDivide(benchmark::State& state) {
+  RunRange(state,
+           "rate(http_requests_total[5m]) / on(instance, job) rate(http_requests_total[10m])");
+}
 void BM_InstantSumRate(benchmark::State& state) {
   RunInstant(state, "sum by (job) (rate(http_requests_total[5m]))");
 }
@@ -115,6 +119,7 @@ BENCHMARK(BM_RangeRatio)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RangeSubquery)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RangeAbsRate)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RangeLabelReplace)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeVectorDivide)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InstantSumRate)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InstantTopk)->Unit(benchmark::kMillisecond);
 

@@ -109,13 +109,33 @@ absl::StatusOr<Matrix> VectorScalarBinop(const Grid& g, const BinaryExpr& b, Mat
   return vec;
 }
 
+// Dense ids of the match groups (matching signatures) of both sides, so per-step matching
+// works on arrays instead of hash maps.
+struct MatchGroups {
+  std::vector<uint32_t> lhs;  // group id of each lhs series
+  std::vector<uint32_t> rhs;
+  size_t count = 0;
+};
+
+MatchGroups GroupBySignature(const Matrix& lhs, const Matrix& rhs, const VectorMatching& vm) {
+  MatchGroups groups;
+  absl::flat_hash_map<uint64_t, uint32_t> ids;
+  auto id = [&](const Labels& labels) {
+    auto [it, inserted] =
+        ids.try_emplace(HashMatching(labels, vm.on, vm.labels), static_cast<uint32_t>(ids.size()));
+    return it->second;
+  };
+  groups.lhs.reserve(lhs.size());
+  for (const Series& s : lhs) groups.lhs.push_back(id(s.labels));
+  groups.rhs.reserve(rhs.size());
+  for (const Series& s : rhs) groups.rhs.push_back(id(s.labels));
+  groups.count = ids.size();
+  return groups;
+}
+
 absl::StatusOr<Matrix> SetOp(QueryState& q, const Grid& g, const BinaryExpr& b, const Matrix& lhs,
                              const Matrix& rhs) {
-  const VectorMatching& vm = *b.matching;
-  std::vector<uint64_t> lsig(lhs.size());
-  std::vector<uint64_t> rsig(rhs.size());
-  for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = HashMatching(lhs[i].labels, vm.on, vm.labels);
-  for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = HashMatching(rhs[i].labels, vm.on, vm.labels);
+  const MatchGroups groups = GroupBySignature(lhs, rhs, *b.matching);
   MatrixBuilder out;
   std::vector<int64_t> lout(lhs.size(), -1);
   std::vector<int64_t> rout(rhs.size(), -1);
@@ -128,33 +148,32 @@ absl::StatusOr<Matrix> SetOp(QueryState& q, const Grid& g, const BinaryExpr& b, 
   StepWalker rw(rhs);
   std::vector<uint32_t> lp;
   std::vector<uint32_t> rp;
-  absl::flat_hash_set<uint64_t> sigs;
+  // The step at which each match group was last seen on the side that filters.
+  std::vector<int64_t> seen(groups.count, -1);
   for (int64_t k = 0; k < g.num_steps(); ++k) {
     CS_RETURN_IF_ERROR(q.Poll());
     int64_t t = g.StepTime(k);
     lw.At(t, lp);
     rw.At(t, rp);
-    sigs.clear();
     switch (b.op) {
       case BinaryOp::kAnd:
-        for (uint32_t r : rp) sigs.insert(rsig[r]);
+      case BinaryOp::kUnless: {
+        for (uint32_t r : rp) seen[groups.rhs[r]] = k;
+        const bool want = b.op == BinaryOp::kAnd;
         for (uint32_t l : lp) {
-          if (sigs.contains(lsig[l])) CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
+          if ((seen[groups.lhs[l]] == k) == want) {
+            CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
+          }
         }
         break;
+      }
       case BinaryOp::kOr:
         for (uint32_t l : lp) {
-          sigs.insert(lsig[l]);
+          seen[groups.lhs[l]] = k;
           CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
         }
         for (uint32_t r : rp) {
-          if (!sigs.contains(rsig[r])) CS_RETURN_IF_ERROR(emit(rhs, rout, r, t, rw.value(r)));
-        }
-        break;
-      case BinaryOp::kUnless:
-        for (uint32_t r : rp) sigs.insert(rsig[r]);
-        for (uint32_t l : lp) {
-          if (!sigs.contains(lsig[l])) CS_RETURN_IF_ERROR(emit(lhs, lout, l, t, lw.value(l)));
+          if (seen[groups.rhs[r]] != k) CS_RETURN_IF_ERROR(emit(rhs, rout, r, t, rw.value(r)));
         }
         break;
       default:
@@ -182,28 +201,35 @@ Labels ResultLabels(const Labels& l, const Labels& r, const VectorMatching& vm) 
 absl::StatusOr<Matrix> VectorBinop(QueryState& q, const Grid& g, const BinaryExpr& b,
                                    const Matrix& lhs_in, const Matrix& rhs_in) {
   const VectorMatching& vm = *b.matching;
-  bool swap = vm.card == VectorMatching::Cardinality::kOneToMany;
+  const bool swap = vm.card == VectorMatching::Cardinality::kOneToMany;
   const Matrix& lhs = swap ? rhs_in : lhs_in;  // the "many" side
   const Matrix& rhs = swap ? lhs_in : rhs_in;  // the "one" side
-  std::vector<uint64_t> lsig(lhs.size());
-  std::vector<uint64_t> rsig(rhs.size());
-  for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = HashMatching(lhs[i].labels, vm.on, vm.labels);
-  for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = HashMatching(rhs[i].labels, vm.on, vm.labels);
-  bool drop = DropsName(b.op) || b.return_bool;
+  const MatchGroups groups = GroupBySignature(lhs, rhs, vm);
+  const bool drop = DropsName(b.op) || b.return_bool;
   // Fill modifiers: the value of a missing lhs (the "many" side after a group_right swap, as
   // Prometheus) or rhs sample.
   const std::optional<double> fill_lhs = b.fill.left;
   const std::optional<double> fill_rhs = b.fill.right;
   constexpr uint32_t kNone = UINT32_MAX;
-  absl::flat_hash_set<uint64_t> left_sigs;
   MatrixBuilder out;
+  // The output series of each (lhs, rhs) pair met so far, with its label hash (many-to-one
+  // checks); the last pair of each lhs series is cached, as it rarely changes between steps.
   struct Result {
     size_t out;
     uint64_t hash;
   };
   absl::flat_hash_map<std::pair<uint32_t, uint32_t>, Result> results;
-  absl::flat_hash_map<uint64_t, uint32_t> right;
-  absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> matched;
+  std::vector<char> has_last(lhs.size(), 0);
+  std::vector<uint32_t> last_rhs(lhs.size(), kNone);
+  std::vector<Result> last_result(lhs.size());
+  // Per match group and step: the present rhs series, whether an lhs series matched (stamped
+  // with the step, so nothing is cleared between steps), and for many-to-one the result label
+  // sets already produced.
+  std::vector<uint32_t> right(groups.count, kNone);
+  std::vector<int64_t> right_step(groups.count, -1);
+  std::vector<int64_t> matched_step(groups.count, -1);
+  std::vector<int64_t> left_step(groups.count, -1);
+  absl::flat_hash_map<uint32_t, absl::flat_hash_set<uint64_t>> many_matched;
   StepWalker lw(lhs);
   StepWalker rw(rhs);
   std::vector<uint32_t> lp;
@@ -215,11 +241,10 @@ absl::StatusOr<Matrix> VectorBinop(QueryState& q, const Grid& g, const BinaryExp
     rw.At(t, rp);
     if (lp.empty() && rp.empty()) continue;
     if (!fill_lhs.has_value() && !fill_rhs.has_value() && (lp.empty() || rp.empty())) continue;
-    right.clear();
     for (uint32_t r : rp) {
-      auto [it, inserted] = right.emplace(rsig[r], r);
-      if (!inserted) {
-        const Labels* first = &rhs[it->second].labels;
+      uint32_t grp = groups.rhs[r];
+      if (right_step[grp] == k) {
+        const Labels* first = &rhs[right[grp]].labels;
         const Labels* second = &rhs[r].labels;
         if (LabelsLess(*second, *first)) std::swap(first, second);
         return absl::FailedPreconditionError(absl::StrFormat(
@@ -229,35 +254,49 @@ absl::StatusOr<Matrix> VectorBinop(QueryState& q, const Grid& g, const BinaryExp
             LabelsToString(MatchingLabels(rhs[r].labels, vm.on, vm.labels)),
             swap ? "left" : "right", LabelsToString(*first), LabelsToString(*second)));
       }
+      right_step[grp] = k;
+      right[grp] = r;
     }
-    matched.clear();
+    many_matched.clear();
     // One output point for lhs series l and rhs series r (kNone: filled in).
     auto emit = [&](uint32_t l, uint32_t r, double fl, double fr) -> absl::Status {
       if (swap) std::swap(fl, fr);
       auto [v, keep] = ElemBinop(b.op, fl, fr);
-      auto rit = results.find(std::pair(l, r));
-      if (rit == results.end()) {
-        Labels labels;
-        bool drop_name = drop;
-        if (l == kNone) {
-          labels = MatchingLabels(rhs[r].labels, vm.on, vm.labels);
-        } else {
-          labels = ResultLabels(lhs[l].labels, r == kNone ? Labels() : rhs[r].labels, vm);
-          drop_name = drop_name || lhs[l].drop_name;
+      Result result;
+      if (l != kNone && has_last[l] && last_rhs[l] == r) {
+        result = last_result[l];
+      } else {
+        auto it = results.find(std::pair(l, r));
+        if (it == results.end()) {
+          Labels labels;
+          bool drop_name = drop;
+          if (l == kNone) {
+            labels = MatchingLabels(rhs[r].labels, vm.on, vm.labels);
+          } else {
+            labels = ResultLabels(lhs[l].labels, r == kNone ? Labels() : rhs[r].labels, vm);
+            drop_name = drop_name || lhs[l].drop_name;
+          }
+          uint64_t h = HashLabels(labels);
+          size_t idx = out.Intern(std::move(labels), drop_name);
+          it = results.emplace(std::pair(l, r), Result{idx, h}).first;
         }
-        uint64_t h = HashLabels(labels);
-        size_t idx = out.Intern(std::move(labels), drop_name);
-        rit = results.emplace(std::pair(l, r), Result{idx, h}).first;
+        result = it->second;
+        if (l != kNone) {
+          has_last[l] = 1;
+          last_rhs[l] = r;
+          last_result[l] = result;
+        }
       }
       if (l != kNone && r != kNone) {
-        auto [mit, first_match] = matched.try_emplace(lsig[l]);
+        uint32_t grp = groups.lhs[l];
         if (vm.card == VectorMatching::Cardinality::kOneToOne) {
-          if (!first_match) {
+          if (matched_step[grp] == k) {
             return absl::FailedPreconditionError(
                 "multiple matches for labels: many-to-one matching must be explicit "
                 "(group_left/group_right)");
           }
-        } else if (!mit->second.insert(rit->second.hash).second) {
+          matched_step[grp] = k;
+        } else if (!many_matched[grp].insert(result.hash).second) {
           return absl::FailedPreconditionError(
               "multiple matches for labels: grouping labels must ensure unique matches");
         }
@@ -268,21 +307,20 @@ absl::StatusOr<Matrix> VectorBinop(QueryState& q, const Grid& g, const BinaryExp
       } else if (!keep) {
         return absl::OkStatus();
       }
-      return out.Append(rit->second.out, t, v);
+      return out.Append(result.out, t, v);
     };
     for (uint32_t l : lp) {
-      auto it = right.find(lsig[l]);
-      if (it == right.end()) {
+      uint32_t grp = groups.lhs[l];
+      if (right_step[grp] != k) {
         if (fill_rhs.has_value()) CS_RETURN_IF_ERROR(emit(l, kNone, lw.value(l), *fill_rhs));
         continue;
       }
-      CS_RETURN_IF_ERROR(emit(l, it->second, lw.value(l), rw.value(it->second)));
+      CS_RETURN_IF_ERROR(emit(l, right[grp], lw.value(l), rw.value(right[grp])));
     }
     if (fill_lhs.has_value()) {
-      left_sigs.clear();
-      for (uint32_t l : lp) left_sigs.insert(lsig[l]);
+      for (uint32_t l : lp) left_step[groups.lhs[l]] = k;
       for (uint32_t r : rp) {
-        if (!left_sigs.contains(rsig[r])) {
+        if (left_step[groups.rhs[r]] != k) {
           CS_RETURN_IF_ERROR(emit(kNone, r, *fill_lhs, rw.value(r)));
         }
       }
