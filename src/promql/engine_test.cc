@@ -161,11 +161,48 @@ TEST_F(EngineTest, InstantQueries) {
       {"bottomk(1, m)", 0, R"({__name__="m", i="1", job="x"}=1)"},
       {"count_values(\"v\", m)", 0, R"({v="1"}=1 {v="2"}=1)"},
       {"sum by (__name__) (m)", 0, R"({__name__="m"}=3)"},
+      // Fill modifiers stand in for the missing side; an rhs-only result gets the match group.
+      {"m + on(i) fill_right(100) o", 0, R"({i="1"}=101 {i="2"}=102)"},
+      {"m + on(i) fill(5) o", 0, R"({}=15 {i="1"}=6 {i="2"}=7)"},
+      // smoothed interpolates between the samples around t.
+      {"a smoothed", 45 * kSec, R"({__name__="a", job="x"}=2.5)"},
   };
   for (const InstantCase& c : cases) {
     absl::StatusOr<std::string> got = Instant(c.query, c.t);
     ASSERT_TRUE(got.ok()) << c.query << ": " << got.status();
     EXPECT_EQ(*got, c.want) << c.query << " at " << c.t;
+  }
+}
+
+TEST_F(EngineTest, InfoAddsDataLabelsOfMatchingInfoSeries) {
+  testing::MemoryQuerier q;
+  q.Add({{"__name__", "up"}, {"instance", "a"}, {"job", "j"}},
+        std::vector<FPoint>{{0, 1}, {60 * kSec, 1}});
+  q.Add({{"__name__", "up"}, {"instance", "b"}, {"job", "j"}}, std::vector<FPoint>{{0, 1}});
+  // The version changes at 60s.
+  q.Add({{"__name__", "target_info"}, {"instance", "a"}, {"job", "j"}, {"version", "1"}},
+        std::vector<FPoint>{{0, 1}, {60 * kSec, StaleNaN()}});
+  q.Add({{"__name__", "target_info"}, {"instance", "a"}, {"job", "j"}, {"version", "2"}},
+        std::vector<FPoint>{{60 * kSec, 1}});
+  const struct {
+    std::string query;
+    std::string want;
+  } cases[] = {
+      // b has no info series: kept unchanged, unless a data matcher needs a value.
+      {"info(up)", R"({__name__="up", instance="a", job="j", version="1"}=[1@0] )"
+                   R"({__name__="up", instance="a", job="j", version="2"}=[1@60] )"
+                   R"({__name__="up", instance="b", job="j"}=[1@0,1@60])"},
+      {"info(up, {version=~\".+\"})",
+       R"({__name__="up", instance="a", job="j", version="1"}=[1@0] )"
+       R"({__name__="up", instance="a", job="j", version="2"}=[1@60])"},
+      // The info series are read at the base sample's time: @ 0 pins version 1.
+      {"info(up @ 0)", R"({__name__="up", instance="a", job="j", version="1"}=[1@0,1@60] )"
+                       R"({__name__="up", instance="b", job="j"}=[1@0,1@60])"},
+  };
+  for (const auto& c : cases) {
+    CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr(c.query));
+    CS_ASSERT_OK_AND_ASSIGN(QueryResult r, engine_.RangeQuery(q, *expr, 0, kMin, kMin, {}));
+    EXPECT_EQ(Format(r.value), c.want) << c.query;
   }
 }
 
