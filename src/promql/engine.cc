@@ -149,6 +149,7 @@ absl::Status Prefetch(QueryState& q, const Expr& e, int64_t lo, int64_t hi, std:
       matchers.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricName), vs.name});
     }
     matchers.insert(matchers.end(), vs.matchers.begin(), vs.matchers.end());
+    CS_RETURN_IF_ERROR(q.Poll());
     SelectHints hints{start, end, q.query_step, range, func};
     q.select_min_ms = std::min(q.select_min_ms, start);
     q.select_max_ms = std::max(q.select_max_ms, end);
