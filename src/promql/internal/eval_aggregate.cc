@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "model/labels.h"
 
 namespace cardinalsin::promql::internal {
 namespace {
@@ -27,6 +28,7 @@ void KahanInc(double inc, double& sum, double& c) {
   sum = t;
 }
 
+// One group's state at one step (sum, avg, min, max, count, group, stddev, stdvar, quantile).
 struct Group {
   bool seen = false;
   bool incremental = false;
@@ -37,6 +39,8 @@ struct Group {
   std::vector<double> values;  // quantile
 };
 
+// The labels of the group a series with `in` belongs to: only the `by` labels, or all but the
+// `without` labels and the metric name (with the type-and-unit labels).
 Labels GroupLabels(const Labels& in, const AggregateExpr& a) {
   Labels out;
   for (const Label& l : in) {
@@ -46,6 +50,7 @@ Labels GroupLabels(const Labels& in, const AggregateExpr& a) {
   return out;
 }
 
+// Prometheus's quantile(): linear interpolation between closest ranks, NaN values first.
 double Quantile(double q, std::vector<double>& values) {
   if (values.empty() || std::isnan(q)) return NAN;
   if (q < 0) return -INFINITY;
@@ -62,20 +67,6 @@ double Quantile(double q, std::vector<double>& values) {
   double weight = rank - std::floor(rank);
   return values[static_cast<size_t>(lower)] * (1 - weight) +
          values[static_cast<size_t>(upper)] * weight;
-}
-
-bool IsValidUtf8Name(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + static_cast<size_t>(len) > s.size()) return false;
-    for (int j = 1; j < len; ++j) {
-      if ((static_cast<unsigned char>(s[i + static_cast<size_t>(j)]) >> 6) != 2) return false;
-    }
-    i += static_cast<size_t>(len);
-  }
-  return true;
 }
 
 absl::StatusOr<Matrix> AggregateCountValues(QueryState& q, const Grid& grid, const Matrix& in,
@@ -254,7 +245,7 @@ absl::StatusOr<Matrix> EvalAggregation(QueryState& q, const Grid& grid, const Ag
     const StringLiteral* s = UnwrapParens(*a.param).As<StringLiteral>();
     if (s == nullptr) return absl::InternalError("count_values parameter is not a string");
     count_label = s->value;
-    if (count_label.empty() || !IsValidUtf8Name(count_label)) {
+    if (count_label.empty() || !model::IsValidUtf8(count_label)) {
       return absl::FailedPreconditionError(
           absl::StrFormat("invalid label name %s", QuoteGo(count_label)));
     }
