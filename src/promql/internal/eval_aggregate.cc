@@ -69,6 +69,8 @@ double Quantile(double q, std::vector<double>& values) {
          values[static_cast<size_t>(upper)] * weight;
 }
 
+// count_values: per group and step, how many samples have each value; the value (Go's 'f'
+// formatting) goes into `label`.
 absl::StatusOr<Matrix> AggregateCountValues(QueryState& q, const Grid& grid, const Matrix& in,
                                             const std::vector<uint32_t>& group_of,
                                             const std::vector<Labels>& group_labels,
@@ -132,6 +134,8 @@ double RatioOffset(const Labels& labels) {
          static_cast<double>(std::numeric_limits<uint64_t>::max());
 }
 
+// topk, bottomk, limitk, limit_ratio: the input samples each group keeps at each step, in
+// Prometheus's output order (topk descending, bottomk ascending, NaN last; limit* input order).
 absl::StatusOr<Matrix> AggregateSelect(QueryState& q, const Grid& grid, const AggregateExpr& a,
                                        const Matrix& in, const std::vector<uint32_t>& group_of,
                                        size_t num_groups, const std::vector<double>& param) {
