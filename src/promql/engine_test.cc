@@ -160,6 +160,9 @@ TEST_F(EngineTest, InstantQueries) {
       {"topk(1, m)", 0, R"({__name__="m", i="2", job="x"}=2)"},
       {"bottomk(1, m)", 0, R"({__name__="m", i="1", job="x"}=1)"},
       {"count_values(\"v\", m)", 0, R"({v="1"}=1 {v="2"}=1)"},
+      // limit_ratio(r) and limit_ratio(-(1 - r)) split the series into complementary sets.
+      {"count(limit_ratio(0.3, m) or limit_ratio(-0.7, m))", 0, "{}=2"},
+      {"limit_ratio(0.3, m) and limit_ratio(-0.7, m)", 0, ""},
       {"sum by (__name__) (m)", 0, R"({__name__="m"}=3)"},
       // Fill modifiers stand in for the missing side; an rhs-only result gets the match group.
       {"m + on(i) fill_right(100) o", 0, R"({i="1"}=101 {i="2"}=102)"},

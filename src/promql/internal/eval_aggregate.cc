@@ -128,9 +128,14 @@ void HeapDown(std::vector<uint32_t>& h, size_t i, Less less) {
   }
 }
 
-// Prometheus's HashRatioSampler offset of a series: its label hash scaled to [0, 1].
+// Prometheus's HashRatioSampler offset of a series: its label hash scaled to [0, 1]. The hash is
+// Prometheus's labels.Hash() (xxHash64 of name 0xff value 0xff ..., which is our SeriesId), so
+// limit_ratio keeps the same series as Prometheus, across queries and restarts.
 double RatioOffset(const Labels& labels) {
-  return static_cast<double>(HashLabels(labels)) /
+  std::vector<model::Label> view;
+  view.reserve(labels.size());
+  for (const Label& l : labels) view.push_back(model::Label{l.name, l.value});
+  return static_cast<double>(model::ComputeSeriesId(view)) /
          static_cast<double>(std::numeric_limits<uint64_t>::max());
 }
 
