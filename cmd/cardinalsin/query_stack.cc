@@ -1,5 +1,6 @@
 #include "query_stack.h"
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "base/duration.h"
 #include "base/flags.h"
 #include "base/status_macros.h"
+#include "catalog/metadata.h"
 #include "promapi/routes.h"
 #include "query/sql_routes.h"
 
@@ -89,8 +91,36 @@ class ServerUnflushedSource final : public scan::UnflushedSource {
   ingest::Ingester* const local_;
 };
 
-// The Prometheus API's storage: promscan over the query role's scanner. Metric metadata is not
-// kept by the ingest path yet, so the routes get no MetadataSource (an empty /api/v1/metadata).
+// /api/v1/metadata: the union of the ingesters' metadata objects in the bucket
+// (docs/format/metadata.md), read per request (one listing and one get per ingester).
+class BucketMetadataSource final : public promapi::MetadataSource {
+ public:
+  explicit BucketMetadataSource(io::ObjectStore* store) : store_(store) {}
+
+  absl::StatusOr<std::map<std::string, std::vector<promapi::MetricMetadata>>> Metadata(
+      const promapi::MetadataRequest& request) override {
+    CS_ASSIGN_OR_RETURN(std::vector<catalog::FamilyMetadata> families,
+                        catalog::ReadTenantMetadata(*store_, request.tenant));
+    std::map<std::string, std::vector<promapi::MetricMetadata>> out;
+    for (catalog::FamilyMetadata& f : families) {  // sorted by family
+      if (request.metric.has_value() && f.family != *request.metric) continue;
+      auto it = out.find(f.family);
+      if (it == out.end()) {
+        if (request.limit > 0 && out.size() >= request.limit) break;
+        it = out.emplace(f.family, std::vector<promapi::MetricMetadata>{}).first;
+      }
+      if (request.limit_per_metric > 0 && it->second.size() >= request.limit_per_metric) continue;
+      it->second.push_back(promapi::MetricMetadata{std::string(catalog::MetricTypeName(f.type)),
+                                                   std::move(f.help), std::move(f.unit)});
+    }
+    return out;
+  }
+
+ private:
+  io::ObjectStore* const store_;
+};
+
+// The Prometheus API's storage: promscan over the query role's scanner.
 class ScanPromBackend final : public promapi::Backend {
  public:
   explicit ScanPromBackend(const promscan::PromStorage* storage) : storage_(storage) {}
@@ -208,6 +238,8 @@ absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& 
   promapi::PromApiOptions prom_routes;
   prom_routes.evaluator = promapi::EngineEvaluator(*stack->promql_engine_);
   prom_routes.backend = stack->prom_backend_.get();
+  stack->prom_metadata_ = std::make_unique<BucketMetadataSource>(store);
+  prom_routes.metadata = stack->prom_metadata_.get();
   prom_routes.query_timeout = *timeout;
   prom_routes.max_concurrent_queries = flags.max_concurrent_queries;
   prom_routes.build_info.version = CS_VERSION;

@@ -63,6 +63,7 @@ class QueryStack {
   std::unique_ptr<promql::Engine> promql_engine_;
   std::unique_ptr<promscan::PromStorage> prom_storage_;  // reads through engine_'s scanner
   std::unique_ptr<promapi::Backend> prom_backend_;
+  std::unique_ptr<promapi::MetadataSource> prom_metadata_;
 };
 
 }  // namespace cardinalsin::cmd

@@ -12,7 +12,8 @@ import urllib.parse
 
 import pytest
 
-from ingest_util import http_request, now_ms, remote_write, start_server
+from ingest_util import (http_request, now_ms, pb_bytes, pb_varint, post_remote_write, remote_write,
+                         snappy_block, start_server)
 
 STEP_MS = 15_000
 SAMPLES = 20
@@ -93,7 +94,7 @@ def test_grafana_probes(loaded):
     # Grafana's health check.
     data = ok(server.url, "/api/v1/query", {"query": "1+1", "time": "1700000000"})
     assert data == {"resultType": "scalar", "result": [1700000000, "2"]}
-    # No metadata is kept yet: an empty object, not an error.
+    # Nothing described these metrics: an empty object, not an error.
     assert ok(server.url, "/api/v1/metadata") == {}
     assert ok(server.url, "/api/v1/metadata", {"metric": "http_requests_total", "limit": "10"}) == {}
     assert ok(server.url, "/api/v1/query_exemplars", {"query": "http_requests_total", "start": "0",
@@ -251,3 +252,53 @@ def test_query_errors(loaded):
     assert body["errorType"] == "execution"
     status, _ = api(server.url, "/api/v1/query", {"query": "up"}, method="DELETE")
     assert status == 405
+
+
+def test_metadata_from_remote_write_and_otlp(cardinalsin_bin, tmp_path):
+    """Metric metadata sent by Prometheus (remote write 1.0 metadata-only requests) and OTLP
+    descriptions/units reach /api/v1/metadata, per tenant, with limit and limit_per_metric."""
+    server = start_server(cardinalsin_bin, tmp_path)
+    try:
+        def metadata(kind: int, family: str, help_text: str, unit: str = "") -> bytes:
+            return pb_bytes(3, pb_varint(1, kind) + pb_bytes(2, family) + pb_bytes(4, help_text) +
+                            pb_bytes(5, unit))
+        body = (metadata(1, "http_requests_total", "Requests served.") +
+                metadata(2, "node_load1", "1m load average.") +
+                metadata(3, "request_duration_seconds", "Latency.", "seconds"))
+        assert post_remote_write(server.url, snappy_block(body))[0] == 204
+        # A later help text for the same family replaces the earlier one (one ingester keeps the
+        # latest entry per family; several ingesters' distinct entries are all listed).
+        assert post_remote_write(server.url, snappy_block(metadata(2, "node_load1", "Load, 1m.")))[0] == 204
+        otlp = {"resourceMetrics": [{"resource": {"attributes": []}, "scopeMetrics": [{"metrics": [{
+            "name": "queue.size", "description": "Jobs waiting.", "unit": "By",
+            "gauge": {"dataPoints": [{"asDouble": 3, "timeUnixNano": str(now_ms() * 1_000_000)}]}}]}]}]}
+        status, reply, _ = http_request(server.otlp_url + "/v1/metrics", "POST", json.dumps(otlp).encode(),
+                                        {"Content-Type": "application/json", "X-Scope-OrgID": "team-b"})
+        assert status == 200, reply
+
+        want = {
+            "http_requests_total": [{"type": "counter", "help": "Requests served.", "unit": ""}],
+            "node_load1": [{"type": "gauge", "help": "Load, 1m.", "unit": ""}],
+            "request_duration_seconds": [{"type": "histogram", "help": "Latency.", "unit": "seconds"}],
+        }
+        deadline = time.monotonic() + 20
+        while (got := ok(server.url, "/api/v1/metadata")) != want:
+            assert time.monotonic() < deadline, got
+            time.sleep(0.2)
+        assert ok(server.url, "/api/v1/metadata", {"metric": "node_load1"}) == {"node_load1": want["node_load1"]}
+        assert len(ok(server.url, "/api/v1/metadata", {"limit": "2"})) == 2
+        assert ok(server.url, "/api/v1/metadata", {"metric": "nonexistent"}) == {}
+        deadline = time.monotonic() + 20
+        while not (other := ok(server.url, "/api/v1/metadata", tenant="team-b")):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert other == {"queue_size_bytes": [{"type": "gauge", "help": "Jobs waiting.", "unit": "bytes"}]}
+    finally:
+        assert server.stop() == 0
+    # After a restart the metadata is still there (it lives in the bucket).
+    again = start_server(cardinalsin_bin, tmp_path, data_dir=server.data_dir)
+    try:
+        assert ok(again.url, "/api/v1/metadata", {"metric": "http_requests_total"}) == {
+            "http_requests_total": want["http_requests_total"]}
+    finally:
+        assert again.stop() == 0
