@@ -146,7 +146,14 @@ double BucketFraction(double lower, double upper, const std::vector<Bucket>& buc
     if (upper <= lo || lower >= hi) continue;  // no overlap (lower < upper holds here)
     double from = std::max(lower, lo);
     double to = std::min(upper, hi);
-    if (std::isinf(lo) || std::isinf(hi)) {
+    if (std::isinf(hi)) {
+      // The +Inf bucket has no width to interpolate over: all of it counts when the range
+      // reaches +Inf, whatever its lower bound (histograms.test: (400, +Inf] over buckets up to
+      // le="3" is the whole +Inf bucket).
+      if (std::isinf(upper)) inside += count;
+      continue;
+    }
+    if (std::isinf(lo)) {
       if (from == lo && to == hi) inside += count;
       continue;
     }

@@ -842,7 +842,8 @@ TEST(FunctionsEvalHistogramTest, Fraction) {
       {0, 1.5, pos, 0.02},  // [0, 1] whole (1) + half of (1, 2] (1)
       {-kInf, kInf, pos, 1},
       {3, kInf, pos, 0.94},       // the +Inf bucket whole
-      {3, 1e9, pos, 0},           // an infinite bucket counts only when covered whole
+      {400, kInf, pos, 0.94},     // ... also from above the last finite bound (histograms.test)
+      {3, 1e9, pos, 0},           // the +Inf bucket counts only when the range reaches +Inf
       {-4, -2, neg, 0.02},        // (-Inf, -3] not covered whole: only (-3, -2]
       {-kInf, -1.5, neg, 0.135},  // 10 + 2 + 1.5
       {2, 2, pos, 0},
