@@ -12,6 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "base/json_string.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "nlohmann/json.hpp"
@@ -457,7 +458,7 @@ class JsonDecoder {
     if (Json* v = Member(value, "stringValue", "string_value")) {
       if (!v->is_string()) return Malformed("\"stringValue\" must be a string");
       if (json) {
-        internal::AppendJsonString(out, v->get_ref<const std::string&>());
+        base::AppendJsonString(out, v->get_ref<const std::string&>());
       } else {
         *out = std::move(v->get_ref<std::string&>());
         *is_string = true;
@@ -486,7 +487,7 @@ class JsonDecoder {
       }
       std::string canonical = absl::Base64Escape(raw);
       if (json) {
-        internal::AppendJsonString(out, canonical);
+        base::AppendJsonString(out, canonical);
       } else {
         out->append(canonical);
       }
@@ -516,7 +517,7 @@ class JsonDecoder {
             key = k->get_ref<const std::string&>();
           }
           if (i > 0) out->push_back(',');
-          internal::AppendJsonString(out, key);
+          base::AppendJsonString(out, key);
           out->push_back(':');
           Json* entry_value = Member(entry, "value", "value");
           if (entry_value == nullptr) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "base/json_string.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "otlp/internal/json_text.h"
@@ -707,7 +708,7 @@ class ProtoDecoder {
     switch (last.number) {
       case kAnyString:
         CS_RETURN_IF_ERROR(Expect(last, WireType::kLen));
-        internal::AppendJsonString(json, last.bytes);
+        base::AppendJsonString(json, last.bytes);
         return absl::OkStatus();
       case kAnyBool:
         CS_RETURN_IF_ERROR(Expect(last, WireType::kVarint));
@@ -723,7 +724,7 @@ class ProtoDecoder {
         return absl::OkStatus();
       case kAnyBytes:
         CS_RETURN_IF_ERROR(Expect(last, WireType::kLen));
-        internal::AppendJsonString(json, absl::Base64Escape(base::AsAbsl(last.bytes)));
+        base::AppendJsonString(json, absl::Base64Escape(base::AsAbsl(last.bytes)));
         return absl::OkStatus();
       case kAnyArray: {
         CS_RETURN_IF_ERROR(Expect(last, WireType::kLen));
@@ -764,7 +765,7 @@ class ProtoDecoder {
           }
           if (!first) json->push_back(',');
           first = false;
-          internal::AppendJsonString(json, key);
+          base::AppendJsonString(json, key);
           json->push_back(':');
           CS_RETURN_IF_ERROR(AppendValueJson(value, depth + 1, json));
         }

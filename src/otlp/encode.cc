@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/json_string.h"
 #include "base/strings.h"
 #include "model/labels.h"
 #include "otlp/internal/json_text.h"
@@ -61,7 +62,7 @@ std::string EncodeExportResponseJson(uint64_t rejected, std::string_view message
   std::string out = base::StrCat(R"({"partialSuccess":{"rejectedDataPoints":")", rejected, "\"");
   if (!message.empty()) {
     out.append(R"(,"errorMessage":)");
-    internal::AppendJsonString(&out, message);
+    base::AppendJsonString(&out, message);
   }
   out.append("}}");
   return out;

@@ -23,12 +23,6 @@ std::string ValueText(double v) {
   return out;
 }
 
-std::string Quoted(std::string_view text) {
-  std::string out;
-  AppendJsonString(&out, text);
-  return out;
-}
-
 TEST(Json, TimestampsAreSecondsWithMillisecondDecimals) {
   EXPECT_EQ(Timestamp(1'700'000'000'123), "1700000000.123");
   EXPECT_EQ(Timestamp(1'700'000'000'100), "1700000000.100");
@@ -51,16 +45,6 @@ TEST(Json, ValuesInGoShortestFixedNotation) {
   EXPECT_EQ(ValueText(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(ValueText(std::numeric_limits<double>::denorm_min()).size(), 326u);
   EXPECT_EQ(ValueText(std::numeric_limits<double>::max()).size(), 309u);
-}
-
-TEST(Json, StringsEscapedAndInvalidUtf8Replaced) {
-  EXPECT_EQ(Quoted("a\"b\\c\n\t\x01"), R"("a\"b\\c\n\t\u0001")");
-  EXPECT_EQ(Quoted("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
-  EXPECT_EQ(Quoted("\xff"), "\"\xef\xbf\xbd\"");
-  EXPECT_EQ(Quoted("\xc3"), "\"\xef\xbf\xbd\"");                  // truncated sequence
-  EXPECT_EQ(Quoted("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");  // overlong '/'
-  EXPECT_EQ(Quoted("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // surrogate
-  EXPECT_EQ(Quoted("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");
 }
 
 TEST(Json, QueryDataShapes) {

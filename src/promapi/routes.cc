@@ -14,8 +14,10 @@
 
 #include "absl/strings/str_format.h"
 #include "base/check.h"
+#include "base/json_string.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "model/labels.h"
 #include "model/tenant.h"
 #include "promapi/internal/json.h"
 #include "promapi/internal/parse_query.h"
@@ -75,9 +77,9 @@ ApiError FromStatus(const absl::Status& status) {
 
 Response ErrorResponse(const ApiError& error) {
   std::string body = "{\"status\":\"error\",\"errorType\":";
-  internal::AppendJsonString(&body, error.type);
+  base::AppendJsonString(&body, error.type);
   body += ",\"error\":";
-  internal::AppendJsonString(&body, error.message);
+  base::AppendJsonString(&body, error.message);
   body += '}';
   return Response::Json(error.status, std::move(body));
 }
@@ -86,7 +88,7 @@ void AppendStringArray(std::string* out, const std::vector<std::string>& items) 
   out->push_back('[');
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out->push_back(',');
-    internal::AppendJsonString(out, items[i]);
+    base::AppendJsonString(out, items[i]);
   }
   out->push_back(']');
 }
@@ -218,15 +220,6 @@ std::optional<std::string> UnescapeName(std::string_view name) {
     rest.remove_prefix(close + 1);
   }
   return out;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  std::string escaped;
-  internal::AppendJsonString(&escaped, text);
-  // AppendJsonString replaces invalid bytes by U+FFFD; valid text only gains escapes, so a
-  // U+FFFD in the output that is not in the input means the input was invalid.
-  return escaped.find("\xef\xbf\xbd") == std::string::npos ||
-         text.find("\xef\xbf\xbd") != std::string_view::npos;
 }
 
 // A slot of the concurrency limit, released on destruction.
@@ -385,7 +378,7 @@ class Api {
     std::string label_name;
     if (kind == Lookup::kLabelValues) {
       std::optional<std::string> name = UnescapeName(request.path_params.at("name"));
-      if (!name.has_value() || name->empty() || !IsValidUtf8(*name)) {
+      if (!name.has_value() || name->empty() || !model::IsValidUtf8(*name)) {
         return ErrorResponse(BadData(absl::StrFormat(
             "invalid label name: \"%s\"", base::AsAbsl(request.path_params.at("name")))));
       }
@@ -508,7 +501,7 @@ class Api {
     for (const auto& entry : metrics) {
       if (metadata_request.limit > 0 && metric_count == metadata_request.limit) break;
       if (metric_count++ > 0) data.push_back(',');
-      internal::AppendJsonString(&data, entry.first);
+      base::AppendJsonString(&data, entry.first);
       data += ":[";
       size_t n = entry.second.size();
       if (metadata_request.limit_per_metric > 0) n = std::min(n, metadata_request.limit_per_metric);
@@ -516,11 +509,11 @@ class Api {
         if (i > 0) data.push_back(',');
         const MetricMetadata& m = entry.second[i];
         data += "{\"type\":";
-        internal::AppendJsonString(&data, m.type);
+        base::AppendJsonString(&data, m.type);
         data += ",\"help\":";
-        internal::AppendJsonString(&data, m.help);
+        base::AppendJsonString(&data, m.help);
         data += ",\"unit\":";
-        internal::AppendJsonString(&data, m.unit);
+        base::AppendJsonString(&data, m.unit);
         data += '}';
       }
       data += ']';
@@ -538,7 +531,7 @@ class Api {
     if (parse) {
       internal::AppendAstJson(&data, **expr);
     } else {
-      internal::AppendJsonString(&data, promql::ToString(**expr));
+      base::AppendJsonString(&data, promql::ToString(**expr));
     }
     return Success(data);
   }
@@ -595,9 +588,9 @@ class Api {
   static void AppendField(std::string* out, std::string_view name, std::string_view value,
                           bool comma) {
     if (comma) out->push_back(',');
-    internal::AppendJsonString(out, name);
+    base::AppendJsonString(out, name);
     out->push_back(':');
-    internal::AppendJsonString(out, value);
+    base::AppendJsonString(out, value);
   }
 
   // 11000 -> "11,000", as Prometheus's message prints the limit.

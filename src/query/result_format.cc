@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "base/check.h"
+#include "base/json_string.h"
 #include "base/status_macros.h"
 
 namespace cardinalsin::query {
@@ -185,7 +186,7 @@ void AppendJsonValue(std::string* out, const ColumnView& column, size_t row) {
     }
     case ColumnView::Kind::kString:
     case ColumnView::Kind::kDictString:
-      AppendJsonString(out, column.String(row));
+      base::AppendJsonString(out, column.String(row));
       return;
   }
 }
@@ -240,100 +241,7 @@ void AppendCsvValue(std::string* out, const ColumnView& column, size_t row) {
   }
 }
 
-// Length of the valid UTF-8 sequence at the start of `s` (s[0] >= 0x80), or 0 when it is not one
-// (bad lead byte, missing continuation, overlong form, surrogate, above U+10FFFF).
-size_t Utf8SequenceLength(std::string_view s) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  auto continuation = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
-  unsigned char lead = byte(0);
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    return continuation(1) ? 2 : 0;
-  }
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) {
-      return 0;
-    }
-    if (lead == 0xE0 && byte(1) < 0xA0) {
-      return 0;  // overlong
-    }
-    if (lead == 0xED && byte(1) >= 0xA0) {
-      return 0;  // UTF-16 surrogate
-    }
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) {
-      return 0;
-    }
-    if (lead == 0xF0 && byte(1) < 0x90) {
-      return 0;  // overlong
-    }
-    if (lead == 0xF4 && byte(1) >= 0x90) {
-      return 0;  // above U+10FFFF
-    }
-    return 4;
-  }
-  return 0;
-}
-
 }  // namespace
-
-void AppendJsonString(std::string* out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of bytes copied as they are
-  size_t i = 0;
-  auto flush = [&] { out->append(text.data() + run, i - run); };
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      size_t length = Utf8SequenceLength(text.substr(i));
-      if (length != 0) {
-        i += length;
-        continue;
-      }
-      flush();
-      out->append("\\ufffd");
-      run = ++i;
-      continue;
-    }
-    flush();
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 0xF]);
-    }
-    run = ++i;
-  }
-  flush();
-  out->push_back('"');
-}
 
 void AppendIsoTimestamp(std::string* out, int64_t ns) {
   constexpr int64_t kNsPerSecond = 1'000'000'000;
@@ -447,7 +355,7 @@ void ResultEncoder::EncodeHeader(std::string* out) {
         if (i > 0) {
           out->push_back(',');
         }
-        AppendJsonString(out, fields[i].name);
+        base::AppendJsonString(out, fields[i].name);
       }
       out->append("],\"data\":[");
       return;
@@ -476,7 +384,7 @@ void ResultEncoder::EncodeRows(std::string* out, size_t target_bytes) {
   if (format_ == ResultFormat::kNdjson) {
     for (const model::Field& field : result_.schema.fields()) {
       std::string key;
-      AppendJsonString(&key, field.name);
+      base::AppendJsonString(&key, field.name);
       key.push_back(':');
       keys.push_back(std::move(key));
     }
@@ -570,7 +478,7 @@ void ResultEncoder::EncodeFooter(std::string* out) {
       if (i > 0) {
         out->push_back(',');
       }
-      AppendJsonString(out, result_.warnings[i]);
+      base::AppendJsonString(out, result_.warnings[i]);
     }
     out->push_back(']');
   }

@@ -107,10 +107,6 @@ class ResultEncoder {
 [[nodiscard]] absl::StatusOr<std::string> EncodeResult(ResultFormat format, const SqlResult& result,
                                                        EncodeOptions options = {});
 
-// Appends `text` as a JSON string literal (with the quotes). Invalid UTF-8 bytes become U+FFFD;
-// control characters are escaped.
-void AppendJsonString(std::string* out, std::string_view text);
-
 // Appends `ns` (Unix nanoseconds) as ISO-8601 UTC with nine fraction digits:
 // "1970-01-01T00:00:00.000000000Z". Works for the whole int64 range (years 1677-2262).
 void AppendIsoTimestamp(std::string* out, int64_t ns);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "base/check.h"
 #include "base/duration.h"
+#include "base/json_string.h"
 #include "base/strings.h"
 #include "model/tenant.h"
 #include "nlohmann/json.hpp"
@@ -41,7 +42,7 @@ constexpr std::string_view kInvalidFormatText = "Invalid format. Use: json, arro
 
 Response JsonError(int status, std::string_view message) {
   std::string body = "{\"error\":";
-  AppendJsonString(&body, message);
+  base::AppendJsonString(&body, message);
   body.push_back('}');
   return Response::Json(status, std::move(body));
 }

@@ -9,10 +9,6 @@
 
 namespace cardinalsin::otlp::internal {
 
-// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped,
-// every other byte as is.
-void AppendJsonString(std::string* out, std::string_view s);
-
 // Appends a double as a JSON value: finite values as FormatFloat writes them, NaN and the
 // infinities as the strings the protobuf JSON mapping uses ("NaN", "Infinity", "-Infinity").
 void AppendJsonDouble(std::string* out, double value);

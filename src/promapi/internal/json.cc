@@ -4,89 +4,14 @@
 #include <cmath>
 #include <variant>
 
+#include "base/json_string.h"
+
 namespace cardinalsin::promapi::internal {
 namespace {
 
 // The length of the valid UTF-8 sequence at the start of `text`, or 0 when it is not one
 // (overlong forms, surrogates and code points above U+10FFFF are invalid, as in Go).
-size_t Utf8SequenceLength(std::string_view text) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char c = byte(0);
-  size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) {
-    length = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    length = 3;
-    if (c == 0xe0) low = 0xa0;
-    if (c == 0xed) high = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    length = 4;
-    if (c == 0xf0) low = 0x90;
-    if (c == 0xf4) high = 0x8f;
-  } else {
-    return 0;
-  }
-  if (text.size() < length || byte(1) < low || byte(1) > high) {
-    return 0;
-  }
-  for (size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xbf) {
-      return 0;
-    }
-  }
-  return length;
-}
-
 }  // namespace
-
-void AppendJsonString(std::string* out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t i = 0;
-  while (i < text.size()) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      size_t length = Utf8SequenceLength(text.substr(i));
-      if (length == 0) {
-        out->append("\xef\xbf\xbd");  // U+FFFD
-        ++i;
-      } else {
-        out->append(text.substr(i, length));
-        i += length;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out->push_back('"');
-}
 
 void AppendTimestamp(std::string* out, int64_t ms) {
   // Unsigned arithmetic so that INT64_MIN has a magnitude.
@@ -138,9 +63,9 @@ void AppendLabels(std::string* out, const promql::Labels& labels) {
   for (const promql::Label& label : labels) {
     if (!first) out->push_back(',');
     first = false;
-    AppendJsonString(out, label.name);
+    base::AppendJsonString(out, label.name);
     out->push_back(':');
-    AppendJsonString(out, label.value);
+    base::AppendJsonString(out, label.value);
   }
   out->push_back('}');
 }
@@ -159,7 +84,7 @@ struct DataWriter {
     out->append("{\"resultType\":\"string\",\"result\":[");
     AppendTimestamp(out, string.t);
     out->push_back(',');
-    AppendJsonString(out, string.v);
+    base::AppendJsonString(out, string.v);
     out->append("]}");
   }
   void operator()(const promql::Vector& vector) const {

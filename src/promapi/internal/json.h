@@ -20,7 +20,6 @@
 
 namespace cardinalsin::promapi::internal {
 
-void AppendJsonString(std::string* out, std::string_view text);
 void AppendTimestamp(std::string* out, int64_t ms);
 // The value without quotes.
 void AppendSampleValueText(std::string* out, double value);
