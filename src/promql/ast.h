@@ -52,10 +52,24 @@ enum class ValueType { kNone, kScalar, kVector, kMatrix, kString };
 std::string_view ValueTypeName(ValueType type);
 
 enum class BinaryOp {
-  kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2,
-  kEql, kNeq, kGtr, kLss, kGte, kLte,
-  kAnd, kOr, kUnless,
-  kTrimUpper, kTrimLower,  // </ and >/: experimental native histogram trimming
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kAtan2,
+  kEql,
+  kNeq,
+  kGtr,
+  kLss,
+  kGte,
+  kLte,
+  kAnd,
+  kOr,
+  kUnless,
+  kTrimUpper,
+  kTrimLower,  // </ and >/: experimental native histogram trimming
 };
 
 // The operator as written in PromQL: "+", "==", "and", "atan2", ...
@@ -64,8 +78,20 @@ bool IsComparisonOp(BinaryOp op);
 bool IsSetOp(BinaryOp op);
 
 enum class AggregateOp {
-  kSum, kAvg, kMin, kMax, kCount, kGroup, kStddev, kStdvar,
-  kTopk, kBottomk, kQuantile, kCountValues, kLimitk, kLimitRatio,
+  kSum,
+  kAvg,
+  kMin,
+  kMax,
+  kCount,
+  kGroup,
+  kStddev,
+  kStdvar,
+  kTopk,
+  kBottomk,
+  kQuantile,
+  kCountValues,
+  kLimitk,
+  kLimitRatio,
 };
 
 // Lower-case name as written: "sum", "count_values", "limit_ratio", ...
@@ -95,10 +121,10 @@ struct DurationExpr {
   enum class Kind { kNumber, kDuration, kStep, kRange, kMinOf, kMaxOf, kUnary, kBinary, kParen };
   Kind kind = Kind::kNumber;
   PosRange pos;
-  double number = 0;        // kNumber: seconds as written
-  int64_t duration_ms = 0;  // kDuration
-  bool negative = false;    // kUnary: true for '-', false for '+'
-  BinaryOp op = BinaryOp::kAdd;  // kBinary: one of + - * / % ^
+  double number = 0;                  // kNumber: seconds as written
+  int64_t duration_ms = 0;            // kDuration
+  bool negative = false;              // kUnary: true for '-', false for '+'
+  BinaryOp op = BinaryOp::kAdd;       // kBinary: one of + - * / % ^
   std::unique_ptr<DurationExpr> lhs;  // kUnary/kParen operand; kBinary/kMinOf/kMaxOf first
   std::unique_ptr<DurationExpr> rhs;  // kBinary/kMinOf/kMaxOf second
 };

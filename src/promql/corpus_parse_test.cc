@@ -11,6 +11,8 @@
 //   at parse time are counted and listed.
 // Exceptions are listed in test/promql/parser_skip.txt (file<TAB>query<TAB>reason). An entry
 // that no longer fails is itself a failure, so the list can only shrink.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -21,8 +23,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "promql/format.h"
 #include "promql/parser.h"
@@ -88,8 +88,7 @@ std::vector<SkipEntry> ReadSkipList() {
 TEST(CorpusParseTest, EveryCorpusQueryParsesAsPrometheusDoes) {
   const fs::path dir = CorpusDir();
   if (!fs::is_directory(dir)) {
-    GTEST_SKIP() << "PromQL corpus not found at " << dir
-                 << " (set CARDINALSIN_PROMQL_CORPUS)";
+    GTEST_SKIP() << "PromQL corpus not found at " << dir << " (set CARDINALSIN_PROMQL_CORPUS)";
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -139,8 +138,7 @@ TEST(CorpusParseTest, EveryCorpusQueryParsesAsPrometheusDoes) {
         if (expr.ok()) {
           ok = false;
           problem = "parsed, but the corpus expects the parse error: " + *parse_message;
-        } else if (std::string(expr.status().message()).find(*parse_message) ==
-                   std::string::npos) {
+        } else if (std::string(expr.status().message()).find(*parse_message) == std::string::npos) {
           ok = false;
           problem = "parse error " + std::string(expr.status().message()) +
                     " does not contain the expected: " + *parse_message;
@@ -159,12 +157,13 @@ TEST(CorpusParseTest, EveryCorpusQueryParsesAsPrometheusDoes) {
         absl::StatusOr<ExprPtr> again = ParseExpr(text);
         if (!again.ok()) {
           ok = false;
-          problem = "canonical form \"" + text + "\" does not parse: " +
-                    std::string(again.status().message());
+          problem = "canonical form \"" + text +
+                    "\" does not parse: " + std::string(again.status().message());
         } else if (TreeString(**again) != TreeString(**expr)) {
           ok = false;
-          problem = "canonical form \"" + text + "\" parses to a different tree: " +
-                    TreeString(**again) + " vs " + TreeString(**expr);
+          problem = "canonical form \"" + text +
+                    "\" parses to a different tree: " + TreeString(**again) + " vs " +
+                    TreeString(**expr);
         }
       }
       if (!ok) {
@@ -175,17 +174,18 @@ TEST(CorpusParseTest, EveryCorpusQueryParsesAsPrometheusDoes) {
         }
       }
     }
-    std::printf("%-26s parsed %d of %d queries (%d rejected where the corpus expects failure, "
-                "%d skipped)\n",
-                file.c_str(), parsed, queries, rejected_expected, skip_count);
+    std::printf(
+        "%-26s parsed %d of %d queries (%d rejected where the corpus expects failure, "
+        "%d skipped)\n",
+        file.c_str(), parsed, queries, rejected_expected, skip_count);
     total += queries;
     total_parsed += parsed;
   }
   std::printf("%-26s parsed %d of %d queries; %zu skip entries\n", "TOTAL", total_parsed, total,
               skips.size());
   for (const SkipEntry& s : skips) {
-    EXPECT_TRUE(s.used) << "skip entry no longer needed, remove it from parser_skip.txt: "
-                        << s.file << ": " << s.query;
+    EXPECT_TRUE(s.used) << "skip entry no longer needed, remove it from parser_skip.txt: " << s.file
+                        << ": " << s.query;
   }
 }
 

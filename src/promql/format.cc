@@ -50,8 +50,8 @@ size_t Utf8Length(std::string_view s, size_t i, uint32_t& rune) {
 // binary-operator modifiers wherever a selector may stand.
 bool IsReservedMetricWord(std::string_view name) {
   std::string lower = absl::AsciiStrToLower(base::AsAbsl(name));
-  for (std::string_view word : {"inf", "nan", "on", "ignoring", "bool", "group_left",
-                                "group_right", "atan2"}) {
+  for (std::string_view word :
+       {"inf", "nan", "on", "ignoring", "bool", "group_left", "group_right", "atan2"}) {
     if (lower == word) return true;
   }
   return false;
@@ -65,17 +65,22 @@ std::string QuoteName(std::string_view name, bool metric) {
 std::string FormatDurationExpr(const DurationExpr& expr) {
   using Kind = DurationExpr::Kind;
   switch (expr.kind) {
-    case Kind::kNumber: return FormatNumber(expr.number);
-    case Kind::kDuration: return FormatDurationMs(expr.duration_ms);
-    case Kind::kStep: return "step()";
-    case Kind::kRange: return "range()";
+    case Kind::kNumber:
+      return FormatNumber(expr.number);
+    case Kind::kDuration:
+      return FormatDurationMs(expr.duration_ms);
+    case Kind::kStep:
+      return "step()";
+    case Kind::kRange:
+      return "range()";
     case Kind::kMinOf:
     case Kind::kMaxOf:
       return base::StrCat(expr.kind == Kind::kMinOf ? "min_of(" : "max_of(",
                           FormatDurationExpr(*expr.lhs), ", ", FormatDurationExpr(*expr.rhs), ")");
     case Kind::kUnary:
       return base::StrCat(expr.negative ? "-" : "+", FormatDurationExpr(*expr.lhs));
-    case Kind::kParen: return base::StrCat("(", FormatDurationExpr(*expr.lhs), ")");
+    case Kind::kParen:
+      return base::StrCat("(", FormatDurationExpr(*expr.lhs), ")");
     case Kind::kBinary:
       return base::StrCat(FormatDurationExpr(*expr.lhs), " ", BinaryOpName(expr.op), " ",
                           FormatDurationExpr(*expr.rhs));
@@ -91,9 +96,14 @@ std::string FormatDurationValue(const DurationValue& value) {
 std::string FormatModifiers(const DurationValue& offset, const AtModifier& at) {
   std::string out;
   switch (at.kind) {
-    case AtModifier::Kind::kNone: break;
-    case AtModifier::Kind::kStart: out += " @ start()"; break;
-    case AtModifier::Kind::kEnd: out += " @ end()"; break;
+    case AtModifier::Kind::kNone:
+      break;
+    case AtModifier::Kind::kStart:
+      out += " @ start()";
+      break;
+    case AtModifier::Kind::kEnd:
+      out += " @ end()";
+      break;
     case AtModifier::Kind::kTimestamp: {
       // Exact: milliseconds as seconds with three decimals, without going through a double.
       int64_t ms = at.timestamp_ms;
@@ -198,8 +208,8 @@ class Printer {
     std::vector<std::string> parts;
     if (!legacy_name) parts.push_back(QuoteString(vs.name));
     for (const LabelMatcher& m : vs.matchers) {
-      parts.push_back(base::StrCat(QuoteName(m.name, false), MatchTypeName(m.type),
-                                   QuoteString(m.value)));
+      parts.push_back(
+          base::StrCat(QuoteName(m.name, false), MatchTypeName(m.type), QuoteString(m.value)));
     }
     if (legacy_name) out_ += vs.name;
     if (!parts.empty() || vs.name.empty()) {
@@ -281,15 +291,33 @@ std::string QuoteString(std::string_view value) {
       continue;
     }
     switch (rune) {
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
       default:
         if (rune < 0x20 || rune == 0x7F) {
           absl::StrAppendFormat(&out, "\\x%02x", rune);

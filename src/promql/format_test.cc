@@ -1,10 +1,10 @@
 #include "promql/format.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "base/testing/status_matchers.h"
 #include "promql/parser.h"

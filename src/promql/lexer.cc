@@ -1,7 +1,7 @@
 #include "promql/lexer.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -17,9 +17,7 @@ namespace {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
-bool IsHex(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 int HexValue(char c) {
   if (IsDigit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -50,16 +48,20 @@ struct Unit {
   int64_t ms;
 };
 constexpr Unit kUnits[] = {
-    {"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000}, {"d", 24LL * 3600 * 1000},
-    {"h", 3600LL * 1000},            {"m", 60LL * 1000},            {"s", 1000},
+    {"y", 365LL * 24 * 3600 * 1000},
+    {"w", 7LL * 24 * 3600 * 1000},
+    {"d", 24LL * 3600 * 1000},
+    {"h", 3600LL * 1000},
+    {"m", 60LL * 1000},
+    {"s", 1000},
     {"ms", 1},
 };
 
 // Length of the duration unit at the start of `s` (0 if none); "ms" wins over "m".
 size_t UnitLength(std::string_view s) {
   if (s.size() >= 2 && s[0] == 'm' && s[1] == 's') return 2;
-  if (!s.empty() && (s[0] == 'y' || s[0] == 'w' || s[0] == 'd' || s[0] == 'h' || s[0] == 'm' ||
-                     s[0] == 's')) {
+  if (!s.empty() &&
+      (s[0] == 'y' || s[0] == 'w' || s[0] == 'd' || s[0] == 'h' || s[0] == 'm' || s[0] == 's')) {
     return 1;
   }
   return 0;
@@ -121,24 +123,36 @@ class Lexer {
       return absl::OkStatus();
     };
     switch (c) {
-      case '(': return single(TokenKind::kLeftParen);
-      case ')': return single(TokenKind::kRightParen);
-      case '{': return single(TokenKind::kLeftBrace);
-      case '}': return single(TokenKind::kRightBrace);
+      case '(':
+        return single(TokenKind::kLeftParen);
+      case ')':
+        return single(TokenKind::kRightParen);
+      case '{':
+        return single(TokenKind::kLeftBrace);
+      case '}':
+        return single(TokenKind::kRightBrace);
       case '[':
         ++bracket_depth_;
         return single(TokenKind::kLeftBracket);
       case ']':
         if (bracket_depth_ > 0) --bracket_depth_;
         return single(TokenKind::kRightBracket);
-      case ',': return single(TokenKind::kComma);
-      case '@': return single(TokenKind::kAt);
-      case '+': return single(TokenKind::kAdd);
-      case '-': return single(TokenKind::kSub);
-      case '*': return single(TokenKind::kMul);
-      case '/': return single(TokenKind::kDiv);
-      case '%': return single(TokenKind::kMod);
-      case '^': return single(TokenKind::kPow);
+      case ',':
+        return single(TokenKind::kComma);
+      case '@':
+        return single(TokenKind::kAt);
+      case '+':
+        return single(TokenKind::kAdd);
+      case '-':
+        return single(TokenKind::kSub);
+      case '*':
+        return single(TokenKind::kMul);
+      case '/':
+        return single(TokenKind::kDiv);
+      case '%':
+        return single(TokenKind::kMod);
+      case '^':
+        return single(TokenKind::kPow);
       case '=':
         if (Peek(1) == '=') return pair(TokenKind::kEqlc);
         if (Peek(1) == '~') return pair(TokenKind::kRegexMatch);
@@ -319,14 +333,30 @@ class Lexer {
       if (pos_ >= input_.size()) return Error(start, "unterminated quoted string");
       char e = input_[pos_++];
       switch (e) {
-        case 'a': out.push_back('\a'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'v': out.push_back('\v'); break;
-        case '\\': out.push_back('\\'); break;
+        case 'a':
+          out.push_back('\a');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'v':
+          out.push_back('\v');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
         case '\'':
         case '"':
           if (e != quote) return Error(escape, "unknown escape sequence in quoted string");
@@ -380,25 +410,38 @@ class Lexer {
 
 std::string DescribeToken(const Token& token) {
   switch (token.kind) {
-    case TokenKind::kEof: return "<EOF>";
+    case TokenKind::kEof:
+      return "<EOF>";
     case TokenKind::kIdentifier:
       return absl::StrFormat("identifier \"%s\"", base::AsAbsl(token.text));
     case TokenKind::kMetricIdentifier:
       return absl::StrFormat("metric identifier \"%s\"", base::AsAbsl(token.text));
-    case TokenKind::kNumber: return absl::StrFormat("number \"%s\"", base::AsAbsl(token.text));
+    case TokenKind::kNumber:
+      return absl::StrFormat("number \"%s\"", base::AsAbsl(token.text));
     case TokenKind::kDuration:
       return absl::StrFormat("duration \"%s\"", base::AsAbsl(token.text));
-    case TokenKind::kString: return absl::StrFormat("string %s", base::AsAbsl(token.text));
-    case TokenKind::kLeftParen: return "\"(\"";
-    case TokenKind::kRightParen: return "\")\"";
-    case TokenKind::kLeftBrace: return "\"{\"";
-    case TokenKind::kRightBrace: return "\"}\"";
-    case TokenKind::kLeftBracket: return "\"[\"";
-    case TokenKind::kRightBracket: return "\"]\"";
-    case TokenKind::kComma: return "\",\"";
-    case TokenKind::kColon: return "\":\"";
-    case TokenKind::kAt: return "\"@\"";
-    default: return absl::StrFormat("<op:%s>", base::AsAbsl(token.text));
+    case TokenKind::kString:
+      return absl::StrFormat("string %s", base::AsAbsl(token.text));
+    case TokenKind::kLeftParen:
+      return "\"(\"";
+    case TokenKind::kRightParen:
+      return "\")\"";
+    case TokenKind::kLeftBrace:
+      return "\"{\"";
+    case TokenKind::kRightBrace:
+      return "\"}\"";
+    case TokenKind::kLeftBracket:
+      return "\"[\"";
+    case TokenKind::kRightBracket:
+      return "\"]\"";
+    case TokenKind::kComma:
+      return "\",\"";
+    case TokenKind::kColon:
+      return "\":\"";
+    case TokenKind::kAt:
+      return "\"@\"";
+    default:
+      return absl::StrFormat("<op:%s>", base::AsAbsl(token.text));
   }
 }
 
@@ -416,8 +459,8 @@ std::string PositionString(std::string_view input, int32_t pos) {
 }
 
 absl::Status ParseError(std::string_view input, int32_t pos, std::string_view message) {
-  return absl::InvalidArgumentError(base::StrCat(PositionString(input, pos), ": parse error: ",
-                                                 message));
+  return absl::InvalidArgumentError(
+      base::StrCat(PositionString(input, pos), ": parse error: ", message));
 }
 
 absl::StatusOr<std::vector<Token>> Lex(std::string_view input) { return Lexer(input).Run(); }

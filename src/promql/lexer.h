@@ -69,10 +69,10 @@ enum class TokenKind {
 
 struct Token {
   TokenKind kind = TokenKind::kEof;
-  int32_t pos = 0;        // byte offset of the first character
-  std::string_view text;  // the source text of the token (views the lexed input)
-  std::string value;      // kString: the unquoted value
-  double number = 0;      // kNumber: the value; kDuration: seconds
+  int32_t pos = 0;          // byte offset of the first character
+  std::string_view text;    // the source text of the token (views the lexed input)
+  std::string value;        // kString: the unquoted value
+  double number = 0;        // kNumber: the value; kDuration: seconds
   int64_t duration_ms = 0;  // kDuration
 };
 

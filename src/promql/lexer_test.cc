@@ -1,9 +1,9 @@
 #include "promql/lexer.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "base/testing/status_matchers.h"
 
@@ -33,10 +33,12 @@ TEST(LexerTest, TokenKinds) {
             "<op:>/> <op:^> <op:%> \"@\" <EOF>");
   EXPECT_EQ(Kinds("Inf nan 1e3"), "number \"Inf\" number \"nan\" number \"1e3\" <EOF>");
   EXPECT_EQ(Kinds("a # comment ) (\nb"), "identifier \"a\" identifier \"b\" <EOF>");
-  EXPECT_EQ(Kinds("!a"), "ERROR 1:1: parse error: unexpected character after '!': expected '=' "
-                         "or '~'");
-  EXPECT_EQ(Kinds("é"), "ERROR 1:1: parse error: unexpected character: non-ASCII characters "
-                        "must be in a quoted string");
+  EXPECT_EQ(Kinds("!a"),
+            "ERROR 1:1: parse error: unexpected character after '!': expected '=' "
+            "or '~'");
+  EXPECT_EQ(Kinds("é"),
+            "ERROR 1:1: parse error: unexpected character: non-ASCII characters "
+            "must be in a quoted string");
   EXPECT_EQ(Kinds("\"a\nb\""), "ERROR 1:1: parse error: unterminated quoted string");
   EXPECT_EQ(Kinds("'\\u12'"), "ERROR 1:2: parse error: invalid escape sequence in quoted string");
   EXPECT_EQ(Kinds("'\\ud800'"),
@@ -51,9 +53,9 @@ TEST(LexerTest, NumberValues) {
     std::string_view text;
     double value;
   };
-  const Case cases[] = {{"1", 1},     {"1.5", 1.5},   {".5", 0.5},       {"2.", 2},
-                        {"1e3", 1e3}, {"1E-2", 0.01}, {"0x1f", 31},      {"0XFF", 255},
-                        {"010", 8},   {"019", 19},    {"0.10", 0.1},     {"00", 0}};
+  const Case cases[] = {{"1", 1},     {"1.5", 1.5},   {".5", 0.5},   {"2.", 2},
+                        {"1e3", 1e3}, {"1E-2", 0.01}, {"0x1f", 31},  {"0XFF", 255},
+                        {"010", 8},   {"019", 19},    {"0.10", 0.1}, {"00", 0}};
   for (const Case& c : cases) {
     CS_ASSERT_OK_AND_ASSIGN(std::vector<Token> tokens, Lex(c.text));
     ASSERT_EQ(tokens[0].kind, TokenKind::kNumber) << c.text;
@@ -76,14 +78,13 @@ TEST(LexerTest, Durations) {
     std::string_view text;
     int64_t ms;
   };
-  const Case cases[] = {{"5m", 300000},           {"1h30m", 5400000}, {"500ms", 500},
-                        {"1y", 31536000000},       {"2w", 1209600000}, {"1d12h", 129600000},
-                        {"10s53ms", 10053},        {"0s", 0}};
+  const Case cases[] = {{"5m", 300000},      {"1h30m", 5400000}, {"500ms", 500},
+                        {"1y", 31536000000}, {"2w", 1209600000}, {"1d12h", 129600000},
+                        {"10s53ms", 10053},  {"0s", 0}};
   for (const Case& c : cases) {
     CS_ASSERT_OK_AND_ASSIGN(int64_t ms, ParseDurationMs(c.text));
     EXPECT_EQ(ms, c.ms) << c.text;
-    EXPECT_EQ(FormatDurationMs(ms), c.ms == 129600000 ? "1d12h" : std::string(c.text))
-        << c.text;
+    EXPECT_EQ(FormatDurationMs(ms), c.ms == 129600000 ? "1d12h" : std::string(c.text)) << c.text;
   }
   EXPECT_EQ(FormatDurationMs(90 * 60 * 1000), "1h30m");
   EXPECT_EQ(FormatDurationMs(-1500), "-1s500ms");

@@ -33,24 +33,30 @@ constexpr int kPrecPow = 6;
 
 int Precedence(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kOr: return kPrecOr;
+    case BinaryOp::kOr:
+      return kPrecOr;
     case BinaryOp::kAnd:
-    case BinaryOp::kUnless: return kPrecAnd;
+    case BinaryOp::kUnless:
+      return kPrecAnd;
     case BinaryOp::kEql:
     case BinaryOp::kNeq:
     case BinaryOp::kGtr:
     case BinaryOp::kLss:
     case BinaryOp::kGte:
-    case BinaryOp::kLte: return kPrecCmp;
+    case BinaryOp::kLte:
+      return kPrecCmp;
     case BinaryOp::kAdd:
-    case BinaryOp::kSub: return kPrecAdd;
+    case BinaryOp::kSub:
+      return kPrecAdd;
     case BinaryOp::kMul:
     case BinaryOp::kDiv:
     case BinaryOp::kMod:
     case BinaryOp::kAtan2:
     case BinaryOp::kTrimUpper:
-    case BinaryOp::kTrimLower: return kPrecMul;
-    case BinaryOp::kPow: return kPrecPow;
+    case BinaryOp::kTrimLower:
+      return kPrecMul;
+    case BinaryOp::kPow:
+      return kPrecPow;
   }
   return 0;
 }
@@ -152,8 +158,8 @@ class Parser {
   }
   absl::Status CheckHeight(int height, int32_t pos) const {
     if (height > kMaxNestingDepth) {
-      return Error(pos, absl::StrFormat("expression nests deeper than %d levels",
-                                        kMaxNestingDepth));
+      return Error(pos,
+                   absl::StrFormat("expression nests deeper than %d levels", kMaxNestingDepth));
     }
     return absl::OkStatus();
   }
@@ -163,20 +169,34 @@ class Parser {
   std::optional<BinaryOp> CurBinaryOp() const {
     const Token& t = Cur();
     switch (t.kind) {
-      case TokenKind::kAdd: return BinaryOp::kAdd;
-      case TokenKind::kSub: return BinaryOp::kSub;
-      case TokenKind::kMul: return BinaryOp::kMul;
-      case TokenKind::kDiv: return BinaryOp::kDiv;
-      case TokenKind::kMod: return BinaryOp::kMod;
-      case TokenKind::kPow: return BinaryOp::kPow;
-      case TokenKind::kEqlc: return BinaryOp::kEql;
-      case TokenKind::kNeq: return BinaryOp::kNeq;
-      case TokenKind::kGtr: return BinaryOp::kGtr;
-      case TokenKind::kLss: return BinaryOp::kLss;
-      case TokenKind::kGte: return BinaryOp::kGte;
-      case TokenKind::kLte: return BinaryOp::kLte;
-      case TokenKind::kTrimUpper: return BinaryOp::kTrimUpper;
-      case TokenKind::kTrimLower: return BinaryOp::kTrimLower;
+      case TokenKind::kAdd:
+        return BinaryOp::kAdd;
+      case TokenKind::kSub:
+        return BinaryOp::kSub;
+      case TokenKind::kMul:
+        return BinaryOp::kMul;
+      case TokenKind::kDiv:
+        return BinaryOp::kDiv;
+      case TokenKind::kMod:
+        return BinaryOp::kMod;
+      case TokenKind::kPow:
+        return BinaryOp::kPow;
+      case TokenKind::kEqlc:
+        return BinaryOp::kEql;
+      case TokenKind::kNeq:
+        return BinaryOp::kNeq;
+      case TokenKind::kGtr:
+        return BinaryOp::kGtr;
+      case TokenKind::kLss:
+        return BinaryOp::kLss;
+      case TokenKind::kGte:
+        return BinaryOp::kGte;
+      case TokenKind::kLte:
+        return BinaryOp::kLte;
+      case TokenKind::kTrimUpper:
+        return BinaryOp::kTrimUpper;
+      case TokenKind::kTrimLower:
+        return BinaryOp::kTrimLower;
       case TokenKind::kIdentifier: {
         std::string word = Lower(t.text);
         if (word == "and") return BinaryOp::kAnd;
@@ -185,7 +205,8 @@ class Parser {
         if (word == "atan2") return BinaryOp::kAtan2;
         return std::nullopt;
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
@@ -466,8 +487,7 @@ class Parser {
   StatusOr<AtModifier> ParseAtValue() {
     AtModifier at;
     const Token& t = Cur();
-    if ((IsKeyword(t, "start") || IsKeyword(t, "end")) &&
-        PeekTok().kind == TokenKind::kLeftParen) {
+    if ((IsKeyword(t, "start") || IsKeyword(t, "end")) && PeekTok().kind == TokenKind::kLeftParen) {
       at.kind = IsKeyword(t, "start") ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
       Advance();
       Advance();
@@ -488,13 +508,20 @@ class Parser {
 
   std::optional<BinaryOp> CurDurOp() const {
     switch (Cur().kind) {
-      case TokenKind::kAdd: return BinaryOp::kAdd;
-      case TokenKind::kSub: return BinaryOp::kSub;
-      case TokenKind::kMul: return BinaryOp::kMul;
-      case TokenKind::kDiv: return BinaryOp::kDiv;
-      case TokenKind::kMod: return BinaryOp::kMod;
-      case TokenKind::kPow: return BinaryOp::kPow;
-      default: return std::nullopt;
+      case TokenKind::kAdd:
+        return BinaryOp::kAdd;
+      case TokenKind::kSub:
+        return BinaryOp::kSub;
+      case TokenKind::kMul:
+        return BinaryOp::kMul;
+      case TokenKind::kDiv:
+        return BinaryOp::kDiv;
+      case TokenKind::kMod:
+        return BinaryOp::kMod;
+      case TokenKind::kPow:
+        return BinaryOp::kPow;
+      default:
+        return std::nullopt;
     }
   }
 
@@ -551,8 +578,7 @@ class Parser {
     } else if (t.kind == TokenKind::kLeftParen) {
       Advance();
       CS_ASSIGN_OR_RETURN(DurNode inner, ParseDurBinary(0, depth + 1));
-      CS_RETURN_IF_ERROR(
-          Expect(TokenKind::kRightParen, " in duration expression, expected \")\""));
+      CS_RETURN_IF_ERROR(Expect(TokenKind::kRightParen, " in duration expression, expected \")\""));
       expr->kind = DurationExpr::Kind::kParen;
       expr->lhs = std::move(inner.expr);
       height = inner.height + 1;
@@ -561,8 +587,8 @@ class Parser {
       if (name == "step" || name == "range") {
         Advance();
         Advance();
-        CS_RETURN_IF_ERROR(Expect(TokenKind::kRightParen,
-                                  base::StrCat(" in ", name, "(), expected \")\"")));
+        CS_RETURN_IF_ERROR(
+            Expect(TokenKind::kRightParen, base::StrCat(" in ", name, "(), expected \")\"")));
         expr->kind = name == "step" ? DurationExpr::Kind::kStep : DurationExpr::Kind::kRange;
       } else if (name == "min_of" || name == "max_of") {
         Advance();
@@ -631,8 +657,8 @@ class Parser {
     const TokenKind next = PeekTok().kind;
     std::string lower = Lower(t.text);
     std::optional<AggregateOp> agg = LookupAggregateOp(lower);
-    if (agg.has_value() && (next == TokenKind::kLeftParen ||
-                            IsKeyword(PeekTok(), "by") || IsKeyword(PeekTok(), "without"))) {
+    if (agg.has_value() && (next == TokenKind::kLeftParen || IsKeyword(PeekTok(), "by") ||
+                            IsKeyword(PeekTok(), "without"))) {
       return ParseAggregation(*agg, depth);
     }
     if (next == TokenKind::kLeftParen) return ParseCall(depth);
@@ -674,8 +700,8 @@ class Parser {
   absl::Status CheckQuotedName(const Token& t, std::string_view what) const {
     if (t.value.empty()) return Error(t.pos, base::StrCat("empty ", what, " name"));
     if (!model::IsValidUtf8(t.value)) {
-      return Error(t.pos, absl::StrFormat("invalid UTF-8 in %s name %s",
-                                          base::AsAbsl(what), base::AsAbsl(t.text)));
+      return Error(t.pos, absl::StrFormat("invalid UTF-8 in %s name %s", base::AsAbsl(what),
+                                          base::AsAbsl(t.text)));
     }
     return absl::OkStatus();
   }
@@ -694,11 +720,20 @@ class Parser {
       Advance();
       std::optional<MatchType> type;
       switch (Cur().kind) {
-        case TokenKind::kAssign: type = MatchType::kEqual; break;
-        case TokenKind::kNeq: type = MatchType::kNotEqual; break;
-        case TokenKind::kRegexMatch: type = MatchType::kRegexMatch; break;
-        case TokenKind::kRegexNoMatch: type = MatchType::kRegexNoMatch; break;
-        default: break;
+        case TokenKind::kAssign:
+          type = MatchType::kEqual;
+          break;
+        case TokenKind::kNeq:
+          type = MatchType::kNotEqual;
+          break;
+        case TokenKind::kRegexMatch:
+          type = MatchType::kRegexMatch;
+          break;
+        case TokenKind::kRegexNoMatch:
+          type = MatchType::kRegexNoMatch;
+          break;
+        default:
+          break;
       }
       if (!type.has_value()) {
         if (name_token.kind == TokenKind::kString &&
@@ -805,8 +840,12 @@ class Parser {
     for (const LabelMatcher& m : vs->matchers) {
       bool matches_empty = false;
       switch (m.type) {
-        case MatchType::kEqual: matches_empty = m.value.empty(); break;
-        case MatchType::kNotEqual: matches_empty = !m.value.empty(); break;
+        case MatchType::kEqual:
+          matches_empty = m.value.empty();
+          break;
+        case MatchType::kNotEqual:
+          matches_empty = !m.value.empty();
+          break;
         case MatchType::kRegexMatch:
         case MatchType::kRegexNoMatch: {
           RE2::Options options;
@@ -825,8 +864,8 @@ class Parser {
 
   StatusOr<std::vector<std::string>> ParseLabelList(std::string_view context) {
     std::vector<std::string> labels;
-    CS_RETURN_IF_ERROR(Expect(TokenKind::kLeftParen, base::StrCat(" in ", context,
-                                                                  ", expected \"(\"")));
+    CS_RETURN_IF_ERROR(
+        Expect(TokenKind::kLeftParen, base::StrCat(" in ", context, ", expected \"(\"")));
     while (Cur().kind != TokenKind::kRightParen) {
       CS_ASSIGN_OR_RETURN(std::string label, ParseLabelName(context));
       labels.push_back(std::move(label));
@@ -885,10 +924,10 @@ class Parser {
       ValueType want = op == AggregateOp::kCountValues ? ValueType::kString : ValueType::kScalar;
       ValueType got = TypeOf(*agg.param);
       if (got != want) {
-        return Error(agg.param->pos.start,
-                     absl::StrFormat("expected type %s in aggregation parameter, got %s",
-                                     base::AsAbsl(ValueTypeName(want)),
-                                     base::AsAbsl(ValueTypeName(got))));
+        return Error(
+            agg.param->pos.start,
+            absl::StrFormat("expected type %s in aggregation parameter, got %s",
+                            base::AsAbsl(ValueTypeName(want)), base::AsAbsl(ValueTypeName(got))));
       }
     }
     agg.expr = std::move(args.back().expr);
@@ -912,8 +951,8 @@ class Parser {
       }
     }
     if (func == nullptr) {
-      return Error(name.pos, absl::StrFormat("unknown function with name \"%s\"",
-                                             base::AsAbsl(name.text)));
+      return Error(name.pos,
+                   absl::StrFormat("unknown function with name \"%s\"", base::AsAbsl(name.text)));
     }
     Advance();  // (
     Call call;
@@ -950,15 +989,14 @@ class Parser {
     } else {
       size_t min = nargs - 1;
       if (got < min) {
-        return Error(pos,
-                     absl::StrFormat("expected at least %d argument(s) in call to \"%s\", got %d",
-                                     min, base::AsAbsl(f.name), got));
+        return Error(
+            pos, absl::StrFormat("expected at least %d argument(s) in call to \"%s\", got %d", min,
+                                 base::AsAbsl(f.name), got));
       }
       if (f.variadic > 0 && got > min + static_cast<size_t>(f.variadic)) {
-        return Error(pos,
-                     absl::StrFormat("expected at most %d argument(s) in call to \"%s\", got %d",
-                                     min + static_cast<size_t>(f.variadic), base::AsAbsl(f.name),
-                                     got));
+        return Error(
+            pos, absl::StrFormat("expected at most %d argument(s) in call to \"%s\", got %d",
+                                 min + static_cast<size_t>(f.variadic), base::AsAbsl(f.name), got));
       }
     }
     for (size_t i = 0; i < got; ++i) {
@@ -1036,8 +1074,7 @@ class Parser {
       if (m.card == VectorMatching::Cardinality::kManyToOne ||
           m.card == VectorMatching::Cardinality::kOneToMany) {
         return Error(op_token.pos,
-                     absl::StrFormat("no grouping allowed for \"%s\" operation",
-                                     base::AsAbsl(op)));
+                     absl::StrFormat("no grouping allowed for \"%s\" operation", base::AsAbsl(op)));
       }
       if (bin.fill.left.has_value() || bin.fill.right.has_value()) {
         return Error(op_token.pos, absl::StrFormat("fill modifiers not allowed for \"%s\" "
@@ -1049,9 +1086,9 @@ class Parser {
     if (m.on) {
       for (const std::string& label : m.include) {
         if (std::find(m.labels.begin(), m.labels.end(), label) != m.labels.end()) {
-          return Error(op_token.pos,
-                       absl::StrFormat("label \"%s\" must not occur in ON and GROUP clause at once",
-                                       label));
+          return Error(
+              op_token.pos,
+              absl::StrFormat("label \"%s\" must not occur in ON and GROUP clause at once", label));
         }
       }
     }

@@ -17,7 +17,8 @@
 // the extended range selector modifiers `anchored` and `smoothed`, and the binop fill modifiers
 // `fill(v)`, `fill_left(v)`, `fill_right(v)` after the on/ignoring/group modifiers.
 // Keywords and aggregation names are case-insensitive; function names are case-sensitive except
-// the duration-expression ones (step, range, start, end, min_of, max_of). Metric and label names may be quoted UTF-8: `{"my.metric", "a.b"="x"}`.
+// the duration-expression ones (step, range, start, end, min_of, max_of). Metric and label names
+// may be quoted UTF-8: `{"my.metric", "a.b"="x"}`.
 //
 // Type checking follows Prometheus: function arity and argument types, aggregation body and
 // parameter types, binary operands (scalar or instant vector; comparisons between scalars need

@@ -1,9 +1,9 @@
 #include "promql/parser.h"
 
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "base/testing/status_matchers.h"
 #include "promql/format.h"
@@ -62,8 +62,7 @@ TEST(ParserTest, PrecedenceAndAssociativity) {
       {"m offset -2 ^ 2", "binary(m offset -2s ^ number(2))"},
       {"m offset (2 ^ 2)", "m offset (2 ^ 2)"},
       {"m offset -step()*2", "binary(m offset -step() * number(2))"},
-      {"m offset min_of(step(), 1s)+8000",
-       "binary(m offset min_of(step(), 1s) + number(8000))"},
+      {"m offset min_of(step(), 1s)+8000", "binary(m offset min_of(step(), 1s) + number(8000))"},
   };
   for (const TreeCase& c : cases) {
     EXPECT_EQ(Tree(c.query), c.tree) << c.query;
@@ -223,8 +222,9 @@ TEST(ParserTest, ErrorsNameThePositionAndTheProblem) {
        "1:1: parse error: expected at most 2 argument(s) in call to \"round\", got 3"},
       {"rate(x[5m],)", "1:11: parse error: trailing commas not allowed in function call args"},
       {"sum(x)[5m]", "1:1: parse error: ranges only allowed for vector selectors"},
-      {"foo[5m][5m:]", "1:1: parse error: subquery is only allowed on instant vector, got range "
-                       "vector"},
+      {"foo[5m][5m:]",
+       "1:1: parse error: subquery is only allowed on instant vector, got range "
+       "vector"},
       {"foo offset 5m offset 1m", "1:15: parse error: offset may not be set multiple times"},
       {"foo @ 1 @ 2", "1:9: parse error: @ <timestamp> may not be set multiple times"},
       {"sum(x) offset 5m",
@@ -245,24 +245,30 @@ TEST(ParserTest, ErrorsNameThePositionAndTheProblem) {
        "vector, got \"range vector\""},
       {"\"a\" + 1",
        "1:1: parse error: binary expression must contain only scalar and instant vector types"},
-      {"topk(x)", "1:1: parse error: wrong number of arguments for aggregate expression provided, "
-                  "expected 2, got 1"},
-      {"sum(1, x)", "1:1: parse error: wrong number of arguments for aggregate expression "
-                    "provided, expected 1, got 2"},
+      {"topk(x)",
+       "1:1: parse error: wrong number of arguments for aggregate expression provided, "
+       "expected 2, got 1"},
+      {"sum(1, x)",
+       "1:1: parse error: wrong number of arguments for aggregate expression "
+       "provided, expected 1, got 2"},
       {"count_values(1, x)",
        "1:14: parse error: expected type string in aggregation parameter, got scalar"},
-      {"topk(\"a\", x)", "1:6: parse error: expected type scalar in aggregation parameter, got "
-                         "string"},
+      {"topk(\"a\", x)",
+       "1:6: parse error: expected type scalar in aggregation parameter, got "
+       "string"},
       {"sum(foo[5m])",
        "1:5: parse error: expected type instant vector in aggregation expression, got range "
        "vector"},
-      {"sum by (a) (x) by (b)", "1:16: parse error: aggregation may have only one by/without "
-                                "clause"},
+      {"sum by (a) (x) by (b)",
+       "1:16: parse error: aggregation may have only one by/without "
+       "clause"},
       {"foo bar", "1:5: parse error: unexpected identifier \"bar\""},
-      {"foo{a}", "1:6: parse error: unexpected \"}\" in label matching, expected label matching "
-                 "operator"},
-      {"foo{a=1}", "1:7: parse error: unexpected number \"1\" in label matching, expected "
-                   "string"},
+      {"foo{a}",
+       "1:6: parse error: unexpected \"}\" in label matching, expected label matching "
+       "operator"},
+      {"foo{a=1}",
+       "1:7: parse error: unexpected number \"1\" in label matching, expected "
+       "string"},
       {"\"abc", "1:1: parse error: unterminated quoted string"},
       {"`abc", "1:1: parse error: unterminated raw string"},
       {"\"a\\qb\"", "1:3: parse error: unknown escape sequence in quoted string"},
@@ -291,8 +297,9 @@ TEST(ParserTest, ErrorsNameThePositionAndTheProblem) {
       {"a + fill(0) 1", "1:3: parse error: fill modifiers only allowed between instant vectors"},
       {"a and fill(0) b", "1:3: parse error: fill modifiers not allowed for \"and\" operation"},
       {"foo @ Inf", "1:7: parse error: timestamp out of bounds for @ modifier: inf"},
-      {"x[foo]", "1:3: parse error: unexpected identifier \"foo\" in duration expression, "
-                 "expected a duration or number"},
+      {"x[foo]",
+       "1:3: parse error: unexpected identifier \"foo\" in duration expression, "
+       "expected a duration or number"},
       {"x[5m:1m:]", "1:8: parse error: unexpected \":\" in subquery selector, expected \"]\""},
       {"on", "1:1: parse error: unexpected identifier \"on\", expected an expression"},
   };
@@ -382,8 +389,7 @@ TEST(ParserTest, BinaryExprVectorMatching) {
 TEST(ParserTest, ParseMetricSelector) {
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr e, ParseMetricSelector("up{job=\"x\"}"));
   EXPECT_EQ(ToString(*e), "up{job=\"x\"}");
-  EXPECT_THAT(ParseMetricSelector("up[5m]").status(),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseMetricSelector("up[5m]").status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseMetricSelector("sum(up)").status(),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseMetricSelector("{a=\"\"}").status(),

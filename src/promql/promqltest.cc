@@ -158,8 +158,8 @@ absl::StatusOr<Labels> ParseLabels(std::string_view selector) {
   if (Trim(selector) == "{}") return labels;
   absl::StatusOr<ExprPtr> parsed = ParseMetricSelector(selector);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        base::StrCat("invalid series selector ", selector, ": ", std::string(parsed.status().message())));
+    return absl::InvalidArgumentError(base::StrCat("invalid series selector ", selector, ": ",
+                                                   std::string(parsed.status().message())));
   }
   const auto& vs = *(*parsed)->As<VectorSelector>();
   if (!vs.name.empty()) labels.push_back({"__name__", vs.name});
@@ -236,8 +236,8 @@ class Reader {
 
  private:
   absl::Status Error(int line, std::string_view message) const {
-    return absl::InvalidArgumentError(absl::StrFormat("%s:%d: %s", base::AsAbsl(name_), line,
-                                                      base::AsAbsl(message)));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s:%d: %s", base::AsAbsl(name_), line, base::AsAbsl(message)));
   }
 
   // Calls `fn(line, number)` for each line of the block after a command: up to a blank or
@@ -274,8 +274,7 @@ class Reader {
       absl::Status expanded = ExpandPoints(token, series.points);
       if (!expanded.ok()) return Error(number, std::string(expanded.message()));
       if (static_cast<int64_t>(series.points.size()) > kMaxPointsPerLine) {
-        return Error(number, absl::StrFormat("more than %d points on one line",
-                                             kMaxPointsPerLine));
+        return Error(number, absl::StrFormat("more than %d points on one line", kMaxPointsPerLine));
       }
     }
     for (const Point& p : series.points) {
@@ -306,8 +305,7 @@ class Reader {
     return load;
   }
 
-  absl::StatusOr<EvalCommand> ParseEval(std::string_view word, std::string_view rest,
-                                        int number) {
+  absl::StatusOr<EvalCommand> ParseEval(std::string_view word, std::string_view rest, int number) {
     EvalCommand eval;
     eval.line = number;
     if (word == "eval_fail") {
@@ -325,8 +323,8 @@ class Reader {
     auto time = [&](std::string_view expected_keyword, int64_t& out) -> absl::Status {
       std::string_view keyword = NextWord(rest);
       if (keyword != expected_keyword) {
-        return Error(number, base::StrCat("expected \"", expected_keyword, "\", got \"", keyword,
-                                          "\""));
+        return Error(number,
+                     base::StrCat("expected \"", expected_keyword, "\", got \"", keyword, "\""));
       }
       absl::StatusOr<int64_t> ms = ParseTime(NextWord(rest));
       if (!ms.ok()) return Error(number, std::string(ms.status().message()));
@@ -433,9 +431,8 @@ class Reader {
 };
 
 absl::Status BadPoint(std::string_view token) {
-  return absl::InvalidArgumentError(
-      base::StrCat("invalid point \"", token,
-                   "\": expected a number, _, stale, a+bxn, a-bxn, axn or {{...}}"));
+  return absl::InvalidArgumentError(base::StrCat(
+      "invalid point \"", token, "\": expected a number, _, stale, a+bxn, a-bxn, axn or {{...}}"));
 }
 
 // Parses "x<n>" at the start of `s` (the whole rest); n >= 0.

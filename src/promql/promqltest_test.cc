@@ -1,10 +1,10 @@
 #include "promql/promqltest.h"
 
-#include <cmath>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
 
 #include "base/testing/status_matchers.h"
 
@@ -53,8 +53,8 @@ TEST(PromqltestTest, ExpandsPointNotation) {
   EXPECT_EQ(hist[0].histogram, "{{schema:0 sum:1 count:1}}");
   EXPECT_EQ(Expand("{{sum:1}}+{{sum:2}}x4").size(), 5u);
 
-  for (std::string_view bad : {"x", "1+", "1+2", "1x", "1xa", "stalex2", "_x", "{{sum:1}",
-                               "1+2+3x4", "0+1x99999999999"}) {
+  for (std::string_view bad :
+       {"x", "1+", "1+2", "1x", "1xa", "stalex2", "_x", "{{sum:1}", "1+2+3x4", "0+1x99999999999"}) {
     std::vector<Point> points;
     EXPECT_THAT(ExpandPoints(bad, points), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
@@ -171,9 +171,10 @@ TEST(PromqltestTest, ReadsAWholeFile) {
 }
 
 TEST(PromqltestTest, CommentLinesEndABlock) {
-  CS_ASSERT_OK_AND_ASSIGN(TestFile file, ParseTestFile("c.test", "eval instant at 0 1\n  1\n"
-                                                                 "# next\neval instant at 0 2\n"
-                                                                 "  2\n"));
+  CS_ASSERT_OK_AND_ASSIGN(TestFile file, ParseTestFile("c.test",
+                                                       "eval instant at 0 1\n  1\n"
+                                                       "# next\neval instant at 0 2\n"
+                                                       "  2\n"));
   ASSERT_EQ(file.commands.size(), 2u);
   EXPECT_EQ(std::get<EvalCommand>(file.commands[1]).expected_scalar, 2);
 }

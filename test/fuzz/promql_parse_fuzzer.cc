@@ -39,8 +39,7 @@ bool HasPosition(std::string_view message) {
   size_t colon = message.find(':');
   if (colon == 0 || colon == std::string_view::npos) return false;
   size_t second = message.find(':', colon + 1);
-  return second != std::string_view::npos &&
-         message.substr(second, 15) == ": parse error: ";
+  return second != std::string_view::npos && message.substr(second, 15) == ": parse error: ";
 }
 
 void Check(std::string_view input) {
