@@ -5,7 +5,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ingest_util import LOOPBACK, http_get
+from ingest_util import LOOPBACK, free_ports, http_get, http_request
 
 PROMETHEUS = "/usr/bin/prometheus"
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
@@ -80,3 +80,50 @@ remote_write:
 {jobs}"""
 
 
+
+
+class ScrapingPrometheus:
+    """node-exporter, and a Prometheus that scrapes it and itself every second and remote-writes
+    every sample to `cs_url`. Stop with stop()."""
+
+    def __init__(self, tmp_path: Path, cs_url: str):
+        self.cs_url = cs_url
+        self.node_port, self.prom_port = free_ports(2)
+        prom_dir = tmp_path / "prometheus"
+        prom_dir.mkdir()
+        self.config = prom_dir / "prometheus.yml"
+        self.config.write_text(prometheus_config(self.node_port, self.prom_port, cs_url, scrape=True))
+        self.url = f"http://{LOOPBACK}:{self.prom_port}"
+        self.node = Proc([NODE_EXPORTER, f"--web.listen-address={LOOPBACK}:{self.node_port}"],
+                         tmp_path / "node.log")
+        self.prom = Proc([PROMETHEUS, f"--config.file={self.config}",
+                          f"--storage.tsdb.path={prom_dir / 'data'}",
+                          f"--web.listen-address={LOOPBACK}:{self.prom_port}", "--web.enable-lifecycle",
+                          "--storage.remote.flush-deadline=1s"], tmp_path / "prometheus.log")
+        try:
+            wait_http_ok(f"http://{LOOPBACK}:{self.node_port}/metrics", self.node)
+            wait_http_ok(self.url + "/-/ready", self.prom)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop_scraping(self):
+        """Reloads Prometheus without scrape jobs, so its data stops changing."""
+        self.config.write_text(prometheus_config(self.node_port, self.prom_port, self.cs_url, scrape=False))
+        assert http_request(self.url + "/-/reload", "POST")[0] == 200
+
+    def wait_remote_write_drained(self, deadline_s: float = 30) -> dict[str, float]:
+        """Waits until the remote-write queue has sent everything; returns Prometheus' metrics."""
+        deadline = time.monotonic() + deadline_s
+        while True:
+            m = scrape_metrics(self.url)
+            if (m.get("prometheus_remote_storage_samples_pending", -1) == 0
+                    and m.get("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", 0)
+                    >= m.get("prometheus_remote_storage_highest_timestamp_in_seconds", 1)):
+                return m
+            assert time.monotonic() < deadline, f"Prometheus' remote-write queue did not drain: {m}"
+            time.sleep(0.5)
+
+    def stop(self):
+        self.prom.stop()
+        self.node.stop()

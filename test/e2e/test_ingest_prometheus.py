@@ -20,9 +20,9 @@ import time
 
 import pytest
 
-from ingest_util import (LOOPBACK, committed_rows, free_ports, http_get, http_request, pb_bytes, pb_fields,
+from ingest_util import (LOOPBACK, committed_rows, http_get, http_request, pb_bytes, pb_fields,
                          pb_varint, rows_as_series, snappy_block, snappy_uncompress, start_server)
-from prom_util import NODE_EXPORTER, PROMETHEUS, Proc, prometheus_config, scrape_metrics, wait_http_ok
+from prom_util import NODE_EXPORTER, PROMETHEUS, ScrapingPrometheus
 
 STALE_NAN_BITS = 0x7FF0000000000002
 SCRAPE_WINDOW_S = 40
@@ -75,19 +75,9 @@ def remote_read_all(prom_url: str, start_ms: int, end_ms: int) -> dict[tuple, li
 
 def test_prometheus_remote_write_matches_prometheus_storage(cardinalsin_bin, tmp_path):
     cs = start_server(cardinalsin_bin, tmp_path, ["--flush-interval", "5s"])
-    node_port, prom_port = free_ports(2)
-    prom_dir = tmp_path / "prometheus"
-    prom_dir.mkdir()
-    config = prom_dir / "prometheus.yml"
-    config.write_text(prometheus_config(node_port, prom_port, cs.url, scrape=True))
-    prom_url = f"http://{LOOPBACK}:{prom_port}"
-    node = Proc([NODE_EXPORTER, f"--web.listen-address={LOOPBACK}:{node_port}"], tmp_path / "node.log")
-    prom = Proc([PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={prom_dir / 'data'}",
-                 f"--web.listen-address={LOOPBACK}:{prom_port}", "--web.enable-lifecycle",
-                 "--storage.remote.flush-deadline=1s"], tmp_path / "prometheus.log")
+    prometheus = ScrapingPrometheus(tmp_path, cs.url)
+    prom_url, prom, node = prometheus.url, prometheus.prom, prometheus.node
     try:
-        wait_http_ok(f"http://{LOOPBACK}:{node_port}/metrics", node)
-        wait_http_ok(prom_url + "/-/ready", prom)
         started = time.time()
         time.sleep(SCRAPE_WINDOW_S)
 
@@ -96,19 +86,9 @@ def test_prometheus_remote_write_matches_prometheus_storage(cardinalsin_bin, tmp
         # stop all scraping with a reload, so the data stops changing, and let the queue drain.
         node.stop()
         time.sleep(3)
-        config.write_text(prometheus_config(node_port, prom_port, cs.url, scrape=False))
-        assert http_request(prom_url + "/-/reload", "POST")[0] == 200
+        prometheus.stop_scraping()
         time.sleep(1)
-        deadline = time.monotonic() + 20
-        while True:
-            m = scrape_metrics(prom_url)
-            drained = (m.get("prometheus_remote_storage_samples_pending", -1) == 0
-                       and m.get("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", 0)
-                       >= m.get("prometheus_remote_storage_highest_timestamp_in_seconds", 1))
-            if drained:
-                break
-            assert time.monotonic() < deadline, f"Prometheus' remote-write queue did not drain: {m}"
-            time.sleep(0.5)
+        m = prometheus.wait_remote_write_drained(deadline_s=20)
         assert m.get("prometheus_remote_storage_samples_failed_total", -1) == 0, m
         assert m["prometheus_remote_storage_samples_retried_total"] == 0, m
         # Metadata travels in requests without series (every 5 s): accepted too.
@@ -125,8 +105,7 @@ def test_prometheus_remote_write_matches_prometheus_storage(cardinalsin_bin, tmp
         raw = remote_read_all(prom_url, int(started * 1000) - 60_000, int(end * 1000) + 1000)
         assert prom.stop() == 0, prom.log()
     finally:
-        prom.stop()
-        node.stop()
+        prometheus.stop()
         cs_exit = cs.stop()
     assert cs_exit == 0, cs.log()[-4000:]
 
@@ -204,7 +183,7 @@ def test_prometheus_remote_write_matches_prometheus_storage(cardinalsin_bin, tmp
     for key in node_series:
         assert key in stale_by_series, f"no staleness marker for {key}"
         assert max(stale_by_series[key]) > expected[key][-1][0], key
-    up_node = (("__name__", "up"), ("instance", f"{LOOPBACK}:{node_port}"), ("job", "node"))
+    up_node = (("__name__", "up"), ("instance", f"{LOOPBACK}:{prometheus.node_port}"), ("job", "node"))
     assert 1.0 in [v for _, v in expected[up_node]] and expected[up_node][-1][1] == 0.0
     # Every sample Prometheus sent arrived, once.
     assert total_rows == samples_sent

@@ -29,8 +29,8 @@ import urllib.parse
 
 import pytest
 
-from ingest_util import LOOPBACK, free_ports, http_request, start_server
-from prom_util import NODE_EXPORTER, PROMETHEUS, Proc, prometheus_config, scrape_metrics, wait_http_ok
+from ingest_util import http_request, start_server
+from prom_util import NODE_EXPORTER, PROMETHEUS, ScrapingPrometheus
 
 SCRAPE_WINDOW_S = 75
 RELATIVE_TOLERANCE = 1e-6
@@ -196,33 +196,13 @@ def scrape_phases(prom_url: str, end_s: float) -> set[int]:
 def test_promql_answers_match_prometheus(cardinalsin_bin, tmp_path):
     assert len(INSTANT_QUERIES) + len(RANGE_QUERIES) >= 100
     cs = start_server(cardinalsin_bin, tmp_path, ["--flush-interval", "5s"])
-    node_port, prom_port = free_ports(2)
-    prom_dir = tmp_path / "prometheus"
-    prom_dir.mkdir()
-    config = prom_dir / "prometheus.yml"
-    config.write_text(prometheus_config(node_port, prom_port, cs.url, scrape=True))
-    prom_url = f"http://{LOOPBACK}:{prom_port}"
-    node = Proc([NODE_EXPORTER, f"--web.listen-address={LOOPBACK}:{node_port}"], tmp_path / "node.log")
-    prom = Proc([PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={prom_dir / 'data'}",
-                 f"--web.listen-address={LOOPBACK}:{prom_port}", "--web.enable-lifecycle",
-                 "--storage.remote.flush-deadline=1s"], tmp_path / "prometheus.log")
+    prometheus = ScrapingPrometheus(tmp_path, cs.url)
+    prom_url = prometheus.url
     try:
-        wait_http_ok(f"http://{LOOPBACK}:{node_port}/metrics", node)
-        wait_http_ok(prom_url + "/-/ready", prom)
         started = time.time()
         time.sleep(SCRAPE_WINDOW_S)
-        # Stop scraping so the data no longer changes, then let the remote-write queue drain.
-        config.write_text(prometheus_config(node_port, prom_port, cs.url, scrape=False))
-        assert http_request(prom_url + "/-/reload", "POST")[0] == 200
-        deadline = time.monotonic() + 30
-        while True:
-            m = scrape_metrics(prom_url)
-            if (m.get("prometheus_remote_storage_samples_pending", -1) == 0
-                    and m.get("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", 0)
-                    >= m.get("prometheus_remote_storage_highest_timestamp_in_seconds", 1)):
-                break
-            assert time.monotonic() < deadline, f"Prometheus' remote-write queue did not drain: {m}"
-            time.sleep(0.5)
+        prometheus.stop_scraping()
+        m = prometheus.wait_remote_write_drained()
         assert m.get("prometheus_remote_storage_samples_failed_total", -1) == 0, m
         stopped = time.time()
 
@@ -254,6 +234,5 @@ def test_promql_answers_match_prometheus(cardinalsin_bin, tmp_path):
         print(f"{agreed} of {len(runs)} queries agree; data {stopped - started:.0f}s; eval at {eval_ms} ms")
         assert not failures, f"{len(failures)} of {len(runs)} queries differ:\n" + "\n".join(failures)
     finally:
-        prom.stop()
-        node.stop()
+        prometheus.stop()
         assert cs.stop() == 0, cs.log()[-4000:]
