@@ -4,44 +4,30 @@
 #include <cstring>
 #include <numeric>
 
+#include "absl/container/flat_hash_map.h"
 #include "model/labels.h"
 
 namespace cardinalsin::ingest {
 namespace {
-constexpr size_t kArenaBlockBytes = 256 << 10;
 constexpr size_t kBytesPerRow = sizeof(uint32_t) + sizeof(int64_t) + sizeof(double);
 constexpr size_t kBytesPerSeries =
-    sizeof(model::SeriesId) + 4 * sizeof(uint32_t) + 16;  // + hash slot
+    sizeof(model::SeriesId) + 4 * sizeof(uint32_t) + 16;           // + hash slot
+constexpr size_t kBytesPerString = sizeof(std::string_view) + 24;  // + the copy
 }  // namespace
 
-SeriesBuffer::SeriesBuffer(const Capacity& capacity) {
-  strings_.reserve(capacity.strings);
-  string_ids_.reserve(capacity.strings);
+SeriesBuffer::SeriesBuffer(const Capacity& capacity)
+    : value_strings_(capacity.strings), series_index_(capacity.series) {
   series_.reserve(capacity.series);
-  series_index_.reserve(capacity.series);
   labels_.reserve(capacity.label_refs);
   row_series_.reserve(capacity.rows);
   timestamps_.reserve(capacity.rows);
   values_.reserve(capacity.rows);
 }
 
-uint32_t SeriesBuffer::InternIn(StringTable& table, std::string_view s) {
-  if (auto it = table.find(s); it != table.end()) return it->second;
-  if (s.size() > arena_left_) {
-    size_t block = std::max(kArenaBlockBytes, s.size());
-    arena_.push_back(std::make_unique<char[]>(block));
-    arena_next_ = arena_.back().get();
-    arena_left_ = block;
-    bytes_ += block;
-  }
-  if (!s.empty()) std::memcpy(arena_next_, s.data(), s.size());
-  std::string_view stored(arena_next_, s.size());
-  arena_next_ += s.size();
-  arena_left_ -= s.size();
-  uint32_t id = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(stored);
-  table.emplace(stored, id);
-  bytes_ += sizeof(std::string_view) + 24;
+uint32_t SeriesBuffer::InternIn(StringInterner& table, std::string_view s) {
+  const size_t before = table.size();
+  const uint32_t id = table.Intern(s);
+  if (table.size() != before) bytes_ += kBytesPerString + s.size();
   return id;
 }
 
@@ -52,11 +38,9 @@ void SeriesBuffer::Append(const ValidatedSeries& series, uint64_t wal_seq, absl:
     if (min_seq_ == 0 || wal_seq < min_seq_) min_seq_ = wal_seq;
     max_seq_ = std::max(max_seq_, wal_seq);
   }
-  uint32_t index;
-  auto [it, inserted] = series_index_.try_emplace(series.id, 0);
+  const auto [index, inserted] =
+      series_index_.FindOrInsert(series.id, static_cast<uint32_t>(series_.size()));
   if (inserted) {
-    index = static_cast<uint32_t>(series_.size());
-    it->second = index;
     Series entry{series.id, 0, static_cast<uint32_t>(labels_.size()), 0};
     // Label i of a new series usually has the name label i of the previous new series had, and
     // often its value (series arrive grouped by target or pod): compare with those before hashing.
@@ -65,14 +49,15 @@ void SeriesBuffer::Append(const ValidatedSeries& series, uint64_t wal_seq, absl:
       const model::Label& label = series.labels[i];
       RecentLabel& recent = recent_labels_[i];
       const bool same_name = recent.name_id == kMetricNameId ? label.name == model::kMetricNameLabel
-                             : recent.name_id == kNoString   ? false
-                                                           : strings_[recent.name_id] == label.name;
+                             : recent.name_id == kNoString
+                                 ? false
+                                 : name_strings_.Get(recent.name_id) == label.name;
       if (!same_name) {
         recent.name_id =
             label.name == model::kMetricNameLabel ? kMetricNameId : InternName(label.name);
         recent.value_id = kNoString;
       }
-      if (recent.value_id == kNoString || strings_[recent.value_id] != label.value) {
+      if (recent.value_id == kNoString || value_strings_.Get(recent.value_id) != label.value) {
         recent.value_id = Intern(label.value);
       }
       if (recent.name_id == kMetricNameId) {
@@ -84,8 +69,6 @@ void SeriesBuffer::Append(const ValidatedSeries& series, uint64_t wal_seq, absl:
     }
     series_.push_back(entry);
     bytes_ += kBytesPerSeries + entry.label_count * sizeof(LabelRef);
-  } else {
-    index = it->second;
   }
   for (size_t i = 0; i < series.timestamps_ns.size(); ++i) {
     row_series_.push_back(index);
@@ -101,9 +84,8 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   // 1. Series in chunk order, restricted to the filter's metric.
   std::optional<uint32_t> metric_id;
   if (filter.metric_name) {
-    auto it = string_ids_.find(*filter.metric_name);
-    if (it == string_ids_.end()) return model::RecordBatch(model::MetricsSchema({}), {});
-    metric_id = it->second;
+    metric_id = value_strings_.Find(*filter.metric_name);
+    if (!metric_id) return model::RecordBatch(model::MetricsSchema({}), {});
   }
   // 2. Rows grouped by series (counting sort keeps append order within a series).
   std::vector<uint32_t> row_begin(series_.size() + 1, 0);
@@ -132,8 +114,9 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
     std::vector<uint32_t> metrics;
     metrics.reserve(metric_rank.size());
     for (const auto& entry : metric_rank) metrics.push_back(entry.first);
-    std::sort(metrics.begin(), metrics.end(),
-              [this](uint32_t a, uint32_t b) { return strings_[a] < strings_[b]; });
+    std::sort(metrics.begin(), metrics.end(), [this](uint32_t a, uint32_t b) {
+      return value_strings_.Get(a) < value_strings_.Get(b);
+    });
     for (uint32_t rank = 0; rank < metrics.size(); ++rank) metric_rank[metrics[rank]] = rank;
   }
   struct SortKey {
@@ -161,7 +144,7 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   // 3. Label columns: the names present in the selected series, sorted.
   //    Lookups by string id go through dense arrays over the interned strings: a buffer of a
   //    million fresh series makes hash maps here the flush's dominant cost.
-  std::vector<uint32_t> column_of_name(strings_.size(), kNone);  // name string id -> column
+  std::vector<uint32_t> column_of_name(name_strings_.size(), kNone);  // name id -> column
   //    Loops that only need each selected series once walk them in buffer order, not in `order`:
   //    that keeps series_, labels_ and (fresh series intern fresh strings) the string ids
   //    sequential in memory.
@@ -177,11 +160,11 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
     }
   }
   std::sort(name_ids.begin(), name_ids.end(),
-            [this](uint32_t a, uint32_t b) { return strings_[a] < strings_[b]; });
+            [this](uint32_t a, uint32_t b) { return name_strings_.Get(a) < name_strings_.Get(b); });
   std::vector<std::string> label_names;
   for (uint32_t i = 0; i < name_ids.size(); ++i) {
     column_of_name[name_ids[i]] = i;
-    label_names.emplace_back(strings_[name_ids[i]]);
+    label_names.emplace_back(name_strings_.Get(name_ids[i]));
   }
 
   // 4. Rows: per series by timestamp, ties in append order (row index), keeping only the last of
@@ -218,7 +201,7 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   const size_t num_columns = label_names.size();
   struct DictionaryBuilder {
     model::StringVector dictionary;
-    std::vector<int64_t> code_of_position;  // -1 = the series lacks the label
+    std::vector<uint32_t> code_of_position;  // kNone = the series lacks the label
     // Codes of values that another column claimed first in `claimed` (rare: shared values).
     absl::flat_hash_map<uint32_t, uint32_t> shared_codes;
   };
@@ -228,9 +211,9 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
     uint32_t column = kNone;
     uint32_t code = 0;
   };
-  std::vector<Claim> claimed(strings_.size());
+  std::vector<Claim> claimed(value_strings_.size());
   std::vector<DictionaryBuilder> builders(num_columns + 1);
-  for (DictionaryBuilder& builder : builders) builder.code_of_position.assign(order.size(), -1);
+  for (DictionaryBuilder& builder : builders) builder.code_of_position.assign(order.size(), kNone);
   auto add_value = [&](uint32_t column, uint32_t position, uint32_t value) {
     DictionaryBuilder& builder = builders[column];
     Claim& claim = claimed[value];
@@ -240,11 +223,11 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
     } else if (claim.column == kNone) {
       code = static_cast<uint32_t>(builder.dictionary.size());
       claim = {column, code};
-      builder.dictionary.Append(strings_[value]);
+      builder.dictionary.Append(value_strings_.Get(value));
     } else {
       auto [it, inserted] =
           builder.shared_codes.try_emplace(value, static_cast<uint32_t>(builder.dictionary.size()));
-      if (inserted) builder.dictionary.Append(strings_[value]);
+      if (inserted) builder.dictionary.Append(value_strings_.Get(value));
       code = it->second;
     }
     builder.code_of_position[position] = code;
@@ -263,9 +246,9 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
     std::vector<uint32_t> codes(num_rows, 0);
     std::vector<uint8_t> validity;
     for (size_t r = 0; r < num_rows; ++r) {
-      const int64_t code = builder.code_of_position[row_of_series[r]];
-      if (code >= 0) {
-        codes[r] = static_cast<uint32_t>(code);
+      const uint32_t code = builder.code_of_position[row_of_series[r]];
+      if (code != kNone) {
+        codes[r] = code;
       } else {
         if (validity.empty()) validity.assign(num_rows, 1);
         validity[r] = 0;

@@ -22,10 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ingest/intern_table.h"
 #include "ingest/series_validation.h"
 #include "model/record_batch.h"
 
@@ -60,7 +58,7 @@ class SeriesBuffer {
   size_t num_series() const { return series_.size(); }
   // What this buffer holds, as a reservation for its successor.
   Capacity capacity_used() const {
-    return {series_.size(), strings_.size(), labels_.size(), timestamps_.size()};
+    return {series_.size(), value_strings_.size(), labels_.size(), timestamps_.size()};
   }
   // Approximate heap bytes held, for the flush and back-pressure limits.
   size_t bytes() const { return bytes_; }
@@ -80,38 +78,26 @@ class SeriesBuffer {
   model::RecordBatch ToRecordBatch(const RowFilter& filter = {}) const;
 
  private:
-  // Interns a label value or metric name (string_ids_) or a label name (name_ids_). Names live
-  // in their own small, cache-resident table: the value table of a high-cardinality buffer holds
-  // millions of strings, and looking names up there would cost a cache miss each.
-  uint32_t Intern(std::string_view s) { return InternIn(string_ids_, s); }
-  uint32_t InternName(std::string_view s) { return InternIn(name_ids_, s); }
+  // Interns a label value or metric name (value_strings_) or a label name (name_strings_). Names
+  // live in their own small, cache-resident table: the value table of a high-cardinality buffer
+  // holds millions of strings, and looking names up there would cost a cache miss each.
+  uint32_t Intern(std::string_view s) { return InternIn(value_strings_, s); }
+  uint32_t InternName(std::string_view s) { return InternIn(name_strings_, s); }
+  uint32_t InternIn(StringInterner& table, std::string_view s);
 
   struct Series {
     model::SeriesId id;
-    uint32_t metric;       // string id of the metric name
+    uint32_t metric;       // value id of the metric name
     uint32_t label_begin;  // into labels_, `__name__` excluded
     uint32_t label_count;
   };
   struct LabelRef {
-    uint32_t name;
-    uint32_t value;
+    uint32_t name;   // name id
+    uint32_t value;  // value id
   };
 
-  // Interned strings: views into arena_ blocks, which never move.
-  std::vector<std::unique_ptr<char[]>> arena_;
-  size_t arena_left_ = 0;
-  char* arena_next_ = nullptr;
-  // Debian's Abseil hashes std::string_view through std::hash (slow); hash as absl::string_view.
-  struct StringHash {
-    size_t operator()(std::string_view s) const {
-      return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size()));
-    }
-  };
-  using StringTable = absl::flat_hash_map<std::string_view, uint32_t, StringHash>;
-  uint32_t InternIn(StringTable& table, std::string_view s);
-  std::vector<std::string_view> strings_;  // by string id; names and values share the id space
-  StringTable string_ids_;
-  StringTable name_ids_;
+  StringInterner name_strings_;
+  StringInterner value_strings_;
 
   // The labels of the last new series, by position, for the lookups in Append.
   static constexpr uint32_t kNoString = UINT32_MAX;
@@ -124,7 +110,7 @@ class SeriesBuffer {
 
   std::vector<Series> series_;
   std::vector<LabelRef> labels_;
-  absl::flat_hash_map<model::SeriesId, uint32_t> series_index_;
+  SeriesIndex series_index_;
 
   std::vector<uint32_t> row_series_;
   std::vector<int64_t> timestamps_;
