@@ -447,17 +447,22 @@ class PercentileAcc final : public Accumulator {
         b.AppendNull();
         continue;
       }
-      std::sort(v.begin(), v.end(), [](T a, T c) { return Cmp(a, c) < 0; });
+      // Only one or two order statistics are needed: selection (linear), not a sort.
+      const auto less = [](T a, T c) { return Cmp(a, c) < 0; };
       const size_t n = v.size();
       if (continuous_) {
         const double pos = fraction_ * static_cast<double>(n - 1);
         const size_t lo = static_cast<size_t>(std::floor(pos));
         const size_t hi = static_cast<size_t>(std::ceil(pos));
-        const double a = static_cast<double>(v[lo]), c = static_cast<double>(v[hi]);
-        b.AppendDouble(lo == hi || Cmp(v[lo], v[hi]) == 0 ? a : a + (pos - lo) * (c - a));
+        std::nth_element(v.begin(), v.begin() + lo, v.end(), less);
+        // Everything after position lo is >= v[lo]: its minimum is the next order statistic.
+        const T upper = hi == lo ? v[lo] : *std::min_element(v.begin() + hi, v.end(), less);
+        const double a = static_cast<double>(v[lo]), c = static_cast<double>(upper);
+        b.AppendDouble(lo == hi || Cmp(v[lo], upper) == 0 ? a : a + (pos - lo) * (c - a));
       } else {
         double want = std::ceil(fraction_ * static_cast<double>(n));
         size_t index = want < 1 ? 0 : std::min(n - 1, static_cast<size_t>(want) - 1);
+        std::nth_element(v.begin(), v.begin() + index, v.end(), less);
         T x = v[index];
         if constexpr (std::is_same_v<T, double>) {
           b.AppendDouble(x);
