@@ -144,7 +144,11 @@ class ChunkDecoder {
         nullable_(nullable),
         compression_(compression) {}
 
-  absl::StatusOr<model::Column> Decode(std::string_view chunk, int64_t num_rows);
+  // Decodes the `num_rows` rows of the pages in `chunk`. With `keep` (ascending positions, each
+  // < num_rows; only for a non-nullable column) only those rows are materialized, in that order:
+  // the result has keep->size() rows.
+  absl::StatusOr<model::Column> Decode(std::string_view chunk, int64_t num_rows,
+                                       const std::vector<uint32_t>* keep = nullptr);
 
  private:
   absl::Status Fail(std::string_view what) const {
@@ -162,6 +166,8 @@ class ChunkDecoder {
   absl::Status DecodeValues(Encoding encoding, std::string_view in, size_t count);
   absl::Status DecodeFixed(Encoding encoding, std::string_view in, size_t count);
   absl::Status DecodeDictionaryCodes(std::string_view in, size_t count);
+  // DecodeValues for a page of `count` values of which only those at page_pick_ are kept.
+  absl::Status DecodePicked(Encoding encoding, std::string_view in, size_t count);
   void MaterializeCodes();
   absl::StatusOr<std::string> Decompress(std::string_view in, size_t size) const;
   absl::StatusOr<model::Column> Finish(int64_t num_rows);
@@ -176,6 +182,13 @@ class ChunkDecoder {
   std::vector<uint8_t> validity_;  // per row, only when nullable_
   size_t nulls_ = 0;
   int64_t rows_ = 0;
+  // Row selection (Decode's `keep`): the next position to use, and the positions of the current
+  // page's kept rows relative to the page. Scratch buffers are reused from page to page.
+  const std::vector<uint32_t>* keep_ = nullptr;
+  size_t keep_next_ = 0;
+  std::vector<uint32_t> page_pick_;
+  std::vector<uint32_t> page_codes_;
+  DenseValues page_values_;
 };
 
 absl::StatusOr<std::string> ChunkDecoder::Decompress(std::string_view in, size_t size) const {
@@ -460,8 +473,85 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
     }
     nulls_ += defs.size() - non_null;
   }
+  if (keep_ != nullptr) {  // non-nullable: non_null == num_values
+    const uint64_t begin = static_cast<uint64_t>(rows_), end = begin + num_values;
+    page_pick_.clear();
+    for (; keep_next_ < keep_->size() && (*keep_)[keep_next_] < end; ++keep_next_) {
+      page_pick_.push_back(static_cast<uint32_t>((*keep_)[keep_next_] - begin));
+    }
+    rows_ += num_values;
+    return DecodePicked(encoding, values, non_null);
+  }
   rows_ += num_values;
   return DecodeValues(encoding, values, non_null);
+}
+
+absl::Status ChunkDecoder::DecodePicked(Encoding encoding, std::string_view in, size_t count) {
+  if (page_pick_.empty()) return absl::OkStatus();  // nothing wanted from this page
+  if (page_pick_.size() == count) return DecodeValues(encoding, in, count);
+  const bool strings =
+      mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray;
+  if ((encoding == Encoding::kRleDictionary || encoding == Encoding::kPlainDictionary) &&
+      (!strings || dense_.strings_as_codes)) {
+    // Unpack the codes (bit-packed, so all of them) but look up only the kept ones.
+    if (!dictionary_.present) return Fail("dictionary-encoded page without a dictionary page");
+    page_codes_.resize(count);
+    absl::Status status = DecodeDictionaryIndices(in, dictionary_.size, page_codes_);
+    if (!status.ok()) return Fail(std::string(status.message()));
+    switch (mapping_.physical) {
+      case Type::kByteArray:
+      case Type::kFixedLenByteArray:
+        for (uint32_t p : page_pick_) dense_.codes.push_back(page_codes_[p]);
+        break;
+      case Type::kBoolean:
+        for (uint32_t p : page_pick_) dense_.bools.push_back(dictionary_.bools[page_codes_[p]]);
+        break;
+      case Type::kFloat:
+      case Type::kDouble:
+        for (uint32_t p : page_pick_) dense_.doubles.push_back(dictionary_.doubles[page_codes_[p]]);
+        break;
+      default:
+        for (uint32_t p : page_pick_) dense_.ints.push_back(dictionary_.ints[page_codes_[p]]);
+        break;
+    }
+    return absl::OkStatus();
+  }
+  // Other encodings: decode the whole page into the scratch values, then move the kept ones.
+  page_values_.bools.clear();
+  page_values_.ints.clear();
+  page_values_.doubles.clear();
+  page_values_.strings = model::StringVector();
+  page_values_.codes.clear();
+  page_values_.strings_as_codes = dense_.strings_as_codes;
+  std::swap(dense_, page_values_);
+  absl::Status status = DecodeValues(encoding, in, count);
+  std::swap(dense_, page_values_);
+  CS_RETURN_IF_ERROR(status);
+  auto pick = [&](const auto& from, auto& to) -> absl::Status {
+    if (from.size() != count) {
+      return Fail(
+          absl::StrFormat("page decoded %d values, its header says %d", from.size(), count));
+    }
+    for (uint32_t p : page_pick_) to.push_back(from[p]);
+    return absl::OkStatus();
+  };
+  switch (mapping_.type) {
+    case model::TypeId::kBool:
+      return pick(page_values_.bools, dense_.bools);
+    case model::TypeId::kDouble:
+      return pick(page_values_.doubles, dense_.doubles);
+    case model::TypeId::kString:
+      if (page_values_.strings_as_codes) return pick(page_values_.codes, dense_.codes);
+      MaterializeCodes();
+      if (page_values_.strings.size() != count) {
+        return Fail(absl::StrFormat("page decoded %d values, its header says %d",
+                                    page_values_.strings.size(), count));
+      }
+      for (uint32_t p : page_pick_) dense_.strings.Append(page_values_.strings.Get(p));
+      return absl::OkStatus();
+    default:
+      return pick(page_values_.ints, dense_.ints);
+  }
 }
 
 absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
@@ -469,7 +559,7 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
     return Fail(
         absl::StrFormat("pages hold %d values, the row group has %d rows", rows_, num_rows));
   }
-  const size_t n = static_cast<size_t>(num_rows);
+  const size_t n = keep_ != nullptr ? keep_->size() : static_cast<size_t>(num_rows);
   size_t dense_count = 0;
   switch (mapping_.type) {
     case model::TypeId::kBool:
@@ -556,15 +646,25 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
   return column;
 }
 
-absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64_t num_rows) {
+absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64_t num_rows,
+                                                   const std::vector<uint32_t>* keep) {
   dense_.strings_as_codes =
       mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray;
+  if (keep != nullptr) {
+    if (nullable_) return absl::InternalError("row selection while decoding a nullable column");
+    if (!keep->empty() && keep->back() >= static_cast<uint64_t>(num_rows)) {
+      return absl::InternalError("row selection beyond the decoded rows");
+    }
+    keep_ = keep;
+  }
   // Size the outputs once: growing them page by page costs copies and page faults. The row
   // count is the file's claim, so the reservation is bounded by the bytes at hand plus one
   // default row group (1 Mi rows): delta- and RLE-encoded columns (timestamps, dictionary
   // codes) hold far more than 8 values per byte and would otherwise regrow.
-  const size_t rows = static_cast<size_t>(
-      std::min<int64_t>(num_rows, static_cast<int64_t>(chunk.size()) * 8 + (int64_t{1} << 20)));
+  const size_t rows =
+      keep != nullptr ? keep->size()
+                      : static_cast<size_t>(std::min<int64_t>(
+                            num_rows, static_cast<int64_t>(chunk.size()) * 8 + (int64_t{1} << 20)));
   switch (mapping_.type) {
     case model::TypeId::kBool:
       dense_.bools.reserve(rows);
@@ -720,13 +820,13 @@ absl::StatusOr<std::vector<size_t>> ParquetReader::ResolveColumns(
 }
 
 absl::StatusOr<model::Column> ParquetReader::DecodeChunk(size_t field, const ColumnMetaData& meta,
-                                                         std::string_view bytes,
-                                                         int64_t rows) const {
+                                                         std::string_view bytes, int64_t rows,
+                                                         const std::vector<uint32_t>* keep) const {
   const SchemaElement& element = metadata_.schema[leaf_of_field_[field] + 1];
   CS_ASSIGN_OR_RETURN(LeafMapping mapping, MapLeaf(element));
   CS_ASSIGN_OR_RETURN(codec::Compression compression, CompressionOf(meta.codec, element.name));
   ChunkDecoder decoder(source_, element.name, mapping, schema_.field(field).nullable, compression);
-  return decoder.Decode(bytes, rows);
+  return decoder.Decode(bytes, rows, keep);
 }
 
 absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
@@ -939,20 +1039,39 @@ absl::StatusOr<std::vector<int>> ParquetReader::SelectRowGroups(
   return selected;
 }
 
-absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
-    int row_group, const std::vector<std::string>& columns,
-    const std::vector<ColumnPredicate>& predicates, ScanStats* stats) const {
+// The page-level plan of one row group: which rows may match the predicates (from the column
+// indexes of the predicate columns) and the offset indexes of the columns to read.
+struct ParquetReader::RowGroupPlan {
+  int row_group = 0;
+  int64_t num_rows = 0;
+  // Rows that may match, sorted and disjoint [begin, end) ranges.
+  std::vector<std::pair<int64_t, int64_t>> selected;
+  // Per schema field: its offset index, when it was read and is usable.
+  std::vector<std::optional<OffsetIndex>> offset_index;
+
+  // Rows of page i of a column: [first_row[i], first_row[i + 1]).
+  std::pair<int64_t, int64_t> PageRows(const OffsetIndex& oi, size_t i) const {
+    const int64_t begin = oi.page_locations[i].first_row_index;
+    const int64_t end =
+        i + 1 < oi.page_locations.size() ? oi.page_locations[i + 1].first_row_index : num_rows;
+    return {begin, end};
+  }
+};
+
+absl::StatusOr<ParquetReader::RowGroupPlan> ParquetReader::PlanRowGroup(
+    int row_group, const std::vector<size_t>& fields,
+    const std::vector<ColumnPredicate>& predicates, bool offset_indexes) const {
   if (row_group < 0 || row_group >= num_row_groups()) {
     return absl::InvalidArgumentError(absl::StrFormat("%s: no row group %d (file has %d)",
                                                       source_.name(), row_group, num_row_groups()));
   }
-  CS_ASSIGN_OR_RETURN(std::vector<size_t> fields, ResolveColumns(columns));
   const RowGroup& rg = metadata_.row_groups[row_group];
-  const int64_t num_rows = rg.num_rows;
-  if (stats) ++stats->row_groups_read;
+  RowGroupPlan plan;
+  plan.row_group = row_group;
+  plan.num_rows = rg.num_rows;
+  plan.selected = {{0, rg.num_rows}};
+  plan.offset_index.resize(schema_.size());
 
-  // 1. Rows that may match, from the page index of each predicate column.
-  RowRanges selected = {{0, num_rows}};
   std::vector<size_t> index_columns;  // leaf columns whose indexes we need
   for (const ColumnPredicate& p : predicates) {
     std::optional<size_t> f = schema_.IndexOf(p.column);
@@ -976,11 +1095,10 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
     index_ranges.push_back({static_cast<uint64_t>(*off), static_cast<uint64_t>(*len)});
     index_owner.push_back({f, column_index});
   };
-  if (!predicates.empty()) {
-    for (size_t f : index_columns) want(f, true), want(f, false);
+  for (size_t f : index_columns) want(f, true), want(f, false);
+  if (offset_indexes) {
     for (size_t f : fields) want(f, false);
   }
-  std::vector<std::optional<OffsetIndex>> offset_index(schema_.size());
   std::vector<std::optional<ColumnIndex>> column_index(schema_.size());
   if (!index_ranges.empty()) {
     CS_ASSIGN_OR_RETURN(std::vector<std::string> index_bytes, source_.ReadRanges(index_ranges));
@@ -993,34 +1111,32 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
       } else {
         absl::StatusOr<OffsetIndex> oi = DecodeOffsetIndex(index_bytes[k]);
         if (!oi.ok()) return Corrupt(source_, std::string(oi.status().message()));
-        offset_index[f] = std::move(*oi);
+        plan.offset_index[f] = std::move(*oi);
       }
     }
   }
-  // Rows of page i of a column: [first_row[i], first_row[i + 1]).
-  auto page_rows = [&](const OffsetIndex& oi, size_t i) -> std::pair<int64_t, int64_t> {
-    const int64_t begin = oi.page_locations[i].first_row_index;
-    const int64_t end =
-        i + 1 < oi.page_locations.size() ? oi.page_locations[i + 1].first_row_index : num_rows;
-    return {begin, end};
-  };
-  auto valid_offset_index = [&](const OffsetIndex& oi) {
+  // Unusable offset indexes are dropped: those columns are read whole.
+  for (std::optional<OffsetIndex>& oi : plan.offset_index) {
+    if (!oi) continue;
     int64_t previous = -1;
-    for (const PageLocation& loc : oi.page_locations) {
-      if (loc.first_row_index <= previous || loc.first_row_index >= num_rows || loc.offset < 0 ||
-          loc.compressed_page_size <= 0 || static_cast<uint64_t>(loc.offset) > source_.size() ||
+    bool valid = !oi->page_locations.empty() && oi->page_locations[0].first_row_index == 0;
+    for (const PageLocation& loc : oi->page_locations) {
+      if (loc.first_row_index <= previous || loc.first_row_index >= plan.num_rows ||
+          loc.offset < 0 || loc.compressed_page_size <= 0 ||
+          static_cast<uint64_t>(loc.offset) > source_.size() ||
           static_cast<uint64_t>(loc.compressed_page_size) > source_.size() - loc.offset) {
-        return false;
+        valid = false;
+        break;
       }
       previous = loc.first_row_index;
     }
-    return !oi.page_locations.empty() && oi.page_locations[0].first_row_index == 0;
-  };
+    if (!valid) oi.reset();
+  }
   for (size_t k = 0; k < predicates.size(); ++k) {
     const size_t f = index_columns[k];
-    if (!column_index[f] || !offset_index[f] || !valid_offset_index(*offset_index[f])) continue;
+    if (!column_index[f] || !plan.offset_index[f]) continue;
     const ColumnIndex& ci = *column_index[f];
-    const OffsetIndex& oi = *offset_index[f];
+    const OffsetIndex& oi = *plan.offset_index[f];
     if (ci.null_pages.size() != oi.page_locations.size() ||
         ci.min_values.size() != oi.page_locations.size() ||
         ci.max_values.size() != oi.page_locations.size()) {
@@ -1033,26 +1149,42 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
       std::optional<ColumnPredicate::Value> lo = DecodeBound(mapping, ci.min_values[i]);
       std::optional<ColumnPredicate::Value> hi = DecodeBound(mapping, ci.max_values[i]);
       if (lo && hi && !RangeMayMatch(*lo, *hi, predicates[k])) continue;
-      auto [b, e] = page_rows(oi, i);
+      auto [b, e] = plan.PageRows(oi, i);
       if (!pages.empty() && pages.back().second == b) {
         pages.back().second = e;
       } else {
         pages.push_back({b, e});
       }
     }
-    selected = Intersect(selected, pages);
+    plan.selected = Intersect(plan.selected, pages);
   }
+  return plan;
+}
 
-  // 2. For each projected column, the pages overlapping the selected rows (all pages without an
-  // offset index), decoded and trimmed to the selected rows.
+absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
+    const RowGroupPlan& plan, const std::vector<size_t>& fields,
+    const std::vector<std::pair<int64_t, int64_t>>& rows, ScanStats* stats) const {
+  const RowGroup& rg = metadata_.row_groups[plan.row_group];
+  // For each column, the pages overlapping `rows` (all pages without an offset index), decoded
+  // and trimmed to `rows`.
   std::vector<ByteRange> ranges;
-  struct Plan {
+  struct Read {
     size_t field;
     std::vector<size_t> pages;  // empty = whole chunk
     size_t first_range;
     size_t range_count;
   };
-  std::vector<Plan> plans;
+  std::vector<Read> reads;
+  std::vector<model::Column> out;
+  if (rows.empty()) {  // nothing to read; the pages still count as skipped
+    for (size_t f : fields) {
+      if (stats && plan.offset_index[f]) {
+        stats->pages_total += static_cast<int64_t>(plan.offset_index[f]->page_locations.size());
+      }
+      out.push_back(model::Column::Empty(schema_.field(f).type));
+    }
+    return out;
+  }
   for (size_t f : fields) {
     const ColumnMetaData& m = *rg.columns[leaf_of_field_[f]].meta_data;
     int64_t chunk_start = m.data_page_offset;
@@ -1060,92 +1192,189 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
         *m.dictionary_page_offset < chunk_start) {
       chunk_start = *m.dictionary_page_offset;
     }
-    Plan plan{f, {}, ranges.size(), 0};
-    const bool paged =
-        !predicates.empty() && offset_index[f] && valid_offset_index(*offset_index[f]);
-    if (paged) {
-      const OffsetIndex& oi = *offset_index[f];
+    Read read{f, {}, ranges.size(), 0};
+    if (plan.offset_index[f]) {
+      const OffsetIndex& oi = *plan.offset_index[f];
       if (stats) stats->pages_total += static_cast<int64_t>(oi.page_locations.size());
       if (oi.page_locations[0].offset > chunk_start) {  // dictionary page
         ranges.push_back({static_cast<uint64_t>(chunk_start),
                           static_cast<uint64_t>(oi.page_locations[0].offset - chunk_start)});
       }
-      size_t next_selected = 0;
+      size_t next = 0;
       for (size_t i = 0; i < oi.page_locations.size(); ++i) {
-        const std::pair<int64_t, int64_t> rows = page_rows(oi, i);
-        // Pages and selected ranges are both sorted by row: advance one cursor (linear, not
+        const std::pair<int64_t, int64_t> page = plan.PageRows(oi, i);
+        // Pages and row ranges are both sorted by row: advance one cursor (linear, not
         // pages x ranges; the fuzzer found the quadratic version taking seconds).
-        while (next_selected < selected.size() && selected[next_selected].second <= rows.first) {
-          ++next_selected;
-        }
-        const bool overlaps =
-            next_selected < selected.size() && selected[next_selected].first < rows.second;
+        while (next < rows.size() && rows[next].second <= page.first) ++next;
+        const bool overlaps = next < rows.size() && rows[next].first < page.second;
         if (!overlaps) continue;
-        plan.pages.push_back(i);
+        read.pages.push_back(i);
         ranges.push_back({static_cast<uint64_t>(oi.page_locations[i].offset),
                           static_cast<uint64_t>(oi.page_locations[i].compressed_page_size)});
       }
-      if (stats) stats->pages_read += static_cast<int64_t>(plan.pages.size());
-      if (plan.pages.empty()) ranges.resize(plan.first_range);  // nothing to read
+      if (stats) stats->pages_read += static_cast<int64_t>(read.pages.size());
+      if (read.pages.empty()) ranges.resize(read.first_range);  // nothing to read
     } else {
       ranges.push_back({static_cast<uint64_t>(chunk_start),
                         std::min(static_cast<uint64_t>(m.total_compressed_size),
                                  source_.size() - static_cast<uint64_t>(chunk_start))});
     }
-    plan.range_count = ranges.size() - plan.first_range;
-    plans.push_back(std::move(plan));
+    read.range_count = ranges.size() - read.first_range;
+    reads.push_back(std::move(read));
   }
   CS_ASSIGN_OR_RETURN(std::vector<std::string> bytes, source_.ReadRanges(ranges));
 
-  std::vector<model::Field> out_fields;
-  std::vector<model::Column> out_columns;
   int64_t out_rows = 0;
-  for (const RowRanges::value_type& r : selected) out_rows += r.second - r.first;
-  for (const Plan& plan : plans) {
-    const ColumnMetaData& m = *rg.columns[leaf_of_field_[plan.field]].meta_data;
+  for (const RowRanges::value_type& r : rows) out_rows += r.second - r.first;
+  for (const Read& read : reads) {
+    const ColumnMetaData& m = *rg.columns[leaf_of_field_[read.field]].meta_data;
     std::string joined;
-    for (size_t k = 0; k < plan.range_count; ++k) joined += bytes[plan.first_range + k];
-    model::Column column = model::Column::Empty(schema_.field(plan.field).type);
+    for (size_t k = 0; k < read.range_count; ++k) joined += bytes[read.first_range + k];
+    model::Column column = model::Column::Empty(schema_.field(read.field).type);
     // Rows the decoded values cover, in order.
     RowRanges covered;
-    if (plan.range_count == 0) {
+    if (read.range_count == 0) {
       covered = {};
-    } else if (!plan.pages.empty()) {
-      for (size_t i : plan.pages) {
-        auto [b, e] = page_rows(*offset_index[plan.field], i);
-        covered.push_back({b, e});
-      }
+    } else if (!read.pages.empty()) {
+      for (size_t i : read.pages)
+        covered.push_back(plan.PageRows(*plan.offset_index[read.field], i));
     } else {
-      covered = {{0, num_rows}};
+      covered = {{0, plan.num_rows}};
     }
     int64_t covered_rows = 0;
     for (const auto& r : covered) covered_rows += r.second - r.first;
-    if (covered_rows > 0) {
-      CS_ASSIGN_OR_RETURN(column, DecodeChunk(plan.field, m, joined, covered_rows));
-    }
-    // Keep the selected rows only (the identity when everything was selected).
+    // Positions of `rows` among the covered rows (none needed when they are the same rows).
+    std::vector<uint32_t> take;
     if (covered_rows != out_rows) {
-      std::vector<uint32_t> take;
       take.reserve(out_rows);
       int64_t position = 0;
-      size_t first = 0;  // first selected range that can still overlap a covered range
+      size_t first = 0;  // first row range that can still overlap a covered range
       for (const auto& c : covered) {
-        while (first < selected.size() && selected[first].second <= c.first) ++first;
-        for (size_t k = first; k < selected.size() && selected[k].first < c.second; ++k) {
-          const int64_t lo = std::max(c.first, selected[k].first);
-          const int64_t hi = std::min(c.second, selected[k].second);
+        while (first < rows.size() && rows[first].second <= c.first) ++first;
+        for (size_t k = first; k < rows.size() && rows[k].first < c.second; ++k) {
+          const int64_t lo = std::max(c.first, rows[k].first);
+          const int64_t hi = std::min(c.second, rows[k].second);
           for (int64_t row = lo; row < hi; ++row) {
             take.push_back(static_cast<uint32_t>(position + (row - c.first)));
           }
         }
         position += c.second - c.first;
       }
-      column = column.Take(take);
     }
-    out_fields.push_back(schema_.field(plan.field));
-    out_columns.push_back(std::move(column));
+    if (covered_rows > 0) {
+      // A required column keeps just the wanted rows while decoding (no full-page column to
+      // copy from); a nullable one is trimmed afterwards.
+      const bool trim_in_decoder = covered_rows != out_rows && !schema_.field(read.field).nullable;
+      CS_ASSIGN_OR_RETURN(column, DecodeChunk(read.field, m, joined, covered_rows,
+                                              trim_in_decoder ? &take : nullptr));
+      if (covered_rows != out_rows && !trim_in_decoder) column = column.Take(take);
+    }
+    out.push_back(std::move(column));
   }
-  if (stats) stats->rows_read += out_rows;
+  return out;
+}
+
+absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(
+    int row_group, const std::vector<std::string>& columns,
+    const std::vector<ColumnPredicate>& predicates, ScanStats* stats) const {
+  CS_ASSIGN_OR_RETURN(std::vector<size_t> fields, ResolveColumns(columns));
+  // Without predicates there is nothing to prune: whole column chunks, no page index reads.
+  CS_ASSIGN_OR_RETURN(RowGroupPlan plan,
+                      PlanRowGroup(row_group, fields, predicates, !predicates.empty()));
+  if (stats) ++stats->row_groups_read;
+  CS_ASSIGN_OR_RETURN(std::vector<model::Column> out_columns,
+                      ReadRows(plan, fields, plan.selected, stats));
+  std::vector<model::Field> out_fields;
+  for (size_t f : fields) out_fields.push_back(schema_.field(f));
+  if (stats) {
+    for (const RowRanges::value_type& r : plan.selected) stats->rows_read += r.second - r.first;
+  }
+  return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out_columns));
+}
+
+absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroupFiltered(
+    int row_group, const std::vector<std::string>& columns,
+    const std::vector<ColumnPredicate>& predicates, const std::vector<std::string>& filter_columns,
+    const RowFilter& filter, ScanStats* stats) const {
+  CS_ASSIGN_OR_RETURN(std::vector<size_t> fields, ResolveColumns(columns));
+  if (filter_columns.empty()) {  // the filter's batch would have no rows either
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: a filtered read needs at least one filter column", source_.name()));
+  }
+  CS_ASSIGN_OR_RETURN(std::vector<size_t> filter_fields, ResolveColumns(filter_columns));
+  std::vector<size_t> every = fields;
+  every.insert(every.end(), filter_fields.begin(), filter_fields.end());
+  CS_ASSIGN_OR_RETURN(RowGroupPlan plan, PlanRowGroup(row_group, every, predicates, true));
+  if (stats) ++stats->row_groups_read;
+
+  // 1. The filter columns over the rows the page index left.
+  int64_t candidates = 0;
+  for (const RowRanges::value_type& r : plan.selected) candidates += r.second - r.first;
+  if (stats) stats->rows_read += candidates;
+  CS_ASSIGN_OR_RETURN(std::vector<model::Column> filter_data,
+                      ReadRows(plan, filter_fields, plan.selected, stats));
+  std::vector<model::Field> filter_schema;
+  for (size_t f : filter_fields) filter_schema.push_back(schema_.field(f));
+  model::RecordBatch filter_batch(model::Schema(std::move(filter_schema)), std::move(filter_data));
+  CS_ASSIGN_OR_RETURN(std::vector<uint32_t> kept, filter(filter_batch));
+  filter_data.clear();  // moved from; takes the columns back
+  for (size_t i = 0; i < filter_fields.size(); ++i) {
+    filter_data.push_back(std::move(filter_batch.mutable_column(i)));
+  }
+  for (size_t i = 0; i < kept.size(); ++i) {
+    if (kept[i] >= candidates || (i > 0 && kept[i] <= kept[i - 1])) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: row filter returned position %d at index %d: positions must ascend and be < %d",
+          source_.name(), kept[i], i, candidates));
+    }
+  }
+
+  // 2. The kept rows as row-group ranges: the other columns are read from their pages only.
+  RowRanges rows;
+  {
+    size_t range = 0;
+    int64_t range_start = 0;  // position of plan.selected[range].first among the candidates
+    for (uint32_t position : kept) {
+      while (position >= range_start + (plan.selected[range].second - plan.selected[range].first)) {
+        range_start += plan.selected[range].second - plan.selected[range].first;
+        ++range;
+      }
+      const int64_t row = plan.selected[range].first + (position - range_start);
+      if (!rows.empty() && rows.back().second == row) {
+        ++rows.back().second;
+      } else {
+        rows.push_back({row, row + 1});
+      }
+    }
+  }
+  std::vector<size_t> rest;  // projected columns that are not filter columns
+  for (size_t f : fields) {
+    if (std::find(filter_fields.begin(), filter_fields.end(), f) == filter_fields.end() &&
+        std::find(rest.begin(), rest.end(), f) == rest.end()) {
+      rest.push_back(f);
+    }
+  }
+  CS_ASSIGN_OR_RETURN(std::vector<model::Column> rest_data, ReadRows(plan, rest, rows, stats));
+
+  std::vector<model::Field> out_fields;
+  std::vector<model::Column> out_columns;
+  const bool all_kept = kept.size() == static_cast<size_t>(candidates);
+  for (size_t f : fields) {
+    out_fields.push_back(schema_.field(f));
+    const bool repeated = std::count(fields.begin(), fields.end(), f) > 1;
+    auto in_filter = std::find(filter_fields.begin(), filter_fields.end(), f);
+    std::vector<model::Column>& from = in_filter != filter_fields.end() ? filter_data : rest_data;
+    const size_t index =
+        in_filter != filter_fields.end()
+            ? static_cast<size_t>(in_filter - filter_fields.begin())
+            : static_cast<size_t>(std::find(rest.begin(), rest.end(), f) - rest.begin());
+    model::Column& column = from[index];
+    if (&from == &filter_data && !all_kept) {
+      out_columns.push_back(column.Take(kept));
+    } else {
+      out_columns.push_back(repeated ? column : std::move(column));
+    }
+  }
   return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out_columns));
 }
 

@@ -88,6 +88,26 @@ class ParquetReader {
       int row_group, const std::vector<std::string>& columns,
       const std::vector<ColumnPredicate>& predicates, ScanStats* stats = nullptr) const;
 
+  // Chooses the rows to keep from the filter columns of the rows ReadRowGroupFiltered's page
+  // pruning left (`batch` holds them in the order of `filter_columns`): returns their positions
+  // in `batch`, strictly ascending. Runs on the calling thread; an error fails the read.
+  using RowFilter =
+      std::function<absl::StatusOr<std::vector<uint32_t>>(const model::RecordBatch& batch)>;
+
+  // Late materialization: like the pruned ReadRowGroup, but decodes `filter_columns` first,
+  // asks `filter` which of those rows to keep, and then reads the other `columns` only from
+  // the pages holding kept rows, materializing only the kept rows. Returns the kept rows of
+  // `columns` (in that order; `filter_columns` need not be among them). rows_read counts the
+  // rows handed to the filter. A row group with no kept rows reads no other column.
+  // REQUIRES: filter_columns is not empty (InvalidArgument otherwise).
+  // Errors: NotFound for unknown column names; InvalidArgument when the filter's positions do
+  // not ascend or are out of range; the filter's own errors.
+  [[nodiscard]] absl::StatusOr<model::RecordBatch> ReadRowGroupFiltered(
+      int row_group, const std::vector<std::string>& columns,
+      const std::vector<ColumnPredicate>& predicates,
+      const std::vector<std::string>& filter_columns, const RowFilter& filter,
+      ScanStats* stats = nullptr) const;
+
   // SelectRowGroups + the pruned ReadRowGroup over every selected row group, concatenated.
   [[nodiscard]] absl::StatusOr<model::RecordBatch> Scan(
       const std::vector<std::string>& columns, const std::vector<ColumnPredicate>& predicates,
@@ -103,9 +123,23 @@ class ParquetReader {
 
   // Indices of the fields named in `columns` (all when empty); NotFound for unknown names.
   absl::StatusOr<std::vector<size_t>> ResolveColumns(const std::vector<std::string>& columns) const;
-  // Decodes one column chunk (or the given subset of its bytes holding `rows` rows).
+  // Decodes one column chunk (or the given subset of its bytes holding `rows` rows). With
+  // `keep` (ascending positions < rows; non-nullable columns only) just those rows.
   absl::StatusOr<model::Column> DecodeChunk(size_t field, const ColumnMetaData& meta,
-                                            std::string_view bytes, int64_t rows) const;
+                                            std::string_view bytes, int64_t rows,
+                                            const std::vector<uint32_t>* keep = nullptr) const;
+  // Which rows of a row group the page index leaves, and the offset indexes to read pages by.
+  struct RowGroupPlan;  // defined in reader.cc
+  // Reads the column and offset indexes of the predicate columns and prunes pages with them;
+  // with `offset_indexes` also reads the offset indexes of `fields` (else those are read whole).
+  absl::StatusOr<RowGroupPlan> PlanRowGroup(int row_group, const std::vector<size_t>& fields,
+                                            const std::vector<ColumnPredicate>& predicates,
+                                            bool offset_indexes) const;
+  // The rows `rows` (sorted, disjoint [begin, end) ranges of the row group) of `fields`, read
+  // from the pages overlapping them where the plan has the column's offset index.
+  absl::StatusOr<std::vector<model::Column>> ReadRows(
+      const RowGroupPlan& plan, const std::vector<size_t>& fields,
+      const std::vector<std::pair<int64_t, int64_t>>& rows, ScanStats* stats) const;
 
   ByteSource& source_;
   const FileMetaData metadata_;

@@ -107,29 +107,88 @@ absl::Status Annotate(const absl::Status& status, const std::string& object) {
                       absl::StrFormat("reading chunk %s: %s", object, status.message()));
 }
 
-// Applies the request exactly to `in` and appends the surviving rows, projected to the output
-// schema, to `piece`. `what` names the input in errors. `time_covered`: the caller knows every
-// row of `in` lies inside the request's time range (its chunk summary says so).
+// The column `name` of `in` checked to have `type` (or INT64 for timestamps of foreign files,
+// with `alt_int64`) and, for a fixed column, no nulls; nullptr when `in` has no such column.
+// `what` names the input in errors.
+absl::StatusOr<const model::Column*> ColumnOf(const model::RecordBatch& in, std::string_view name,
+                                              model::TypeId type, bool alt_int64,
+                                              const std::string& what) {
+  std::optional<size_t> index = in.schema().IndexOf(name);
+  if (!index) return static_cast<const model::Column*>(nullptr);
+  const model::Column& column = in.column(*index);
+  if (column.type() != type && !(alt_int64 && column.type() == model::TypeId::kInt64)) {
+    return absl::DataLossError(absl::StrFormat("%s: column '%s' is %s, want %s", what, name,
+                                               model::TypeName(column.type()),
+                                               model::TypeName(type)));
+  }
+  if (IsFixed(name) && column.null_count() > 0) {
+    return absl::DataLossError(
+        absl::StrFormat("%s: column '%s' has nulls; it is required in metrics chunks", what, name));
+  }
+  return &column;
+}
+
+// The positions of the rows of `in` that satisfy the request. `in` needs the timestamp column
+// unless `time_covered` (the caller knows every row lies inside the request's time range), the
+// metric_name column when there is a metric condition, and the label columns of the label
+// predicates that it has (a missing one is absent from every row).
+absl::StatusOr<std::vector<uint32_t>> SelectRows(const model::RecordBatch& in,
+                                                 const ScanContext& ctx, bool time_covered,
+                                                 const std::string& what) {
+  const size_t n = in.num_rows();
+  std::vector<uint8_t> keep(n, 1);
+  if (!time_covered) {
+    CS_ASSIGN_OR_RETURN(const model::Column* ts, ColumnOf(in, model::kTimestampColumn,
+                                                          model::TypeId::kTimestampNs, true, what));
+    if (!ts) {
+      return absl::DataLossError(
+          absl::StrFormat("%s: not a metrics chunk: needs columns timestamp and series_id", what));
+    }
+    const std::vector<int64_t>& times = ts->int64s();
+    const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+    for (size_t r = 0; r < n; ++r) keep[r] = times[r] >= lo && times[r] <= hi;
+  }
+  if (!ctx.metric.matches_everything()) {
+    CS_ASSIGN_OR_RETURN(const model::Column* metric, ColumnOf(in, model::kMetricNameColumn,
+                                                              model::TypeId::kString, false, what));
+    if (!metric) return absl::DataLossError(absl::StrFormat("%s: no metric_name column", what));
+    ctx.metric.Evaluate(*metric, keep);
+  }
+  for (size_t p = 0; p < ctx.labels.size(); ++p) {
+    const std::string& name = ctx.request.labels[p].name;
+    CS_ASSIGN_OR_RETURN(const model::Column* column,
+                        ColumnOf(in, name, model::TypeId::kString, false, what));
+    if (column) {
+      ctx.labels[p].Evaluate(*column, keep);
+    } else if (!ctx.labels[p].matches_absent()) {
+      return std::vector<uint32_t>();  // the label is absent from every row: nothing matches
+    }
+  }
+  std::vector<uint32_t> selection;
+  selection.reserve(n);
+  for (size_t r = 0; r < n; ++r) {
+    if (keep[r]) selection.push_back(static_cast<uint32_t>(r));
+  }
+  return selection;
+}
+
+// True when the request has no condition that `time_covered` input could fail: every row
+// passes (a full scan, or a chunk wholly inside the queried range).
+bool NothingToFilter(const ScanContext& ctx, bool time_covered) {
+  return time_covered && ctx.metric.matches_everything() && ctx.labels.empty();
+}
+
+// Applies the request exactly to `in` (unless `filtered`: the rows were already selected with
+// SelectRows) and appends the surviving rows, projected to the output schema, to `piece`.
+// `what` names the input in errors. `time_covered`: the caller knows every row of `in` lies
+// inside the request's time range (its chunk summary says so).
 absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, bool keep_keys,
-                              bool want_metric_range, bool time_covered, const std::string& what,
-                              Piece& piece) {
+                              bool want_metric_range, bool time_covered, bool filtered,
+                              const std::string& what, Piece& piece) {
   const model::Schema& schema = in.schema();
   const size_t n = in.num_rows();
-  auto column_of = [&](std::string_view name, model::TypeId type,
-                       bool alt_int64) -> absl::StatusOr<const model::Column*> {
-    std::optional<size_t> index = schema.IndexOf(name);
-    if (!index) return static_cast<const model::Column*>(nullptr);
-    const model::Column& column = in.column(*index);
-    if (column.type() != type && !(alt_int64 && column.type() == model::TypeId::kInt64)) {
-      return absl::DataLossError(absl::StrFormat("%s: column '%s' is %s, want %s", what, name,
-                                                 model::TypeName(column.type()),
-                                                 model::TypeName(type)));
-    }
-    if (IsFixed(name) && column.null_count() > 0) {
-      return absl::DataLossError(absl::StrFormat(
-          "%s: column '%s' has nulls; it is required in metrics chunks", what, name));
-    }
-    return &column;
+  auto column_of = [&](std::string_view name, model::TypeId type, bool alt_int64) {
+    return ColumnOf(in, name, type, alt_int64, what);
   };
   CS_ASSIGN_OR_RETURN(const model::Column* ts,
                       column_of(model::kTimestampColumn, model::TypeId::kTimestampNs, true));
@@ -143,10 +202,8 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
   }
 
   const std::vector<int64_t>& times = ts->int64s();
-  const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
-  // Nothing to test per row when the only condition is a time range the input lies inside (a
-  // full scan, or a chunk wholly inside the queried range): no keep or selection vectors.
-  const bool all = time_covered && ctx.metric.matches_everything() && ctx.labels.empty();
+  // Nothing to test per row: no keep or selection vectors.
+  const bool all = filtered || NothingToFilter(ctx, time_covered);
   std::vector<uint32_t> selection;
   if (all) {
     if (n == 0) return absl::OkStatus();
@@ -155,28 +212,7 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
       std::iota(selection.begin(), selection.end(), 0);
     }
   } else {
-    std::vector<uint8_t> keep(n, 1);
-    for (size_t r = 0; r < n; ++r) keep[r] = times[r] >= lo && times[r] <= hi;
-    if (!ctx.metric.matches_everything()) {
-      if (!metric) {
-        return absl::DataLossError(absl::StrFormat("%s: no metric_name column", what));
-      }
-      ctx.metric.Evaluate(*metric, keep);
-    }
-    for (size_t p = 0; p < ctx.labels.size(); ++p) {
-      const std::string& name = ctx.request.labels[p].name;
-      CS_ASSIGN_OR_RETURN(const model::Column* column,
-                          column_of(name, model::TypeId::kString, false));
-      if (column) {
-        ctx.labels[p].Evaluate(*column, keep);
-      } else if (!ctx.labels[p].matches_absent()) {
-        return absl::OkStatus();  // the label is absent from every row and that matches nothing
-      }
-    }
-    selection.reserve(n);
-    for (size_t r = 0; r < n; ++r) {
-      if (keep[r]) selection.push_back(static_cast<uint32_t>(r));
-    }
+    CS_ASSIGN_OR_RETURN(selection, SelectRows(in, ctx, time_covered, what));
     if (selection.empty()) return absl::OkStatus();
   }
   const size_t rows_out = all ? n : selection.size();
@@ -306,6 +342,26 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
     std::vector<parquet::ColumnPredicate> predicates = ParquetPredicates(ctx, chunk, file);
     const bool time_covered = chunk.min_time_ns >= ctx.request.min_time_ns &&
                               chunk.max_time_ns <= ctx.request.max_time_ns;
+    // Late materialization: the columns the conditions need are decoded first, and the others
+    // only for the rows that pass (from the pages holding them).
+    const bool filtered = !NothingToFilter(ctx, time_covered);
+    std::vector<std::string> filter_columns;
+    if (!time_covered) filter_columns.push_back(std::string(model::kTimestampColumn));
+    if (!ctx.metric.matches_everything()) {
+      filter_columns.push_back(std::string(model::kMetricNameColumn));
+    }
+    for (const LabelPredicate& p : ctx.request.labels) {
+      if (file.IndexOf(p.name) &&
+          std::find(filter_columns.begin(), filter_columns.end(), p.name) == filter_columns.end()) {
+        filter_columns.push_back(p.name);
+      }
+    }
+    // Conditions only on labels the file lacks still need rows to decide on.
+    if (filter_columns.empty()) filter_columns.push_back(std::string(model::kTimestampColumn));
+    const parquet::ParquetReader::RowFilter row_filter =
+        [&](const model::RecordBatch& batch) -> absl::StatusOr<std::vector<uint32_t>> {
+      return SelectRows(batch, ctx, time_covered, chunk.path);
+    };
     parquet::ScanStats pstats;
     CS_ASSIGN_OR_RETURN(std::vector<int> row_groups, reader->SelectRowGroups(predicates, &pstats));
     if (part > 0) {  // part 0 reports the footer, the selection and the chunk's pruning
@@ -322,10 +378,18 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
     for (size_t i = first; i < last; ++i) {
       const int rg = row_groups[i];
       if (ctx.cancelled) return absl::CancelledError("scan cancelled");
-      CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
-                          reader->ReadRowGroup(rg, columns, predicates, &pstats));
-      CS_RETURN_IF_ERROR(FilterAndProject(std::move(batch), ctx, keep_keys, false, time_covered,
-                                          chunk.path, piece));
+      if (filtered) {
+        CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
+                            reader->ReadRowGroupFiltered(rg, columns, predicates, filter_columns,
+                                                         row_filter, &pstats));
+        CS_RETURN_IF_ERROR(FilterAndProject(std::move(batch), ctx, keep_keys, false, time_covered,
+                                            true, chunk.path, piece));
+      } else {
+        CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
+                            reader->ReadRowGroup(rg, columns, predicates, &pstats));
+        CS_RETURN_IF_ERROR(FilterAndProject(std::move(batch), ctx, keep_keys, false, time_covered,
+                                            false, chunk.path, piece));
+      }
     }
     piece.stats.row_groups_total += pstats.row_groups_total;
     piece.stats.row_groups_pruned_by_statistics += pstats.row_groups_pruned_by_statistics;
@@ -620,7 +684,7 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
     for (model::RecordBatch& batch : rows.batches) {
       piece.stats.rows_unflushed += static_cast<int64_t>(batch.num_rows());
       CS_RETURN_IF_ERROR(internal::FilterAndProject(std::move(batch), *ctx, true, true, false,
-                                                    "ingester " + rows.ingester, piece));
+                                                    false, "ingester " + rows.ingester, piece));
     }
     plan.Add(piece.stats);
     piece.stats = ScanStats();
