@@ -139,7 +139,7 @@ absl::Status Ingester::Replay() {
     }
     std::lock_guard lock(mu_);
     Tenant& tenant = TenantLocked(tenant_name);
-    for (const ValidatedSeries& s : series) tenant.active->Append(s, seq, now);
+    tenant.active->AppendAll(series, seq, now);
     replayed_records_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
   });
@@ -212,7 +212,7 @@ WriteOutcome Ingester::Write(std::string_view tenant_name, const model::SampleBa
     }
     Tenant& tenant = TenantLocked(tenant_name);
     const absl::Time now = clock_->Now();
-    for (const ValidatedSeries& s : validated.series) tenant.active->Append(s, seq, now);
+    tenant.active->AppendAll(validated.series, seq, now);
     wake_flusher = tenant.active->rows() >= options_.flush_rows ||
                    tenant.active->bytes() >= options_.flush_bytes;
   }

@@ -39,7 +39,7 @@ std::optional<uint32_t> StringInterner::Find(std::string_view s) const {
   for (size_t i = tag & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.id_plus == 0) return std::nullopt;
-    if (slot.tag == tag && strings_[slot.id_plus - 1] == s) return slot.id_plus - 1;
+    if (slot.tag == tag && SameBytes(strings_[slot.id_plus - 1], s)) return slot.id_plus - 1;
   }
 }
 
@@ -51,7 +51,7 @@ uint32_t StringInterner::Intern(std::string_view s) {
   for (;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.id_plus == 0) break;
-    if (slot.tag == tag && strings_[slot.id_plus - 1] == s) return slot.id_plus - 1;
+    if (slot.tag == tag && SameBytes(strings_[slot.id_plus - 1], s)) return slot.id_plus - 1;
   }
   if (s.size() > left_) {
     const size_t block = std::max(kBlockBytes, s.size());

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -30,6 +31,38 @@
 #include "model/types.h"
 
 namespace cardinalsin::ingest {
+
+// a == b, without a library call for strings of at most 16 bytes (label names and most values):
+// the lookups above compare short strings so often that the call to memcmp dominates.
+inline bool SameBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8 && n <= 16) {  // two overlapping 8-byte words
+    uint64_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 8);
+    std::memcpy(&y0, y, 8);
+    std::memcpy(&x1, x + n - 8, 8);
+    std::memcpy(&y1, y + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4 && n < 8) {  // two overlapping 4-byte words
+    uint32_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 4);
+    std::memcpy(&y0, y, 4);
+    std::memcpy(&x1, x + n - 4, 4);
+    std::memcpy(&y1, y + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i] != y[i]) return false;
+    }
+    return true;
+  }
+  return std::memcmp(x, y, n) == 0;
+}
 
 class StringInterner {
  public:
@@ -42,6 +75,10 @@ class StringInterner {
   // The id of `s`, adding a copy of it under the next id (ids count from 0 in first-seen order).
   uint32_t Intern(std::string_view s);
   std::optional<uint32_t> Find(std::string_view s) const;
+  // Starts loading the memory Intern(s) and Find(s) will look at first.
+  void Prefetch(std::string_view s) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Tag(s) & (slots_.size() - 1)]);
+  }
   // REQUIRES: id < size(). The view stays valid as long as the interner.
   std::string_view Get(uint32_t id) const { return strings_[id]; }
   size_t size() const { return strings_.size(); }
@@ -74,6 +111,10 @@ class SeriesIndex {
   // and true. REQUIRES: position < UINT32_MAX.
   std::pair<uint32_t, bool> FindOrInsert(model::SeriesId id, uint32_t position);
   std::optional<uint32_t> Find(model::SeriesId id) const;
+  // Starts loading the memory FindOrInsert(id) and Find(id) will look at first.
+  void Prefetch(model::SeriesId id) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Hash(id) & (slots_.size() - 1)]);
+  }
   size_t size() const { return size_; }
   size_t bytes() const { return slots_.capacity() * sizeof(Slot); }
 

@@ -9,6 +9,23 @@
 namespace cardinalsin::ingest {
 namespace {
 
+// Every length around the 4-, 8- and 16-byte word boundaries, differing in each position.
+TEST(SameBytesTest, AgreesWithOperatorEquals) {
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string a;
+    for (size_t i = 0; i < n; ++i) a.push_back(static_cast<char>('a' + i % 26));
+    EXPECT_TRUE(SameBytes(a, std::string(a))) << n;
+    EXPECT_FALSE(SameBytes(a, a + "x")) << n;
+    for (size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] ^= 1;
+      EXPECT_FALSE(SameBytes(a, b)) << n << " " << i;
+      EXPECT_FALSE(SameBytes(b, a)) << n << " " << i;
+    }
+  }
+  EXPECT_TRUE(SameBytes("", ""));
+}
+
 TEST(StringInternerTest, DenseIdsInFirstSeenOrder) {
   StringInterner interner;
   EXPECT_EQ(interner.Find("a"), std::nullopt);

@@ -48,16 +48,17 @@ void SeriesBuffer::Append(const ValidatedSeries& series, uint64_t wal_seq, absl:
     for (size_t i = 0; i < series.labels.size(); ++i) {
       const model::Label& label = series.labels[i];
       RecentLabel& recent = recent_labels_[i];
-      const bool same_name = recent.name_id == kMetricNameId ? label.name == model::kMetricNameLabel
-                             : recent.name_id == kNoString
-                                 ? false
-                                 : name_strings_.Get(recent.name_id) == label.name;
+      const bool same_name =
+          recent.name_id == kMetricNameId ? SameBytes(label.name, model::kMetricNameLabel)
+          : recent.name_id == kNoString   ? false
+                                        : SameBytes(name_strings_.Get(recent.name_id), label.name);
       if (!same_name) {
         recent.name_id =
-            label.name == model::kMetricNameLabel ? kMetricNameId : InternName(label.name);
+            SameBytes(label.name, model::kMetricNameLabel) ? kMetricNameId : InternName(label.name);
         recent.value_id = kNoString;
       }
-      if (recent.value_id == kNoString || value_strings_.Get(recent.value_id) != label.value) {
+      if (recent.value_id == kNoString ||
+          !SameBytes(value_strings_.Get(recent.value_id), label.value)) {
         recent.value_id = Intern(label.value);
       }
       if (recent.name_id == kMetricNameId) {
@@ -78,6 +79,33 @@ void SeriesBuffer::Append(const ValidatedSeries& series, uint64_t wal_seq, absl:
     max_time_ns_ = std::max(max_time_ns_, series.timestamps_ns[i]);
   }
   bytes_ += series.timestamps_ns.size() * kBytesPerRow;
+}
+
+void SeriesBuffer::PrefetchLabels(const ValidatedSeries& series,
+                                  const ValidatedSeries* previous) const {
+  if (series_index_.Find(series.id)) return;
+  for (size_t i = 0; i < series.labels.size(); ++i) {
+    const std::string_view value = series.labels[i].value;
+    if (previous != nullptr && i < previous->labels.size() &&
+        SameBytes(previous->labels[i].value, value)) {
+      continue;  // Append finds it in recent_labels_
+    }
+    value_strings_.Prefetch(value);
+  }
+}
+
+void SeriesBuffer::AppendAll(std::span<const ValidatedSeries> series, uint64_t wal_seq,
+                             absl::Time now) {
+  // Index slots are fetched two strides ahead, so that PrefetchLabels' index lookup one stride
+  // ahead hits the cache; the label slots it fetches arrive by the time Append needs them.
+  constexpr size_t kStride = 8;
+  const size_t n = series.size();
+  for (size_t i = 0; i < std::min(n, kStride); ++i) series_index_.Prefetch(series[i].id);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 2 * kStride < n) series_index_.Prefetch(series[i + 2 * kStride].id);
+    if (i + kStride < n) PrefetchLabels(series[i + kStride], &series[i + kStride - 1]);
+    Append(series[i], wal_seq, now);
+  }
 }
 
 model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {

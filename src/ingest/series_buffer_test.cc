@@ -70,7 +70,8 @@ TEST(SeriesBufferTest, SortsDeduplicatesAndUnionsLabels) {
 
 // Random appends (out-of-order and repeated timestamps, series lacking some labels, several
 // metrics) against a reference model: a map from (metric, series id, timestamp) to the value
-// appended last.
+// appended last. Odd rounds append in batches of up to 40 series through AppendAll (its
+// prefetching looks ahead 8 and 16 series, and a batch may hold a series twice).
 TEST(SeriesBufferTest, MatchesReferenceModelOnRandomAppends) {
   std::mt19937_64 random(42);
   for (int round = 0; round < 20; ++round) {
@@ -97,6 +98,8 @@ TEST(SeriesBufferTest, MatchesReferenceModelOnRandomAppends) {
     RowFilter filter;
     if (round % 3 == 1) filter.metric_name = "m1";
     if (round % 4 == 2) filter.min_time_ns = 20, filter.max_time_ns = 60;
+    std::vector<ValidatedSeries> batch;
+    const size_t batch_size = round % 2 ? 1 + random() % 40 : 1;
     for (int append = 0; append < 200; ++append) {
       std::vector<int64_t> ts;
       std::vector<double> values;
@@ -113,7 +116,15 @@ TEST(SeriesBufferTest, MatchesReferenceModelOnRandomAppends) {
         if (filter.metric_name && s.labels[0].value != *filter.metric_name) continue;
         expected[{std::string(s.labels[0].value), s.id, ts[k]}] = {values[k], labels};
       }
-      buffer.Append(s, append + 1, absl::FromUnixSeconds(1));
+      batch.push_back(std::move(s));
+      if (batch.size() == batch_size || append == 199) {
+        if (batch_size == 1) {
+          buffer.Append(batch[0], append + 1, absl::FromUnixSeconds(1));
+        } else {
+          buffer.AppendAll(batch, append + 1, absl::FromUnixSeconds(1));
+        }
+        batch.clear();
+      }
     }
     model::RecordBatch rows = buffer.ToRecordBatch(filter);
     ASSERT_TRUE(rows.Validate().ok()) << rows.Validate();
