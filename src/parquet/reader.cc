@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -25,6 +26,10 @@ constexpr int64_t kMaxRowGroupRows = int64_t{1} << 26;
 // Pages are about 1 MiB; a declared uncompressed size beyond this is corrupt or hostile, and
 // would make the decompressor allocate it.
 constexpr int32_t kMaxPageBytes = 1 << 28;
+
+// Row intervals [begin, end) within a row group (or within the rows of a decode), sorted and
+// disjoint.
+using RowRanges = std::vector<std::pair<int64_t, int64_t>>;
 
 absl::Status Corrupt(const ByteSource& source, std::string_view what) {
   return absl::DataLossError(absl::StrFormat("%s: corrupt Parquet file: %s", source.name(), what));
@@ -144,11 +149,10 @@ class ChunkDecoder {
         nullable_(nullable),
         compression_(compression) {}
 
-  // Decodes the `num_rows` rows of the pages in `chunk`. With `keep` (ascending positions, each
-  // < num_rows; only for a non-nullable column) only those rows are materialized, in that order:
-  // the result has keep->size() rows.
+  // Decodes the `num_rows` rows of the pages in `chunk`. With `keep` (ranges of positions, each
+  // < num_rows; only for a non-nullable column) only those rows are materialized, in order.
   absl::StatusOr<model::Column> Decode(std::string_view chunk, int64_t num_rows,
-                                       const std::vector<uint32_t>* keep = nullptr);
+                                       const RowRanges* keep = nullptr);
 
  private:
   absl::Status Fail(std::string_view what) const {
@@ -166,7 +170,7 @@ class ChunkDecoder {
   absl::Status DecodeValues(Encoding encoding, std::string_view in, size_t count);
   absl::Status DecodeFixed(Encoding encoding, std::string_view in, size_t count);
   absl::Status DecodeDictionaryCodes(std::string_view in, size_t count);
-  // DecodeValues for a page of `count` values of which only those at page_pick_ are kept.
+  // DecodeValues for a page of `count` values of which only those in page_runs_ are kept.
   absl::Status DecodePicked(Encoding encoding, std::string_view in, size_t count);
   void MaterializeCodes();
   absl::StatusOr<std::string> Decompress(std::string_view in, size_t size) const;
@@ -182,11 +186,13 @@ class ChunkDecoder {
   std::vector<uint8_t> validity_;  // per row, only when nullable_
   size_t nulls_ = 0;
   int64_t rows_ = 0;
-  // Row selection (Decode's `keep`): the next position to use, and the positions of the current
+  // Row selection (Decode's `keep`): the rows it keeps, the next range to use, and the current
   // page's kept rows relative to the page. Scratch buffers are reused from page to page.
-  const std::vector<uint32_t>* keep_ = nullptr;
+  const RowRanges* keep_ = nullptr;
+  size_t keep_rows_ = 0;
   size_t keep_next_ = 0;
-  std::vector<uint32_t> page_pick_;
+  RowRanges page_runs_;
+  size_t page_picked_ = 0;  // rows in page_runs_
   std::vector<uint32_t> page_codes_;
   DenseValues page_values_;
 };
@@ -240,23 +246,32 @@ absl::Status ChunkDecoder::DecodeDictionaryCodes(std::string_view in, size_t cou
     if (!status.ok()) return Fail(std::string(status.message()));
     return absl::OkStatus();
   }
-  std::vector<uint32_t> codes(count);
+  std::vector<uint32_t>& codes = page_codes_;
+  codes.resize(count);
   absl::Status status = DecodeDictionaryIndices(in, dictionary_.size, codes);
   if (!status.ok()) return Fail(std::string(status.message()));
+  // Looked up into the grown output directly (no per-value capacity checks).
+  auto lookup = [&](auto& out, const auto& dictionary) {
+    const size_t start = out.size();
+    out.resize(start + count);
+    auto* to = out.data() + start;
+    const auto* from = dictionary.data();
+    for (size_t i = 0; i < count; ++i) to[i] = from[codes[i]];
+  };
   switch (mapping_.physical) {
     case Type::kByteArray:
     case Type::kFixedLenByteArray:
       for (uint32_t c : codes) dense_.strings.Append(dictionary_.strings.Get(c));
       break;
     case Type::kBoolean:
-      for (uint32_t c : codes) dense_.bools.push_back(dictionary_.bools[c]);
+      lookup(dense_.bools, dictionary_.bools);
       break;
     case Type::kFloat:
     case Type::kDouble:
-      for (uint32_t c : codes) dense_.doubles.push_back(dictionary_.doubles[c]);
+      lookup(dense_.doubles, dictionary_.doubles);
       break;
     default:
-      for (uint32_t c : codes) dense_.ints.push_back(dictionary_.ints[c]);
+      lookup(dense_.ints, dictionary_.ints);
       break;
   }
   return absl::OkStatus();
@@ -474,10 +489,18 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
     nulls_ += defs.size() - non_null;
   }
   if (keep_ != nullptr) {  // non-nullable: non_null == num_values
-    const uint64_t begin = static_cast<uint64_t>(rows_), end = begin + num_values;
-    page_pick_.clear();
-    for (; keep_next_ < keep_->size() && (*keep_)[keep_next_] < end; ++keep_next_) {
-      page_pick_.push_back(static_cast<uint32_t>((*keep_)[keep_next_] - begin));
+    const int64_t begin = rows_, end = begin + num_values;
+    page_runs_.clear();
+    page_picked_ = 0;
+    // A range may go on into the next page: it is only passed once it ends in this one.
+    for (; keep_next_ < keep_->size() && (*keep_)[keep_next_].first < end; ++keep_next_) {
+      const auto [lo, hi] = (*keep_)[keep_next_];
+      const int64_t a = std::max(lo, begin), b = std::min(hi, end);
+      if (a < b) {
+        page_runs_.push_back({a - begin, b - begin});
+        page_picked_ += static_cast<size_t>(b - a);
+      }
+      if (hi > end) break;
     }
     rows_ += num_values;
     return DecodePicked(encoding, values, non_null);
@@ -487,8 +510,14 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
 }
 
 absl::Status ChunkDecoder::DecodePicked(Encoding encoding, std::string_view in, size_t count) {
-  if (page_pick_.empty()) return absl::OkStatus();  // nothing wanted from this page
-  if (page_pick_.size() == count) return DecodeValues(encoding, in, count);
+  if (page_picked_ == 0) return absl::OkStatus();  // nothing wanted from this page
+  if (page_picked_ == count) return DecodeValues(encoding, in, count);
+  // Calls f(p) for each kept position p of the page.
+  auto each = [&](auto f) {
+    for (const auto& [a, b] : page_runs_) {
+      for (int64_t p = a; p < b; ++p) f(static_cast<size_t>(p));
+    }
+  };
   const bool strings =
       mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray;
   if ((encoding == Encoding::kRleDictionary || encoding == Encoding::kPlainDictionary) &&
@@ -501,17 +530,19 @@ absl::Status ChunkDecoder::DecodePicked(Encoding encoding, std::string_view in, 
     switch (mapping_.physical) {
       case Type::kByteArray:
       case Type::kFixedLenByteArray:
-        for (uint32_t p : page_pick_) dense_.codes.push_back(page_codes_[p]);
+        for (const auto& [a, b] : page_runs_) {
+          dense_.codes.insert(dense_.codes.end(), page_codes_.begin() + a, page_codes_.begin() + b);
+        }
         break;
       case Type::kBoolean:
-        for (uint32_t p : page_pick_) dense_.bools.push_back(dictionary_.bools[page_codes_[p]]);
+        each([&](size_t p) { dense_.bools.push_back(dictionary_.bools[page_codes_[p]]); });
         break;
       case Type::kFloat:
       case Type::kDouble:
-        for (uint32_t p : page_pick_) dense_.doubles.push_back(dictionary_.doubles[page_codes_[p]]);
+        each([&](size_t p) { dense_.doubles.push_back(dictionary_.doubles[page_codes_[p]]); });
         break;
       default:
-        for (uint32_t p : page_pick_) dense_.ints.push_back(dictionary_.ints[page_codes_[p]]);
+        each([&](size_t p) { dense_.ints.push_back(dictionary_.ints[page_codes_[p]]); });
         break;
     }
     return absl::OkStatus();
@@ -532,7 +563,7 @@ absl::Status ChunkDecoder::DecodePicked(Encoding encoding, std::string_view in, 
       return Fail(
           absl::StrFormat("page decoded %d values, its header says %d", from.size(), count));
     }
-    for (uint32_t p : page_pick_) to.push_back(from[p]);
+    for (const auto& [a, b] : page_runs_) to.insert(to.end(), from.begin() + a, from.begin() + b);
     return absl::OkStatus();
   };
   switch (mapping_.type) {
@@ -547,7 +578,7 @@ absl::Status ChunkDecoder::DecodePicked(Encoding encoding, std::string_view in, 
         return Fail(absl::StrFormat("page decoded %d values, its header says %d",
                                     page_values_.strings.size(), count));
       }
-      for (uint32_t p : page_pick_) dense_.strings.Append(page_values_.strings.Get(p));
+      each([&](size_t p) { dense_.strings.Append(page_values_.strings.Get(p)); });
       return absl::OkStatus();
     default:
       return pick(page_values_.ints, dense_.ints);
@@ -559,7 +590,7 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
     return Fail(
         absl::StrFormat("pages hold %d values, the row group has %d rows", rows_, num_rows));
   }
-  const size_t n = keep_ != nullptr ? keep_->size() : static_cast<size_t>(num_rows);
+  const size_t n = keep_ != nullptr ? keep_rows_ : static_cast<size_t>(num_rows);
   size_t dense_count = 0;
   switch (mapping_.type) {
     case model::TypeId::kBool:
@@ -647,13 +678,18 @@ absl::StatusOr<model::Column> ChunkDecoder::Finish(int64_t num_rows) {
 }
 
 absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64_t num_rows,
-                                                   const std::vector<uint32_t>* keep) {
+                                                   const RowRanges* keep) {
   dense_.strings_as_codes =
       mapping_.physical == Type::kByteArray || mapping_.physical == Type::kFixedLenByteArray;
   if (keep != nullptr) {
     if (nullable_) return absl::InternalError("row selection while decoding a nullable column");
-    if (!keep->empty() && keep->back() >= static_cast<uint64_t>(num_rows)) {
-      return absl::InternalError("row selection beyond the decoded rows");
+    int64_t previous = 0;
+    for (const auto& [lo, hi] : *keep) {
+      if (lo < previous || hi <= lo || hi > num_rows) {
+        return absl::InternalError("row selection not sorted or beyond the decoded rows");
+      }
+      keep_rows_ += static_cast<size_t>(hi - lo);
+      previous = hi;
     }
     keep_ = keep;
   }
@@ -662,7 +698,7 @@ absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64
   // default row group (1 Mi rows): delta- and RLE-encoded columns (timestamps, dictionary
   // codes) hold far more than 8 values per byte and would otherwise regrow.
   const size_t rows =
-      keep != nullptr ? keep->size()
+      keep != nullptr ? keep_rows_
                       : static_cast<size_t>(std::min<int64_t>(
                             num_rows, static_cast<int64_t>(chunk.size()) * 8 + (int64_t{1} << 20)));
   switch (mapping_.type) {
@@ -709,6 +745,28 @@ absl::StatusOr<model::Column> ChunkDecoder::Decode(std::string_view chunk, int64
     }
   }
   return Finish(num_rows);
+}
+
+// column.Take(rows), without per-value capacity checks for the fixed-width columns without
+// nulls that filter columns usually are (timestamps).
+model::Column Gather(const model::Column& column, std::span<const uint32_t> rows) {
+  if (!column.validity().empty()) return column.Take(rows);
+  auto gather = [&](const auto& values) {
+    std::decay_t<decltype(values)> out(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) out[i] = values[rows[i]];
+    return out;
+  };
+  switch (column.type()) {
+    case model::TypeId::kInt64:
+    case model::TypeId::kTimestampNs:
+      return model::Column::FromInt64(column.type(), gather(column.int64s()));
+    case model::TypeId::kDouble:
+      return model::Column::FromDouble(gather(column.doubles()));
+    case model::TypeId::kUInt64:
+      return model::Column::FromUInt64(gather(column.uint64s()));
+    default:
+      return column.Take(rows);
+  }
 }
 
 }  // namespace
@@ -821,7 +879,7 @@ absl::StatusOr<std::vector<size_t>> ParquetReader::ResolveColumns(
 
 absl::StatusOr<model::Column> ParquetReader::DecodeChunk(size_t field, const ColumnMetaData& meta,
                                                          std::string_view bytes, int64_t rows,
-                                                         const std::vector<uint32_t>* keep) const {
+                                                         const RowRanges* keep) const {
   const SchemaElement& element = metadata_.schema[leaf_of_field_[field] + 1];
   CS_ASSIGN_OR_RETURN(LeafMapping mapping, MapLeaf(element));
   CS_ASSIGN_OR_RETURN(codec::Compression compression, CompressionOf(meta.codec, element.name));
@@ -941,9 +999,6 @@ uint64_t BloomHashOf(const ColumnPredicate::Value& v, const LeafMapping& m, bool
   *ok = false;
   return 0;
 }
-
-// Row intervals [begin, end) within a row group, sorted and disjoint.
-using RowRanges = std::vector<std::pair<int64_t, int64_t>>;
 
 RowRanges Intersect(const RowRanges& a, const RowRanges& b) {
   RowRanges out;
@@ -1244,18 +1299,19 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
     int64_t covered_rows = 0;
     for (const auto& r : covered) covered_rows += r.second - r.first;
     // Positions of `rows` among the covered rows (none needed when they are the same rows).
-    std::vector<uint32_t> take;
+    RowRanges keep;
     if (covered_rows != out_rows) {
-      take.reserve(out_rows);
       int64_t position = 0;
       size_t first = 0;  // first row range that can still overlap a covered range
       for (const auto& c : covered) {
         while (first < rows.size() && rows[first].second <= c.first) ++first;
         for (size_t k = first; k < rows.size() && rows[k].first < c.second; ++k) {
-          const int64_t lo = std::max(c.first, rows[k].first);
-          const int64_t hi = std::min(c.second, rows[k].second);
-          for (int64_t row = lo; row < hi; ++row) {
-            take.push_back(static_cast<uint32_t>(position + (row - c.first)));
+          const int64_t lo = position + (std::max(c.first, rows[k].first) - c.first);
+          const int64_t hi = position + (std::min(c.second, rows[k].second) - c.first);
+          if (!keep.empty() && keep.back().second == lo) {
+            keep.back().second = hi;
+          } else {
+            keep.push_back({lo, hi});
           }
         }
         position += c.second - c.first;
@@ -1264,10 +1320,18 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
     if (covered_rows > 0) {
       // A required column keeps just the wanted rows while decoding (no full-page column to
       // copy from); a nullable one is trimmed afterwards.
-      const bool trim_in_decoder = covered_rows != out_rows && !schema_.field(read.field).nullable;
+      const bool trim = covered_rows != out_rows;
+      const bool trim_in_decoder = trim && !schema_.field(read.field).nullable;
       CS_ASSIGN_OR_RETURN(column, DecodeChunk(read.field, m, joined, covered_rows,
-                                              trim_in_decoder ? &take : nullptr));
-      if (covered_rows != out_rows && !trim_in_decoder) column = column.Take(take);
+                                              trim_in_decoder ? &keep : nullptr));
+      if (trim && !trim_in_decoder) {
+        std::vector<uint32_t> take;
+        take.reserve(static_cast<size_t>(out_rows));
+        for (const auto& [lo, hi] : keep) {
+          for (int64_t p = lo; p < hi; ++p) take.push_back(static_cast<uint32_t>(p));
+        }
+        column = column.Take(take);
+      }
     }
     out.push_back(std::move(column));
   }
@@ -1330,8 +1394,11 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroupFiltered(
   }
 
   // 2. The kept rows as row-group ranges: the other columns are read from their pages only.
+  const bool all_kept = kept.size() == static_cast<size_t>(candidates);
   RowRanges rows;
-  {
+  if (all_kept) {
+    rows = plan.selected;
+  } else {
     size_t range = 0;
     int64_t range_start = 0;  // position of plan.selected[range].first among the candidates
     for (uint32_t position : kept) {
@@ -1358,7 +1425,6 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroupFiltered(
 
   std::vector<model::Field> out_fields;
   std::vector<model::Column> out_columns;
-  const bool all_kept = kept.size() == static_cast<size_t>(candidates);
   for (size_t f : fields) {
     out_fields.push_back(schema_.field(f));
     const bool repeated = std::count(fields.begin(), fields.end(), f) > 1;
@@ -1370,7 +1436,7 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroupFiltered(
             : static_cast<size_t>(std::find(rest.begin(), rest.end(), f) - rest.begin());
     model::Column& column = from[index];
     if (&from == &filter_data && !all_kept) {
-      out_columns.push_back(column.Take(kept));
+      out_columns.push_back(Gather(column, kept));
     } else {
       out_columns.push_back(repeated ? column : std::move(column));
     }

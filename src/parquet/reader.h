@@ -124,10 +124,11 @@ class ParquetReader {
   // Indices of the fields named in `columns` (all when empty); NotFound for unknown names.
   absl::StatusOr<std::vector<size_t>> ResolveColumns(const std::vector<std::string>& columns) const;
   // Decodes one column chunk (or the given subset of its bytes holding `rows` rows). With
-  // `keep` (ascending positions < rows; non-nullable columns only) just those rows.
-  absl::StatusOr<model::Column> DecodeChunk(size_t field, const ColumnMetaData& meta,
-                                            std::string_view bytes, int64_t rows,
-                                            const std::vector<uint32_t>* keep = nullptr) const;
+  // `keep` (sorted, disjoint [begin, end) ranges of positions < rows; non-nullable columns
+  // only) just those rows.
+  absl::StatusOr<model::Column> DecodeChunk(
+      size_t field, const ColumnMetaData& meta, std::string_view bytes, int64_t rows,
+      const std::vector<std::pair<int64_t, int64_t>>* keep = nullptr) const;
   // Which rows of a row group the page index leaves, and the offset indexes to read pages by.
   struct RowGroupPlan;  // defined in reader.cc
   // Reads the column and offset indexes of the predicate columns and prunes pages with them;

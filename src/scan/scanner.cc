@@ -164,11 +164,13 @@ absl::StatusOr<std::vector<uint32_t>> SelectRows(const model::RecordBatch& in,
       return std::vector<uint32_t>();  // the label is absent from every row: nothing matches
     }
   }
-  std::vector<uint32_t> selection;
-  selection.reserve(n);
-  for (size_t r = 0; r < n; ++r) {
-    if (keep[r]) selection.push_back(static_cast<uint32_t>(r));
+  std::vector<uint32_t> selection(n);
+  size_t kept = 0;
+  for (size_t r = 0; r < n; ++r) {  // branch-free: the kept rows are often scattered
+    selection[kept] = static_cast<uint32_t>(r);
+    kept += keep[r] != 0;
   }
+  selection.resize(kept);
   return selection;
 }
 
@@ -196,14 +198,13 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
                       column_of(model::kSeriesIdColumn, model::TypeId::kUInt64, false));
   CS_ASSIGN_OR_RETURN(const model::Column* metric,
                       column_of(model::kMetricNameColumn, model::TypeId::kString, false));
-  if (!ts || (keep_keys && !ids)) {
+  // Nothing to test per row: no keep or selection vectors.
+  const bool all = filtered || NothingToFilter(ctx, time_covered);
+  // Timestamps are needed to filter by time and, with series ids, to find duplicates.
+  if ((!ts && (keep_keys || !all)) || (keep_keys && !ids)) {
     return absl::DataLossError(
         absl::StrFormat("%s: not a metrics chunk: needs columns timestamp and series_id", what));
   }
-
-  const std::vector<int64_t>& times = ts->int64s();
-  // Nothing to test per row: no keep or selection vectors.
-  const bool all = filtered || NothingToFilter(ctx, time_covered);
   std::vector<uint32_t> selection;
   if (all) {
     if (n == 0) return absl::OkStatus();
@@ -218,6 +219,7 @@ absl::Status FilterAndProject(model::RecordBatch in, const ScanContext& ctx, boo
   const size_t rows_out = all ? n : selection.size();
   if (keep_keys) {
     const std::vector<uint64_t>& id_values = ids->uint64s();
+    const std::vector<int64_t>& times = ts->int64s();
     for (uint32_t r : selection) {
       piece.ids.push_back(id_values[r]);
       piece.timestamps.push_back(times[r]);
@@ -322,29 +324,46 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
                         parquet::ParquetReader::Open(source));
     if (part == 0) ++piece.stats.chunks_read;
     const model::Schema& file = reader->schema();
-    // series_id only when projected or needed to find duplicates.
-    std::vector<std::string> columns = {std::string(model::kTimestampColumn)};
-    if (keep_keys) columns.push_back(std::string(model::kSeriesIdColumn));
-    auto want = [&](const std::string& name) {
-      if (file.IndexOf(name) && std::find(columns.begin(), columns.end(), name) == columns.end()) {
-        columns.push_back(name);
-      }
-    };
-    if (!ctx.metric.matches_everything()) want(std::string(model::kMetricNameColumn));
-    for (const LabelPredicate& p : ctx.request.labels) want(p.name);
-    for (const model::Field& f : ctx.output.fields()) want(f.name);
-    for (const std::string& name : columns) {
-      if (IsFixed(name) && !file.IndexOf(name)) {
-        return absl::DataLossError(
-            absl::StrFormat("%s: not a metrics chunk: no column '%s'", chunk.path, name));
-      }
-    }
-    std::vector<parquet::ColumnPredicate> predicates = ParquetPredicates(ctx, chunk, file);
     const bool time_covered = chunk.min_time_ns >= ctx.request.min_time_ns &&
                               chunk.max_time_ns <= ctx.request.max_time_ns;
     // Late materialization: the columns the conditions need are decoded first, and the others
     // only for the rows that pass (from the pages holding them).
     const bool filtered = !NothingToFilter(ctx, time_covered);
+    // What comes out of the reader: the output columns, plus timestamp and series_id to find
+    // duplicates; without late materialization also the columns the conditions need.
+    std::vector<std::string> columns;
+    auto want = [&](const std::string& name) {
+      if (file.IndexOf(name) && std::find(columns.begin(), columns.end(), name) == columns.end()) {
+        columns.push_back(name);
+      }
+    };
+    if (keep_keys) {
+      want(std::string(model::kTimestampColumn));
+      want(std::string(model::kSeriesIdColumn));
+    }
+    if (!filtered) {
+      if (!ctx.metric.matches_everything()) want(std::string(model::kMetricNameColumn));
+      for (const LabelPredicate& p : ctx.request.labels) want(p.name);
+    }
+    for (const model::Field& f : ctx.output.fields()) want(f.name);
+    // The batches must carry the row count even when every output column is a label this file
+    // lacks (an empty list would mean every column to the reader).
+    if (columns.empty()) columns.push_back(std::string(model::kTimestampColumn));
+    std::vector<std::string> required = {std::string(model::kTimestampColumn)};
+    if (!ctx.metric.matches_everything()) {
+      required.push_back(std::string(model::kMetricNameColumn));
+    }
+    for (const model::Field& f : ctx.output.fields()) {
+      if (IsFixed(f.name)) required.push_back(f.name);
+    }
+    if (keep_keys) required.push_back(std::string(model::kSeriesIdColumn));
+    for (const std::string& name : required) {
+      if (!file.IndexOf(name)) {
+        return absl::DataLossError(
+            absl::StrFormat("%s: not a metrics chunk: no column '%s'", chunk.path, name));
+      }
+    }
+    std::vector<parquet::ColumnPredicate> predicates = ParquetPredicates(ctx, chunk, file);
     std::vector<std::string> filter_columns;
     if (!time_covered) filter_columns.push_back(std::string(model::kTimestampColumn));
     if (!ctx.metric.matches_everything()) {
