@@ -194,6 +194,7 @@ class ChunkDecoder {
   RowRanges page_runs_;
   size_t page_picked_ = 0;  // rows in page_runs_
   std::vector<uint32_t> page_codes_;
+  std::vector<uint32_t> page_defs_;  // definition levels of the current page
   DenseValues page_values_;
 };
 
@@ -467,7 +468,8 @@ absl::Status ChunkDecoder::ReadDataPage(const PageHeader& header, std::string_vi
 
   size_t non_null = static_cast<size_t>(num_values);
   if (nullable_) {
-    std::vector<uint32_t> defs(static_cast<size_t>(num_values));
+    std::vector<uint32_t>& defs = page_defs_;
+    defs.resize(static_cast<size_t>(num_values));
     absl::Status status;
     if (v1_page) {
       size_t consumed = 0;

@@ -183,9 +183,18 @@ void StringMatcher::Evaluate(const model::Column& column, std::vector<uint8_t>& 
     for (size_t d = 0; d < code_matches.size(); ++d) {
       code_matches[d] = Matches(dict.dictionary.Get(d)) ? 1 : 0;
     }
-    for (size_t r = 0; r < n; ++r) {
-      if (!keep[r]) continue;
-      keep[r] = column.IsValid(r) ? code_matches[dict.codes[r]] : matches_absent_;
+    // No branch on `keep`: rows already 0 stay 0. A null row's code is not looked at.
+    const uint32_t* codes = dict.codes.data();
+    const uint8_t* matches = code_matches.data();
+    uint8_t* out = keep.data();
+    if (column.validity().empty()) {
+      for (size_t r = 0; r < n; ++r) out[r] &= matches[codes[r]];
+    } else {
+      const uint8_t* valid = column.validity().data();
+      const uint8_t absent = matches_absent_ ? 1 : 0;
+      for (size_t r = 0; r < n; ++r) {
+        out[r] &= valid[r] ? matches[codes[r]] : absent;
+      }
     }
     return;
   }
