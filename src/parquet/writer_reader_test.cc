@@ -408,6 +408,144 @@ TEST(PruningTest, RandomPredicatesNeverLoseRows) {
   }
 }
 
+using base::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// The rows of row group `g` of `batch` (written with `row_group_rows`).
+RecordBatch RowGroupRows(const RecordBatch& batch, size_t row_group_rows, int g) {
+  std::vector<uint32_t> rows;
+  for (size_t r = g * row_group_rows; r < std::min(batch.num_rows(), (g + 1) * row_group_rows);
+       ++r) {
+    rows.push_back(static_cast<uint32_t>(r));
+  }
+  return batch.Take(rows);
+}
+
+RecordBatch Project(const RecordBatch& batch, const std::vector<std::string>& columns) {
+  std::vector<Field> fields;
+  std::vector<Column> out;
+  for (const std::string& name : columns) {
+    const size_t c = *batch.schema().IndexOf(name);
+    fields.push_back(batch.schema().field(c));
+    out.push_back(batch.column(c));
+  }
+  return RecordBatch(Schema(std::move(fields)), std::move(out));
+}
+
+// Late materialization returns exactly the filter's rows, whatever the encodings, page sizes,
+// page pruning and selection shape (single rows, runs across page boundaries, nothing, all).
+TEST_P(WriterReaderTest, FilteredReadsReturnExactlyTheKeptRows) {
+  WriterOptions options = GetParam().options;
+  options.row_group_rows = std::min<size_t>(options.row_group_rows, 1'000);
+  options.page_rows = std::min<size_t>(options.page_rows, 97);
+  RecordBatch batch = MetricsBatch(2'500, 21);
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
+  MemoryByteSource source(file);
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  const std::vector<std::string> columns = {"value", "job", "timestamp", "series_id",
+                                            "metric_name"};
+  const int64_t t0 = 1'700'000'000'000'000'000;
+  struct Case {
+    const char* name;
+    std::vector<ColumnPredicate> predicates;  // pruning hints and, exactly, the filter
+    std::vector<std::string> filter_columns;
+    int every;  // with no predicates: keep every `every`-th row in runs of `every` / 3 (0: none)
+  };
+  const std::vector<Case> cases = {
+      {"time window", {{.column = "timestamp", .min = t0 + 40 * 15'000'000'000LL}}, {"timestamp"}},
+      {"metric",
+       {{.column = "metric_name", .any_of = {std::string("node_cpu_seconds_total_2")}}},
+       {"metric_name"}},
+      {"job and time",
+       {{.column = "job", .any_of = {std::string("node")}},
+        {.column = "timestamp", .max = t0 + 20 * 15'000'000'000LL}},
+       {"job", "timestamp"}},
+      {"nothing matches",
+       {{.column = "metric_name", .any_of = {std::string("nope")}}},
+       {"metric_name"}},
+      {"sparse runs", {}, {"series_id"}, 10},
+      {"short runs", {}, {"job"}, 3},
+      {"none kept", {}, {"timestamp"}, 0},
+      {"all kept", {}, {"timestamp", "job"}, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    for (int g = 0; g < reader->num_row_groups(); ++g) {
+      const RecordBatch rows = RowGroupRows(batch, options.row_group_rows, g);
+      std::vector<uint32_t> want;
+      if (!c.predicates.empty()) {
+        want = Matching(rows, c.predicates);
+      } else if (c.every > 0) {
+        for (uint32_t r = 0; r < rows.num_rows(); ++r) {
+          if (r % c.every <= static_cast<uint32_t>(c.every / 3)) want.push_back(r);
+        }
+      }
+      const auto filter = [&](const RecordBatch& f) -> absl::StatusOr<std::vector<uint32_t>> {
+        EXPECT_EQ(f.num_columns(), c.filter_columns.size());
+        if (!c.predicates.empty()) return Matching(f, c.predicates);
+        EXPECT_EQ(f.num_rows(), rows.num_rows());  // nothing to prune pages with
+        return want;
+      };
+      ScanStats stats;
+      CS_ASSERT_OK_AND_ASSIGN(
+          RecordBatch got,
+          reader->ReadRowGroupFiltered(g, columns, c.predicates, c.filter_columns, filter, &stats));
+      EXPECT_TRUE(got.Equals(Project(rows.Take(want), columns))) << "row group " << g;
+      EXPECT_EQ(stats.row_groups_read, 1);
+      EXPECT_LE(stats.pages_read, stats.pages_total);
+    }
+  }
+}
+
+TEST(FilteredReadTest, OtherColumnsAreReadOnlyFromPagesWithKeptRows) {
+  WriterOptions options;
+  options.page_rows = 100;
+  RecordBatch batch = MetricsBatch(2'000, 22);
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
+  MemoryByteSource source(file);
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  // Rows 150..249 straddle the second and third page of every column.
+  const auto filter = [](const RecordBatch& f) -> absl::StatusOr<std::vector<uint32_t>> {
+    std::vector<uint32_t> rows;
+    for (uint32_t r = 150; r < 250 && r < f.num_rows(); ++r) rows.push_back(r);
+    return rows;
+  };
+  ScanStats stats;
+  CS_ASSERT_OK_AND_ASSIGN(
+      RecordBatch got,
+      reader->ReadRowGroupFiltered(0, {"value", "timestamp"}, {}, {"series_id"}, filter, &stats));
+  EXPECT_EQ(got.num_rows(), 100u);
+  EXPECT_EQ(stats.rows_read, 2'000);  // the filter saw every row
+  EXPECT_EQ(stats.pages_total, 60);   // 3 columns x 20 pages
+  EXPECT_EQ(stats.pages_read, 20 + 2 + 2);
+  EXPECT_EQ(got.column(0).doubles()[0], batch.column(2).doubles()[150]);
+}
+
+TEST(FilteredReadTest, BadFiltersAreErrors) {
+  RecordBatch batch = MetricsBatch(300, 23);
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, {}));
+  MemoryByteSource source(file, "f.parquet");
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  const auto positions = [](std::vector<uint32_t> rows) {
+    return [rows](const RecordBatch&) -> absl::StatusOr<std::vector<uint32_t>> { return rows; };
+  };
+  EXPECT_THAT(reader->ReadRowGroupFiltered(0, {"value"}, {}, {"timestamp"}, positions({2, 1})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ascend")));
+  EXPECT_THAT(reader->ReadRowGroupFiltered(0, {"value"}, {}, {"timestamp"}, positions({1, 1})),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(reader->ReadRowGroupFiltered(0, {"value"}, {}, {"timestamp"}, positions({300})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("f.parquet")));
+  EXPECT_THAT(reader->ReadRowGroupFiltered(0, {"value"}, {}, {}, positions({})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("filter column")));
+  EXPECT_THAT(reader->ReadRowGroupFiltered(0, {"value"}, {}, {"nope"}, positions({})),
+              StatusIs(absl::StatusCode::kNotFound));
+  const auto failing = [](const RecordBatch&) -> absl::StatusOr<std::vector<uint32_t>> {
+    return absl::DataLossError("bad column");
+  };
+  EXPECT_THAT(reader->ReadRowGroupFiltered(0, {"value"}, {}, {"timestamp"}, failing),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("bad column")));
+}
+
 }  // namespace
 }  // namespace cardinalsin::parquet
 
