@@ -1387,34 +1387,44 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroupFiltered(
   for (size_t i = 0; i < filter_fields.size(); ++i) {
     filter_data.push_back(std::move(filter_batch.mutable_column(i)));
   }
-  for (size_t i = 0; i < kept.size(); ++i) {
+  // 2. The kept rows as row-group ranges: the other columns are read from their pages only.
+  // Positions come in runs (consecutive positions) that map to runs of rows.
+  const bool all_kept = kept.size() == static_cast<size_t>(candidates);
+  RowRanges rows;
+  size_t range = 0;
+  int64_t range_start = 0;  // position of plan.selected[range].first among the candidates
+  for (size_t i = 0; i < kept.size();) {
     if (kept[i] >= candidates || (i > 0 && kept[i] <= kept[i - 1])) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s: row filter returned position %d at index %d: positions must ascend and be < %d",
           source_.name(), kept[i], i, candidates));
     }
-  }
-
-  // 2. The kept rows as row-group ranges: the other columns are read from their pages only.
-  const bool all_kept = kept.size() == static_cast<size_t>(candidates);
-  RowRanges rows;
-  if (all_kept) {
-    rows = plan.selected;
-  } else {
-    size_t range = 0;
-    int64_t range_start = 0;  // position of plan.selected[range].first among the candidates
-    for (uint32_t position : kept) {
-      while (position >= range_start + (plan.selected[range].second - plan.selected[range].first)) {
-        range_start += plan.selected[range].second - plan.selected[range].first;
+    size_t j = i + 1;  // one past the run starting at i
+    while (j < kept.size() && kept[j] == kept[j - 1] + 1) ++j;
+    int64_t position = kept[i];
+    const int64_t run_end = int64_t{kept[j - 1]} + 1;
+    if (run_end > candidates) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: row filter returned position %d: positions must be < %d",
+                          source_.name(), run_end - 1, candidates));
+    }
+    while (position < run_end) {  // the run may span several selected ranges
+      int64_t length = plan.selected[range].second - plan.selected[range].first;
+      while (position >= range_start + length) {
+        range_start += length;
         ++range;
+        length = plan.selected[range].second - plan.selected[range].first;
       }
+      const int64_t take = std::min(run_end, range_start + length) - position;
       const int64_t row = plan.selected[range].first + (position - range_start);
       if (!rows.empty() && rows.back().second == row) {
-        ++rows.back().second;
+        rows.back().second += take;
       } else {
-        rows.push_back({row, row + 1});
+        rows.push_back({row, row + take});
       }
+      position += take;
     }
+    i = j;
   }
   std::vector<size_t> rest;  // projected columns that are not filter columns
   for (size_t f : fields) {

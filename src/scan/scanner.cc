@@ -164,13 +164,20 @@ absl::StatusOr<std::vector<uint32_t>> SelectRows(const model::RecordBatch& in,
       return std::vector<uint32_t>();  // the label is absent from every row: nothing matches
     }
   }
-  std::vector<uint32_t> selection(n);
-  size_t kept = 0;
-  for (size_t r = 0; r < n; ++r) {  // branch-free: the kept rows are often scattered
-    selection[kept] = static_cast<uint32_t>(r);
-    kept += keep[r] != 0;
+  // Branch-free (the kept rows are often scattered) through a small block buffer, so no
+  // row-count-sized array is zeroed for what is often a small selection.
+  std::vector<uint32_t> selection;
+  constexpr size_t kBlock = 1024;
+  uint32_t block[kBlock];
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t end = std::min(n, start + kBlock);
+    size_t kept = 0;
+    for (size_t r = start; r < end; ++r) {
+      block[kept] = static_cast<uint32_t>(r);
+      kept += keep[r] != 0;
+    }
+    selection.insert(selection.end(), block, block + kept);
   }
-  selection.resize(kept);
   return selection;
 }
 
