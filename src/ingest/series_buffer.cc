@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "model/labels.h"
@@ -13,6 +14,45 @@ constexpr size_t kBytesPerRow = sizeof(uint32_t) + sizeof(int64_t) + sizeof(doub
 constexpr size_t kBytesPerSeries =
     sizeof(model::SeriesId) + 4 * sizeof(uint32_t) + 16;           // + hash slot
 constexpr size_t kBytesPerString = sizeof(std::string_view) + 24;  // + the copy
+
+struct SeriesSortKey {
+  uint32_t metric_rank;
+  uint32_t series;
+  model::SeriesId id;
+};
+
+// Sorts by (metric_rank, id). REQUIRES: every metric_rank < num_ranks.
+// Series ids are hashes, so a counting sort on the rank and the top bits of the id leaves
+// buckets of about one key, which std::sort finishes (a whole bucket, should ids not spread).
+void SortSeriesKeys(std::vector<SeriesSortKey>& keys, uint32_t num_ranks) {
+  auto less = [](const SeriesSortKey& a, const SeriesSortKey& b) {
+    return a.metric_rank != b.metric_rank ? a.metric_rank < b.metric_rank : a.id < b.id;
+  };
+  const size_t n = keys.size();
+  if (n < 1024) {
+    std::sort(keys.begin(), keys.end(), less);
+    return;
+  }
+  int bits = 0;  // of the id: about one bucket per key
+  while (bits < 24 && (size_t{num_ranks} << bits) < n) ++bits;
+  auto bucket = [bits](const SeriesSortKey& key) {
+    return (size_t{key.metric_rank} << bits) | (bits > 0 ? key.id >> (64 - bits) : 0);
+  };
+  std::vector<uint32_t> next(size_t{num_ranks} << bits, 0);  // counts, then bucket cursors
+  for (const SeriesSortKey& key : keys) ++next[bucket(key)];
+  uint32_t begin = 0;
+  for (uint32_t& count : next) begin += std::exchange(count, begin);
+  std::vector<SeriesSortKey> sorted(n);
+  for (const SeriesSortKey& key : keys) sorted[next[bucket(key)]++] = key;
+  // Now next[b] is where bucket b ends.
+  begin = 0;
+  for (uint32_t end : next) {
+    if (end - begin > 1) std::sort(sorted.begin() + begin, sorted.begin() + end, less);
+    begin = end;
+  }
+  keys.swap(sorted);
+}
+
 }  // namespace
 
 SeriesBuffer::SeriesBuffer(const Capacity& capacity)
@@ -147,19 +187,12 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
     });
     for (uint32_t rank = 0; rank < metrics.size(); ++rank) metric_rank[metrics[rank]] = rank;
   }
-  struct SortKey {
-    uint32_t metric_rank;
-    uint32_t series;
-    model::SeriesId id;
-  };
-  std::vector<SortKey> keys;
+  std::vector<SeriesSortKey> keys;
   for (uint32_t s = 0; s < series_.size(); ++s) {
     if (row_begin[s + 1] > row_begin[s])
       keys.push_back({metric_rank.at(series_[s].metric), s, series_[s].id});
   }
-  std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
-    return a.metric_rank != b.metric_rank ? a.metric_rank < b.metric_rank : a.id < b.id;
-  });
+  SortSeriesKeys(keys, static_cast<uint32_t>(metric_rank.size()));
   constexpr uint32_t kNone = UINT32_MAX;
   std::vector<uint32_t> order(keys.size());
   std::vector<uint32_t> position_of_series(series_.size(), kNone);
@@ -224,76 +257,86 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   }
 
   // 5. Dictionary columns: metric names and labels, codes assigned in first-use order (in buffer
-  //    order). One pass over the series fills every label column's per-series code.
+  //    order). One pass over the series in buffer order writes each series' codes in every
+  //    column side by side (`series_codes`, by the series' rank in buffer order); the columns
+  //    are then filled row by row, reading one series' codes at a time. (Writing each column's
+  //    code at the series' sorted position instead would scatter one write per label.)
   const size_t num_rows = ts.size();
   const size_t num_columns = label_names.size();
+  const size_t stride = num_columns + 1;  // metric names are column num_columns
   struct DictionaryBuilder {
     model::StringVector dictionary;
-    std::vector<uint32_t> code_of_position;  // kNone = the series lacks the label
     // Codes of values that another column claimed first in `claimed` (rare: shared values).
     absl::flat_hash_map<uint32_t, uint32_t> shared_codes;
   };
-  // Per string id: the first column (metric names are column num_columns) using it as a value,
-  // and its code there.
+  // Per string id: the first column using it as a value, and its code there.
   struct Claim {
     uint32_t column = kNone;
     uint32_t code = 0;
   };
   std::vector<Claim> claimed(value_strings_.size());
-  std::vector<DictionaryBuilder> builders(num_columns + 1);
-  for (DictionaryBuilder& builder : builders) builder.code_of_position.assign(order.size(), kNone);
-  auto add_value = [&](uint32_t column, uint32_t position, uint32_t value) {
+  std::vector<DictionaryBuilder> builders(stride);
+  auto add_value = [&](uint32_t column, uint32_t value) {
     DictionaryBuilder& builder = builders[column];
     Claim& claim = claimed[value];
-    uint32_t code;
-    if (claim.column == column) {
-      code = claim.code;
-    } else if (claim.column == kNone) {
-      code = static_cast<uint32_t>(builder.dictionary.size());
+    if (claim.column == column) return claim.code;
+    if (claim.column == kNone) {
+      const uint32_t code = static_cast<uint32_t>(builder.dictionary.size());
       claim = {column, code};
       builder.dictionary.Append(value_strings_.Get(value));
-    } else {
-      auto [it, inserted] =
-          builder.shared_codes.try_emplace(value, static_cast<uint32_t>(builder.dictionary.size()));
-      if (inserted) builder.dictionary.Append(value_strings_.Get(value));
-      code = it->second;
+      return code;
     }
-    builder.code_of_position[position] = code;
+    auto [it, inserted] =
+        builder.shared_codes.try_emplace(value, static_cast<uint32_t>(builder.dictionary.size()));
+    if (inserted) builder.dictionary.Append(value_strings_.Get(value));
+    return it->second;
   };
-  for (uint32_t s = 0; s < series_.size(); ++s) {
-    const uint32_t position = position_of_series[s];
-    if (position == kNone) continue;
-    const Series& series = series_[s];
-    add_value(static_cast<uint32_t>(num_columns), position, series.metric);
-    for (uint32_t l = 0; l < series.label_count; ++l) {
-      const LabelRef& ref = labels_[series.label_begin + l];
-      add_value(column_of_name[ref.name], position, ref.value);
+  std::vector<uint32_t> series_codes(order.size() * stride, kNone);  // kNone = label absent
+  std::vector<uint32_t> rank_of_position(order.size());
+  {
+    uint32_t rank = 0;
+    for (uint32_t s = 0; s < series_.size(); ++s) {
+      const uint32_t position = position_of_series[s];
+      if (position == kNone) continue;
+      rank_of_position[position] = rank;
+      uint32_t* codes = &series_codes[size_t{rank} * stride];
+      const Series& series = series_[s];
+      codes[num_columns] = add_value(static_cast<uint32_t>(num_columns), series.metric);
+      for (uint32_t l = 0; l < series.label_count; ++l) {
+        const LabelRef& ref = labels_[series.label_begin + l];
+        codes[column_of_name[ref.name]] = add_value(column_of_name[ref.name], ref.value);
+      }
+      ++rank;
     }
   }
-  auto finish = [&](DictionaryBuilder& builder) {
-    std::vector<uint32_t> codes(num_rows, 0);
-    std::vector<uint8_t> validity;
-    for (size_t r = 0; r < num_rows; ++r) {
-      const uint32_t code = builder.code_of_position[row_of_series[r]];
-      if (code != kNone) {
-        codes[r] = code;
+  std::vector<std::vector<uint32_t>> codes(stride);
+  std::vector<std::vector<uint8_t>> validity(stride);
+  for (std::vector<uint32_t>& column_codes : codes) column_codes.assign(num_rows, 0);
+  for (size_t r = 0; r < num_rows; ++r) {
+    const uint32_t* row_codes = &series_codes[size_t{rank_of_position[row_of_series[r]]} * stride];
+    for (size_t c = 0; c < stride; ++c) {
+      if (row_codes[c] != kNone) {
+        codes[c][r] = row_codes[c];
       } else {
-        if (validity.empty()) validity.assign(num_rows, 1);
-        validity[r] = 0;
+        if (validity[c].empty()) validity[c].assign(num_rows, 1);
+        validity[c][r] = 0;
       }
     }
+  }
+  series_codes = {};
+  auto finish = [&](size_t c) {
     model::Column column =
-        model::Column::FromDictionary(std::move(builder.dictionary), std::move(codes));
-    if (!validity.empty()) column.SetValidity(std::move(validity));
+        model::Column::FromDictionary(std::move(builders[c].dictionary), std::move(codes[c]));
+    if (!validity[c].empty()) column.SetValidity(std::move(validity[c]));
     return column;
   };
 
   std::vector<model::Column> columns;
   columns.push_back(model::Column::FromInt64(model::TypeId::kTimestampNs, std::move(ts)));
-  columns.push_back(finish(builders[num_columns]));
+  columns.push_back(finish(num_columns));
   columns.push_back(model::Column::FromDouble(std::move(values)));
   columns.push_back(model::Column::FromUInt64(std::move(ids)));
-  for (size_t c = 0; c < num_columns; ++c) columns.push_back(finish(builders[c]));
+  for (size_t c = 0; c < num_columns; ++c) columns.push_back(finish(c));
   return model::RecordBatch(model::MetricsSchema(label_names), std::move(columns));
 }
 

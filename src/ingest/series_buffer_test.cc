@@ -146,6 +146,44 @@ TEST(SeriesBufferTest, MatchesReferenceModelOnRandomAppends) {
   }
 }
 
+// Enough series for the bucketed series sort, with series lacking labels: every row comes out
+// once, sorted by (metric, series id), with its own labels.
+TEST(SeriesBufferTest, ManySeriesSortAndKeepTheirLabels) {
+  SeriesBuffer buffer;
+  std::deque<std::string> storage;
+  auto keep = [&storage](std::string s) -> std::string_view { return storage.emplace_back(s); };
+  std::map<uint64_t, std::pair<std::string, std::string>> expected;  // id -> (metric, pod)
+  for (int i = 0; i < 20'000; ++i) {
+    const std::string metric = "m" + std::to_string(i % 3);
+    std::vector<model::Label> labels = {{"__name__", keep(metric)}};
+    const std::string pod = i % 7 == 0 ? "" : "pod-" + std::to_string(i / 2);
+    if (!pod.empty()) labels.push_back({"pod", keep(pod)});
+    labels.push_back({"request_id", keep("r" + std::to_string(i))});
+    ValidatedSeries s = Series(labels, {i}, {static_cast<double>(i)});
+    expected[s.id] = {metric, pod};
+    buffer.Append(s, 1, absl::FromUnixSeconds(1));
+  }
+  model::RecordBatch rows = buffer.ToRecordBatch();
+  ASSERT_TRUE(rows.Validate().ok()) << rows.Validate();
+  ASSERT_EQ(rows.schema(), model::MetricsSchema({"pod", "request_id"}));
+  ASSERT_EQ(rows.num_rows(), expected.size());
+  for (size_t r = 0; r < rows.num_rows(); ++r) {
+    const uint64_t id = rows.column(3).uint64s()[r];
+    const auto it = expected.find(id);
+    ASSERT_NE(it, expected.end()) << r;
+    EXPECT_EQ(rows.column(1).StringAt(r), it->second.first) << r;
+    EXPECT_EQ(rows.column(4).IsValid(r) ? std::string(rows.column(4).StringAt(r)) : "",
+              it->second.second)
+        << r;
+    EXPECT_EQ("r" + std::to_string(rows.column(0).int64s()[r]), rows.column(5).StringAt(r));
+    if (r > 0) {
+      const auto previous =
+          std::make_pair(rows.column(1).StringAt(r - 1), rows.column(3).uint64s()[r - 1]);
+      ASSERT_LT(previous, std::make_pair(rows.column(1).StringAt(r), id)) << r;
+    }
+  }
+}
+
 TEST(SeriesBufferTest, ConcatUnionsSchemas) {
   SeriesBuffer one, two;
   one.Append(Series({{"__name__", "a"}, {"x", "1"}}, {1}, {1}), 1, absl::Now());
