@@ -549,6 +549,31 @@ absl::Status ChunkDecoder::DecodePicked(Encoding encoding, std::string_view in, 
     }
     return absl::OkStatus();
   }
+  if (encoding == Encoding::kByteStreamSplit &&
+      (mapping_.physical == Type::kDouble || mapping_.physical == Type::kInt64)) {
+    // Byte k of value i is at in[k * count + i]: assemble just the kept values.
+    if (in.size() != count * 8) {
+      return Fail(absl::StrFormat("BYTE_STREAM_SPLIT page of %d values of 8 bytes has %d bytes",
+                                  count, in.size()));
+    }
+    const auto* bytes = reinterpret_cast<const uint8_t*>(in.data());
+    auto gather = [&](auto& out) {
+      const size_t start = out.size();
+      out.resize(start + page_picked_);
+      auto* to = reinterpret_cast<uint8_t*>(out.data() + start);
+      for (const auto& [a, b] : page_runs_) {
+        for (int64_t p = a; p < b; ++p, to += 8) {
+          for (size_t k = 0; k < 8; ++k) to[k] = bytes[k * count + static_cast<size_t>(p)];
+        }
+      }
+    };
+    if (mapping_.physical == Type::kDouble) {
+      gather(dense_.doubles);
+    } else {
+      gather(dense_.ints);
+    }
+    return absl::OkStatus();
+  }
   // Other encodings: decode the whole page into the scratch values, then move the kept ones.
   page_values_.bools.clear();
   page_values_.ints.clear();

@@ -128,6 +128,25 @@ absl::StatusOr<const model::Column*> ColumnOf(const model::RecordBatch& in, std:
   return &column;
 }
 
+// The positions r < n with keep(r), ascending. Branch-free (kept rows are often scattered)
+// through a small block buffer, so no n-sized array is zeroed for what is often a small result.
+template <typename Keep>
+std::vector<uint32_t> PositionsWhere(size_t n, Keep keep) {
+  std::vector<uint32_t> positions;
+  constexpr size_t kBlock = 1024;
+  uint32_t block[kBlock];
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t end = std::min(n, start + kBlock);
+    size_t kept = 0;
+    for (size_t r = start; r < end; ++r) {
+      block[kept] = static_cast<uint32_t>(r);
+      kept += keep(r) ? 1 : 0;
+    }
+    positions.insert(positions.end(), block, block + kept);
+  }
+  return positions;
+}
+
 // The positions of the rows of `in` that satisfy the request. `in` needs the timestamp column
 // unless `time_covered` (the caller knows every row lies inside the request's time range), the
 // metric_name column when there is a metric condition, and the label columns of the label
@@ -136,7 +155,7 @@ absl::StatusOr<std::vector<uint32_t>> SelectRows(const model::RecordBatch& in,
                                                  const ScanContext& ctx, bool time_covered,
                                                  const std::string& what) {
   const size_t n = in.num_rows();
-  std::vector<uint8_t> keep(n, 1);
+  const int64_t* times = nullptr;
   if (!time_covered) {
     CS_ASSIGN_OR_RETURN(const model::Column* ts, ColumnOf(in, model::kTimestampColumn,
                                                           model::TypeId::kTimestampNs, true, what));
@@ -144,8 +163,15 @@ absl::StatusOr<std::vector<uint32_t>> SelectRows(const model::RecordBatch& in,
       return absl::DataLossError(
           absl::StrFormat("%s: not a metrics chunk: needs columns timestamp and series_id", what));
     }
-    const std::vector<int64_t>& times = ts->int64s();
-    const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+    times = ts->int64s().data();
+  }
+  const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+  if (ctx.metric.matches_everything() && ctx.labels.empty()) {  // at most the time range
+    if (times == nullptr) return PositionsWhere(n, [](size_t) { return true; });
+    return PositionsWhere(n, [&](size_t r) { return times[r] >= lo && times[r] <= hi; });
+  }
+  std::vector<uint8_t> keep(n, 1);
+  if (times != nullptr) {
     for (size_t r = 0; r < n; ++r) keep[r] = times[r] >= lo && times[r] <= hi;
   }
   if (!ctx.metric.matches_everything()) {
@@ -164,21 +190,7 @@ absl::StatusOr<std::vector<uint32_t>> SelectRows(const model::RecordBatch& in,
       return std::vector<uint32_t>();  // the label is absent from every row: nothing matches
     }
   }
-  // Branch-free (the kept rows are often scattered) through a small block buffer, so no
-  // row-count-sized array is zeroed for what is often a small selection.
-  std::vector<uint32_t> selection;
-  constexpr size_t kBlock = 1024;
-  uint32_t block[kBlock];
-  for (size_t start = 0; start < n; start += kBlock) {
-    const size_t end = std::min(n, start + kBlock);
-    size_t kept = 0;
-    for (size_t r = start; r < end; ++r) {
-      block[kept] = static_cast<uint32_t>(r);
-      kept += keep[r] != 0;
-    }
-    selection.insert(selection.end(), block, block + kept);
-  }
-  return selection;
+  return PositionsWhere(n, [&](size_t r) { return keep[r] != 0; });
 }
 
 // True when the request has no condition that `time_covered` input could fail: every row
