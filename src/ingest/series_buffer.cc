@@ -195,9 +195,11 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   SortSeriesKeys(keys, static_cast<uint32_t>(metric_rank.size()));
   constexpr uint32_t kNone = UINT32_MAX;
   std::vector<uint32_t> order(keys.size());
+  std::vector<model::SeriesId> id_of_position(keys.size());
   std::vector<uint32_t> position_of_series(series_.size(), kNone);
   for (uint32_t i = 0; i < keys.size(); ++i) {
     order[i] = keys[i].series;
+    id_of_position[i] = keys[i].id;
     position_of_series[keys[i].series] = i;
   }
   keys = {};
@@ -230,6 +232,9 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
 
   // 4. Rows: per series by timestamp, ties in append order (row index), keeping only the last of
   //    equal timestamps. Rows usually arrive in time order, so sorting is mostly skipped.
+  //    Walking series in chunk order reads the buffer at random; when series hold few rows each
+  //    that is a chain of cache misses per series (row_begin, grouped, the row), so the chain
+  //    of the series kAhead, 2 * kAhead and 3 * kAhead positions on is started early.
   const size_t selected = grouped.size();
   std::vector<int64_t> ts;
   std::vector<double> values;
@@ -239,7 +244,20 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   values.reserve(selected);
   ids.reserve(selected);
   row_of_series.reserve(selected);
-  for (uint32_t position = 0; position < order.size(); ++position) {
+  constexpr uint32_t kAhead = 8;
+  const uint32_t num_positions = static_cast<uint32_t>(order.size());
+  for (uint32_t position = 0; position < num_positions; ++position) {
+    if (position + 3 * kAhead < num_positions) {
+      __builtin_prefetch(&row_begin[order[position + 3 * kAhead]]);
+    }
+    if (position + 2 * kAhead < num_positions) {
+      __builtin_prefetch(&grouped[row_begin[order[position + 2 * kAhead]]]);
+    }
+    if (position + kAhead < num_positions) {
+      const uint32_t first_row = grouped[row_begin[order[position + kAhead]]];
+      __builtin_prefetch(&timestamps_[first_row]);
+      __builtin_prefetch(&values_[first_row]);
+    }
     const uint32_t s = order[position];
     const auto begin = grouped.begin() + row_begin[s];
     const auto end = grouped.begin() + row_begin[s + 1];
@@ -251,7 +269,7 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
       if (it + 1 != end && timestamps_[*(it + 1)] == timestamps_[*it]) continue;
       ts.push_back(timestamps_[*it]);
       values.push_back(values_[*it]);
-      ids.push_back(series_[s].id);
+      ids.push_back(id_of_position[position]);
       row_of_series.push_back(position);
     }
   }
@@ -313,6 +331,10 @@ model::RecordBatch SeriesBuffer::ToRecordBatch(const RowFilter& filter) const {
   std::vector<std::vector<uint8_t>> validity(stride);
   for (std::vector<uint32_t>& column_codes : codes) column_codes.assign(num_rows, 0);
   for (size_t r = 0; r < num_rows; ++r) {
+    if (r + kAhead < num_rows) {
+      __builtin_prefetch(
+          &series_codes[size_t{rank_of_position[row_of_series[r + kAhead]]} * stride]);
+    }
     const uint32_t* row_codes = &series_codes[size_t{rank_of_position[row_of_series[r]]} * stride];
     for (size_t c = 0; c < stride; ++c) {
       if (row_codes[c] != kNone) {
