@@ -246,6 +246,52 @@ TEST(AggregateTest, NaNInfAndSampleSizes) {
   EXPECT_THAT(ToScalars(out.column(6)), ElementsAre(I(2), I(2), I(1)));
 }
 
+// percentile_cont / percentile_disc pick order statistics without sorting: they must agree with
+// a sort-based reference on random groups with ties, infinities and NaN (which sorts last).
+TEST(AggregateTest, PercentilesMatchSortedReference) {
+  std::mt19937_64 rng(7);
+  const std::vector<double> specials = {kNaN, kInf, -kInf, 0.0, 1.0};
+  std::vector<std::vector<double>> groups(6);
+  std::vector<Scalar> g, x, n, ts, keep;
+  for (size_t i = 0; i < 3'000; ++i) {
+    const size_t group = rng() % groups.size();
+    if (group == 0 && groups[0].size() >= 1) continue;  // one group of a single value
+    const double v = rng() % 50 == 0 ? specials[rng() % specials.size()]
+                                     : static_cast<double>(rng() % (group == 1 ? 3 : 1000)) / 8;
+    groups[group].push_back(v);
+    g.push_back(S("g" + std::to_string(group)));
+    x.push_back(D(v));
+    n.push_back(I(0));
+    ts.push_back(T(static_cast<int64_t>(i)));
+    keep.push_back(B(true));
+  }
+  const auto less = [](double a, double b) { return !std::isnan(a) && (std::isnan(b) || a < b); };
+  for (double fraction : {0.0, 0.1, 0.5, 0.95, 0.999, 1.0}) {
+    SCOPED_TRACE(fraction);
+    ExecContext ctx;
+    CS_ASSERT_OK_AND_ASSIGN(
+        RecordBatch out,
+        Aggregate({Input(g, x, n, ts, keep)}, {0},
+                  {{.kind = AggregateKind::kPercentileCont, .arg = 1, .fraction = fraction},
+                   {.kind = AggregateKind::kPercentileDisc, .arg = 1, .fraction = fraction}},
+                  &ctx));
+    for (size_t row = 0; row < out.num_rows(); ++row) {
+      const std::string name(out.column(0).StringAt(row));
+      std::vector<double> v = groups[std::stoul(name.substr(1))];
+      std::sort(v.begin(), v.end(), less);
+      const double pos = fraction * static_cast<double>(v.size() - 1);
+      const size_t lo = static_cast<size_t>(std::floor(pos));
+      const size_t hi = static_cast<size_t>(std::ceil(pos));
+      const bool same = v[lo] == v[hi] || (std::isnan(v[lo]) && std::isnan(v[hi]));
+      const double cont = same ? v[lo] : v[lo] + (pos - lo) * (v[hi] - v[lo]);
+      const double want = std::ceil(fraction * static_cast<double>(v.size()));
+      const double disc = v[want < 1 ? 0 : std::min(v.size() - 1, static_cast<size_t>(want) - 1)];
+      EXPECT_TRUE(SameScalar(ScalarAt(out.column(1), row), D(cont))) << name << " cont";
+      EXPECT_TRUE(SameScalar(ScalarAt(out.column(2), row), D(disc))) << name << " disc";
+    }
+  }
+}
+
 TEST(AggregateTest, IntegerSumOverflowIsAnError) {
   ExecContext ctx;
   std::vector<RecordBatch> in = {
