@@ -58,6 +58,21 @@ absl::StatusOr<BuiltChunk> BuildChunk(std::string_view tenant, const model::Reco
     if (ids[r] != ids[r - 1] || metric.StringAt(r) != metric.StringAt(r - 1))
       ++summary.series_count;
   }
+  // Encodings the writer would only find out by trying a dictionary first: with one row group,
+  // the writer's dictionary of a column holds exactly the values its rows use, so a column whose
+  // used values exceed the dictionary page limit, or series ids too many to repeat often enough
+  // (the writer keeps a numeric dictionary only below one entry per 4 rows), go straight to the
+  // writer's fallback encoding. High-cardinality chunks (a request id per series) then skip
+  // building dictionaries that are thrown away.
+  parquet::WriterOptions chunk_options = options;
+  const bool one_row_group = rows.num_rows() <= options.row_group_rows;
+  auto use_encoding = [&](const std::string& column, parquet::ColumnEncoding encoding) {
+    if (one_row_group) chunk_options.column_encodings.try_emplace(column, encoding);
+  };
+  if (summary.series_count * 4 > summary.row_count ||
+      summary.series_count * sizeof(uint64_t) > options.dictionary_page_limit) {
+    use_encoding(std::string(model::kSeriesIdColumn), parquet::ColumnEncoding::kDeltaBinaryPacked);
+  }
   for (size_t c = 0; c < schema.size(); ++c) {
     const model::Field& field = schema.field(c);
     if (!field.nullable || field.type != model::TypeId::kString) continue;  // label columns only
@@ -71,11 +86,16 @@ absl::StatusOr<BuiltChunk> BuildChunk(std::string_view tenant, const model::Reco
       for (size_t r = 0; r < dict.codes.size(); ++r) {
         if (column.IsValid(r)) used[dict.codes[r]] = 1;
       }
+      size_t dictionary_bytes = 0;  // as the writer counts them
       for (size_t d = 0; d < used.size(); ++d) {
         if (!used[d]) continue;
         std::string_view v = dict.dictionary.Get(d);
+        dictionary_bytes += v.size() + 4;
         if (!min || v < *min) min = v;
         if (!max || v > *max) max = v;
+      }
+      if (dictionary_bytes > options.dictionary_page_limit) {
+        use_encoding(field.name, parquet::ColumnEncoding::kPlain);
       }
     } else {
       for (size_t r = 0; r < column.size(); ++r) {
@@ -88,7 +108,7 @@ absl::StatusOr<BuiltChunk> BuildChunk(std::string_view tenant, const model::Reco
     if (min) summary.labels[field.name] = catalog::LabelRange{std::string(*min), std::string(*max)};
   }
 
-  CS_ASSIGN_OR_RETURN(chunk.bytes, parquet::WriteParquet(rows, options));
+  CS_ASSIGN_OR_RETURN(chunk.bytes, parquet::WriteParquet(rows, chunk_options));
   summary.size_bytes = chunk.bytes.size();
   summary.level = 0;
   summary.created_at_ns = absl::ToUnixNanos(now);
