@@ -84,6 +84,8 @@ class StringInterner {
   size_t size() const { return strings_.size(); }
   // Heap bytes held: string copies (in 256 KiB blocks), views and the table.
   size_t bytes() const;
+  // Of which the blocks holding the string copies.
+  size_t arena_bytes() const { return block_bytes_; }
 
  private:
   struct Slot {

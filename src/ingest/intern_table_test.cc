@@ -61,6 +61,8 @@ TEST(StringInternerTest, StringsLargerThanABlock) {
   EXPECT_EQ(interner.Get(small), "small");
   EXPECT_EQ(interner.Intern("after"), 2u);
   EXPECT_GE(interner.bytes(), big.size());
+  EXPECT_GE(interner.arena_bytes(), big.size() + 5);
+  EXPECT_LE(interner.arena_bytes(), interner.bytes());
 }
 
 // Against std::map over many strings, through growth from empty and from a reservation: every

@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kBytesPerRow = sizeof(uint32_t) + sizeof(int64_t) + sizeof(double);
 constexpr size_t kBytesPerSeries =
     sizeof(model::SeriesId) + 4 * sizeof(uint32_t) + 16;           // + hash slot
-constexpr size_t kBytesPerString = sizeof(std::string_view) + 24;  // + the copy
+constexpr size_t kBytesPerString = sizeof(std::string_view) + 24;  // + the arena blocks
 
 struct SeriesSortKey {
   uint32_t metric_rank;
@@ -65,9 +65,12 @@ SeriesBuffer::SeriesBuffer(const Capacity& capacity)
 }
 
 uint32_t SeriesBuffer::InternIn(StringInterner& table, std::string_view s) {
-  const size_t before = table.size();
+  const size_t strings_before = table.size();
+  const size_t arena_before = table.arena_bytes();
   const uint32_t id = table.Intern(s);
-  if (table.size() != before) bytes_ += kBytesPerString + s.size();
+  if (table.size() != strings_before) {
+    bytes_ += kBytesPerString + (table.arena_bytes() - arena_before);
+  }
   return id;
 }
 
