@@ -88,13 +88,6 @@ size_t Column::null_count() const {
   return static_cast<size_t>(std::count(validity_.begin(), validity_.end(), uint8_t{0}));
 }
 
-std::string_view Column::StringAt(size_t i) const {
-  if (const auto* dict = std::get_if<DictionaryStrings>(&storage_)) {
-    return dict->dictionary.Get(dict->codes[i]);
-  }
-  return strings().Get(i);
-}
-
 Column Column::Take(std::span<const uint32_t> selection) const {
   Column out = std::visit(
       [&](const auto& values) -> Column {

@@ -33,8 +33,9 @@ class StringVector {
   static StringVector Of(std::initializer_list<std::string_view> values);
 
   size_t size() const { return offsets_.size() - 1; }
+  // REQUIRES: i < size().
   std::string_view Get(size_t i) const {
-    return std::string_view(bytes_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
+    return std::string_view(bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
   }
   void Append(std::string_view value);
   void Reserve(size_t count, size_t total_bytes);
@@ -98,7 +99,13 @@ class Column {
   const Storage& storage() const { return storage_; }
 
   // Row i of a string column, plain or dictionary. REQUIRES: type() == kString.
-  std::string_view StringAt(size_t i) const;
+  // Inline: writers and scans call it per row.
+  std::string_view StringAt(size_t i) const {
+    if (const auto* dict = std::get_if<DictionaryStrings>(&storage_)) {
+      return dict->dictionary.Get(dict->codes[i]);
+    }
+    return std::get<StringVector>(storage_).Get(i);
+  }
 
   // Rows at `selection` (in that order), keeping the encoding. REQUIRES: indices < size().
   Column Take(std::span<const uint32_t> selection) const;
