@@ -65,15 +65,31 @@ if [[ "${TEST_SKIP_RGW:-0}" == 1 && "${CI:-}" != true ]]; then
   log "S3 conformance against Ceph RGW: SKIPPED (TEST_SKIP_RGW=1)"
 else
   log "S3 conformance against Ceph RGW"
-  rgw_dir=$(mktemp -d -t cs-rgw-XXXXXX)
-  stop_rgw() { test/harness/rgw.sh stop "$rgw_dir" >/dev/null 2>&1 || true; rm -rf "$rgw_dir"; }
+  rgw_dir=
+  stop_rgw() {
+    [[ -n "$rgw_dir" ]] || return 0
+    test/harness/rgw.sh stop "$rgw_dir" >/dev/null 2>&1 || true
+    rm -rf "$rgw_dir"
+  }
   trap stop_rgw EXIT
+  # A daemon of a throw-away Ceph occasionally dies while starting (a CI run saw
+  # the monitor exit right after mkfs); each attempt uses a fresh directory and
+  # fresh ports, and rgw.sh prints the daemons' logs of every failed attempt.
   # RGW_FAST shortens Ceph's Paxos interval: start in ~3 s instead of ~18 s.
-  if rgw_env=$(RGW_FAST=1 test/harness/rgw.sh start "$rgw_dir"); then
+  rgw_env=
+  for attempt in 1 2 3; do
+    rgw_dir=$(mktemp -d -t cs-rgw-XXXXXX)
+    if rgw_env=$(RGW_FAST=1 test/harness/rgw.sh start "$rgw_dir"); then break; fi
+    echo "Ceph RGW start attempt $attempt failed" >&2
+    rgw_env=
+    stop_rgw
+    rgw_dir=
+  done
+  if [[ -n "$rgw_env" ]]; then
     eval "$rgw_env"
     run_ctest rgw rgw
   else
-    echo "Ceph RGW failed to start" >&2
+    echo "Ceph RGW failed to start 3 times" >&2
     failed=$((failed + 1))
     suites_failed+=(rgw-start)
   fi
