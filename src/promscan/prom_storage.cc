@@ -133,6 +133,9 @@ absl::StatusOr<Selection> Compile(const std::string& tenant, std::span<const Lab
       if (!local.Matches("")) selection.matches_nothing = true;
       continue;
     }
+    // `=~".*"` matches every value, "" (absent) included: Grafana's "All" sends one per
+    // variable, and dropping it saves a regex evaluation per distinct value.
+    if (m.type == MatchType::kRegexMatch && m.value == ".*") continue;
     scan::LabelPredicate predicate;
     predicate.name = m.name;
     predicate.values = {m.value};
