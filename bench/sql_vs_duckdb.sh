@@ -6,11 +6,11 @@
 #   bench/sql_vs_duckdb.sh [--rows 100000000] [--hosts 1000] [--runs 5] [--keep DIR] [--only q1,q2]
 #
 # The dataset (10 metrics x --hosts hosts, 6 labels, one sample per 10 s, one chunk per hour) is
-# written by bench/sql_dataset_gen with the ingester's chunk builder and committed to the catalog
+# written by bench/metrics_dataset_gen with the ingester's chunk builder and committed to the catalog
 # directly (no HTTP ingest: 100M rows would take minutes through the write path). The server is
 # then started on the finished data directory, so every row is in a committed chunk.
 #
-# CARDINALSIN_BIN / SQL_DATASET_GEN: already built release binaries (skips the build).
+# CARDINALSIN_BIN / DATASET_GEN: already built release binaries (skips the build).
 # --keep DIR: reuse (or create) the dataset in DIR instead of a scratch directory.
 # Needs the .venv (scripts/install-deps.sh) for duckdb and pyarrow.
 set -euo pipefail
@@ -30,12 +30,12 @@ while (($#)); do
 done
 
 bin=${CARDINALSIN_BIN:-}
-gen=${SQL_DATASET_GEN:-}
+gen=${DATASET_GEN:-}
 if [[ -z "$bin" || -z "$gen" ]]; then
   cmake --preset release >/dev/null
-  cmake --build --preset release --target cardinalsin sql_dataset_gen >/dev/null
+  cmake --build --preset release --target cardinalsin metrics_dataset_gen >/dev/null
   bin=${bin:-$repo/build/release/cmd/cardinalsin/cardinalsin}
-  gen=${gen:-$repo/build/release/bench/sql_dataset_gen}
+  gen=${gen:-$repo/build/release/bench/metrics_dataset_gen}
 fi
 py=$repo/.venv/bin/python
 [[ -x $py ]] || { echo "run scripts/install-deps.sh first (needs .venv with duckdb, pyarrow)" >&2; exit 1; }
