@@ -1481,6 +1481,33 @@ absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroupFiltered(
   return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out_columns));
 }
 
+absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroupRows(
+    int row_group, const std::vector<std::string>& columns, const RowRanges& rows,
+    ScanStats* stats) const {
+  CS_ASSIGN_OR_RETURN(std::vector<size_t> fields, ResolveColumns(columns));
+  CS_ASSIGN_OR_RETURN(RowGroupPlan plan, PlanRowGroup(row_group, fields, {}, true));
+  int64_t previous_end = 0;
+  int64_t total = 0;
+  for (const RowRanges::value_type& r : rows) {
+    if (r.first < previous_end || r.second <= r.first || r.second > plan.num_rows) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: row range [%d, %d) of row group %d: ranges must be sorted, disjoint, non-empty "
+          "and within the row group's %d rows",
+          source_.name(), r.first, r.second, row_group, plan.num_rows));
+    }
+    previous_end = r.second;
+    total += r.second - r.first;
+  }
+  if (stats) {
+    ++stats->row_groups_read;
+    stats->rows_read += total;
+  }
+  CS_ASSIGN_OR_RETURN(std::vector<model::Column> out_columns, ReadRows(plan, fields, rows, stats));
+  std::vector<model::Field> out_fields;
+  for (size_t f : fields) out_fields.push_back(schema_.field(f));
+  return model::RecordBatch(model::Schema(std::move(out_fields)), std::move(out_columns));
+}
+
 absl::StatusOr<model::RecordBatch> ParquetReader::Scan(
     const std::vector<std::string>& columns, const std::vector<ColumnPredicate>& predicates,
     ScanStats* stats) const {

@@ -108,6 +108,17 @@ class ParquetReader {
       const std::vector<std::string>& filter_columns, const RowFilter& filter,
       ScanStats* stats = nullptr) const;
 
+  // The rows `rows` of `columns` of a row group: `rows` are sorted, disjoint, non-empty
+  // [begin, end) ranges of row numbers within the row group. Reads only the pages overlapping
+  // them (through the offset index, where the column has one) and materializes only those rows,
+  // in order. For callers that know which rows they want without a filter column (a series
+  // directory). rows_read counts the rows returned.
+  // Errors: NotFound for unknown column names; InvalidArgument for ranges that are not sorted,
+  // disjoint, non-empty and inside the row group.
+  [[nodiscard]] absl::StatusOr<model::RecordBatch> ReadRowGroupRows(
+      int row_group, const std::vector<std::string>& columns,
+      const std::vector<std::pair<int64_t, int64_t>>& rows, ScanStats* stats = nullptr) const;
+
   // SelectRowGroups + the pruned ReadRowGroup over every selected row group, concatenated.
   [[nodiscard]] absl::StatusOr<model::RecordBatch> Scan(
       const std::vector<std::string>& columns, const std::vector<ColumnPredicate>& predicates,

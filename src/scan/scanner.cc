@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +17,7 @@
 #include "parquet/reader.h"
 #include "scan/internal/cached_source.h"
 #include "scan/internal/matcher.h"
+#include "scan/internal/series_directory.h"
 
 namespace cardinalsin::scan {
 namespace internal {
@@ -73,6 +75,7 @@ struct ScanContext {
   RangeCache* ram = nullptr;
   DiskCache* disk = nullptr;
   base::ThreadPool* pool = nullptr;
+  SeriesDirectoryCache* directories = nullptr;  // null: select rows by row only
   size_t window = 0;
   int max_parts = 1;  // most tasks one chunk is split into (the decode threads)
   uint64_t rows_per_part = uint64_t{1} << 20;  // ScannerOptions::rows_per_decode_part
@@ -324,6 +327,160 @@ std::vector<parquet::ColumnPredicate> ParquetPredicates(const ScanContext& ctx,
   return predicates;
 }
 
+// The series directory of row group `rg` of `chunk`: from the cache, or built from the row
+// group's series_id, metric_name, timestamp and label columns and then cached.
+absl::StatusOr<std::shared_ptr<const SeriesDirectory>> DirectoryFor(
+    const ScanContext& ctx, const parquet::ParquetReader& reader,
+    const catalog::ChunkSummary& chunk, int rg, parquet::ScanStats& pstats) {
+  const std::string key = absl::StrFormat("%s#%d", chunk.path, rg);
+  if (std::shared_ptr<const SeriesDirectory> cached = ctx.directories->Get(key)) return cached;
+  CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
+                      reader.ReadRowGroup(rg, SeriesDirectory::Columns(reader.schema())));
+  pstats.rows_read += static_cast<int64_t>(batch.num_rows());
+  CS_ASSIGN_OR_RETURN(SeriesDirectory built, SeriesDirectory::Build(batch, chunk.path));
+  auto directory = std::make_shared<const SeriesDirectory>(std::move(built));
+  ctx.directories->Put(key, directory);
+  return directory;
+}
+
+// Selects the rows of row group `rg` through its series directory: the metric condition and
+// label predicates are decided per distinct value and per run, the time range per run (and per
+// row only in runs that straddle it); timestamps and values are read only from the pages
+// holding matching runs, series ids, metric names and labels come from the directory. Appends
+// the rows, projected to the output schema, to `piece` like FilterAndProject.
+absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::ParquetReader& reader,
+                                  const SeriesDirectory& directory, int rg, bool keep_keys,
+                                  const std::string& what, parquet::ScanStats& pstats,
+                                  Piece& piece) {
+  const std::vector<SeriesDirectory::Run>& runs = directory.runs();
+  std::vector<uint8_t> keep(runs.size(), 1);
+  // Decides `matcher` once per distinct value of directory column `c` (-1: absent everywhere).
+  auto apply = [&](const StringMatcher& matcher, int c) {
+    if (matcher.matches_everything() && matcher.matches_absent()) return;
+    if (c < 0) {
+      if (!matcher.matches_absent()) std::fill(keep.begin(), keep.end(), 0);
+      return;
+    }
+    const model::StringVector& values = directory.dictionary(static_cast<size_t>(c));
+    std::vector<uint8_t> match(values.size());
+    for (size_t v = 0; v < values.size(); ++v) match[v] = matcher.Matches(values.Get(v));
+    const bool absent = matcher.matches_absent();
+    const std::vector<uint32_t>& codes = directory.codes(static_cast<size_t>(c));
+    for (size_t i = 0; i < runs.size(); ++i) {
+      keep[i] &= codes[i] == SeriesDirectory::kAbsent ? absent : match[codes[i]];
+    }
+  };
+  apply(ctx.metric, 0);
+  for (size_t p = 0; p < ctx.labels.size(); ++p) {
+    apply(ctx.labels[p], directory.ColumnIndex(ctx.request.labels[p].name));
+  }
+  const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+  std::vector<uint32_t> kept_runs;
+  std::vector<std::pair<int64_t, int64_t>> rows;
+  bool straddles = false;  // some kept run has rows outside the time range
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const SeriesDirectory::Run& run = runs[i];
+    if (!keep[i] || run.max_time < lo || run.min_time > hi) continue;
+    straddles |= run.min_time < lo || run.max_time > hi;
+    kept_runs.push_back(static_cast<uint32_t>(i));
+    const int64_t begin = run.first_row, end = begin + run.num_rows;
+    if (!rows.empty() && rows.back().second == begin) {
+      rows.back().second = end;
+    } else {
+      rows.push_back({begin, end});
+    }
+  }
+  if (rows.empty()) {
+    ++pstats.row_groups_read;
+    return absl::OkStatus();
+  }
+
+  const bool want_value = ctx.output.IndexOf(model::kValueColumn).has_value();
+  const bool want_time = ctx.output.IndexOf(model::kTimestampColumn).has_value();
+  std::vector<std::string> columns;
+  if (want_time || keep_keys || straddles) columns.push_back(std::string(model::kTimestampColumn));
+  if (want_value) columns.push_back(std::string(model::kValueColumn));
+  if (columns.empty()) columns.push_back(std::string(model::kTimestampColumn));  // the row count
+  CS_ASSIGN_OR_RETURN(model::RecordBatch read, reader.ReadRowGroupRows(rg, columns, rows, &pstats));
+
+  // The run of every row read, then the rows kept by time.
+  std::vector<uint32_t> run_of;
+  run_of.reserve(read.num_rows());
+  for (uint32_t i : kept_runs) run_of.insert(run_of.end(), runs[i].num_rows, i);
+  if (run_of.size() != read.num_rows()) {
+    return absl::DataLossError(absl::StrFormat("%s: row group %d: %d rows read for %d wanted", what,
+                                               rg, read.num_rows(), run_of.size()));
+  }
+  std::vector<uint32_t> selection;
+  if (straddles) {
+    const std::vector<int64_t>& times = read.column(0).int64s();
+    selection = PositionsWhere(read.num_rows(), [&](size_t r) {
+      const SeriesDirectory::Run& run = runs[run_of[r]];
+      return (run.min_time >= lo && run.max_time <= hi) || (times[r] >= lo && times[r] <= hi);
+    });
+    if (selection.empty()) return absl::OkStatus();
+    if (selection.size() == read.num_rows()) {
+      selection.clear();
+      straddles = false;
+    } else {
+      std::vector<uint32_t> kept_run_of;
+      kept_run_of.reserve(selection.size());
+      for (uint32_t r : selection) kept_run_of.push_back(run_of[r]);
+      run_of = std::move(kept_run_of);
+    }
+  }
+  const size_t n = run_of.size();
+
+  // The batch FilterAndProject expects: the columns read, then series_id and the directory's
+  // columns the output names, one row per kept row.
+  std::vector<model::Field> fields;
+  std::vector<model::Column> data;
+  for (size_t c = 0; c < read.num_columns(); ++c) {
+    fields.push_back(read.schema().field(c));
+    data.push_back(straddles ? read.column(c).Take(selection) : std::move(read.mutable_column(c)));
+  }
+  if (keep_keys || ctx.output.IndexOf(model::kSeriesIdColumn)) {
+    std::vector<uint64_t> ids(n);
+    for (size_t r = 0; r < n; ++r) ids[r] = runs[run_of[r]].series_id;
+    fields.push_back({std::string(model::kSeriesIdColumn), model::TypeId::kUInt64, false});
+    data.push_back(model::Column::FromUInt64(std::move(ids)));
+  }
+  for (size_t c = 0; c < directory.columns().size(); ++c) {
+    const std::string& name = directory.columns()[c];
+    if (!ctx.output.IndexOf(name)) continue;
+    // A dictionary of just the values of the kept runs.
+    const std::vector<uint32_t>& codes = directory.codes(c);
+    absl::flat_hash_map<uint32_t, uint32_t> remap;
+    model::StringVector dictionary;
+    std::vector<uint32_t> run_code(runs.size(), 0);
+    bool any_absent = false;
+    for (uint32_t i : kept_runs) {
+      const uint32_t code = codes[i];
+      if (code == SeriesDirectory::kAbsent) {
+        any_absent = true;
+        continue;
+      }
+      auto [it, inserted] = remap.try_emplace(code, static_cast<uint32_t>(dictionary.size()));
+      if (inserted) dictionary.Append(directory.dictionary(c).Get(code));
+      run_code[i] = it->second;
+    }
+    if (dictionary.size() == 0) dictionary.Append("");  // codes of NULL rows point somewhere
+    std::vector<uint32_t> row_codes(n);
+    for (size_t r = 0; r < n; ++r) row_codes[r] = run_code[run_of[r]];
+    model::Column column =
+        model::Column::FromDictionary(std::move(dictionary), std::move(row_codes));
+    if (any_absent) {
+      std::vector<uint8_t> valid(n);
+      for (size_t r = 0; r < n; ++r) valid[r] = codes[run_of[r]] != SeriesDirectory::kAbsent;
+      column.SetValidity(std::move(valid));
+    }
+    fields.push_back({name, model::TypeId::kString, c != 0});
+    data.push_back(std::move(column));
+  }
+  return FilterAndProject(model::RecordBatch(model::Schema(std::move(fields)), std::move(data)),
+                          ctx, keep_keys, false, true, true, what, piece);
+}
+
 // Decodes part `part` of `parts` of the chunk's selected row groups. Part 0 alone counts the
 // chunk, its footer and its row-group pruning, so the parts' stats add up to those of one
 // whole decode.
@@ -410,12 +567,26 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
         c->store(0);
       }
     }
+    // Metric or label conditions select whole series: with series directories, rows are chosen
+    // per series instead of per row (a time-only condition gains nothing from them).
+    const bool by_series =
+        ctx.directories != nullptr && (!ctx.metric.matches_everything() || !ctx.labels.empty());
     const size_t n = row_groups.size();
     const size_t first = n * static_cast<size_t>(part) / static_cast<size_t>(parts);
     const size_t last = n * static_cast<size_t>(part + 1) / static_cast<size_t>(parts);
     for (size_t i = first; i < last; ++i) {
       const int rg = row_groups[i];
       if (ctx.cancelled) return absl::CancelledError("scan cancelled");
+      if (by_series) {
+        CS_ASSIGN_OR_RETURN(std::shared_ptr<const SeriesDirectory> directory,
+                            DirectoryFor(ctx, *reader, chunk, rg, pstats));
+        if (directory->useful()) {
+          ++piece.stats.row_groups_read_by_series;
+          CS_RETURN_IF_ERROR(ReadThroughDirectory(ctx, *reader, *directory, rg, keep_keys,
+                                                  chunk.path, pstats, piece));
+          continue;
+        }
+      }
       if (filtered) {
         CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
                             reader->ReadRowGroupFiltered(rg, columns, predicates, filter_columns,
@@ -535,6 +706,7 @@ void ScanStats::Add(const ScanStats& o) {
   row_groups_pruned_by_statistics += o.row_groups_pruned_by_statistics;
   row_groups_pruned_by_bloom_filter += o.row_groups_pruned_by_bloom_filter;
   row_groups_read += o.row_groups_read;
+  row_groups_read_by_series += o.row_groups_read_by_series;
   pages_total += o.pages_total;
   pages_read += o.pages_read;
   rows_read += o.rows_read;
@@ -573,6 +745,10 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
   std::unique_ptr<Scanner> scanner(new Scanner(store, options));
   if (options.ram_cache_bytes > 0) {
     scanner->ram_cache_ = std::make_unique<RangeCache>(options.ram_cache_bytes);
+  }
+  if (options.series_directory_bytes > 0) {
+    scanner->directories_ =
+        std::make_unique<internal::SeriesDirectoryCache>(options.series_directory_bytes);
   }
   if (!options.cache_dir.empty()) {
     CS_ASSIGN_OR_RETURN(scanner->disk_cache_,
@@ -619,6 +795,7 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
   ctx->ram = ram_cache_.get();
   ctx->disk = disk_cache_.get();
   ctx->pool = pool_.get();
+  ctx->directories = directories_.get();
   ctx->max_parts = options_.decode_threads;
   ctx->rows_per_part = options_.rows_per_decode_part;
   ctx->window = options_.max_inflight_chunks > 0 ? static_cast<size_t>(options_.max_inflight_chunks)

@@ -56,6 +56,7 @@ namespace cardinalsin::scan {
 
 namespace internal {
 struct ScanContext;
+class SeriesDirectoryCache;
 }  // namespace internal
 
 // What one scan touched. Counters are exact; "pruned" counts what was skipped without reading.
@@ -68,18 +69,19 @@ struct ScanStats {
   int64_t row_groups_pruned_by_statistics = 0;
   int64_t row_groups_pruned_by_bloom_filter = 0;
   int64_t row_groups_read = 0;
-  int64_t pages_total = 0;        // data pages of the read columns in the row groups read
-  int64_t pages_read = 0;         // ... left after page-index pruning
-  int64_t rows_read = 0;          // rows decoded from chunks
-  int64_t rows_unflushed = 0;     // rows received from ingesters
-  int64_t rows_deduplicated = 0;  // duplicate (series_id, timestamp) rows removed
-  int64_t rows_output = 0;        // rows returned
-  int64_t bytes_read = 0;         // chunk bytes decoded from, wherever they came from
-  int64_t bytes_fetched = 0;      // chunk bytes fetched from the object store
-  int64_t requests = 0;           // ranged GETs sent to the object store
-  int64_t cache_hits = 0;         // byte ranges found in the RAM cache
-  int64_t disk_cache_hits = 0;    // ... in the disk cache
-  int64_t cache_misses = 0;       // ... in neither
+  int64_t row_groups_read_by_series = 0;  // ... of which rows were chosen per series
+  int64_t pages_total = 0;                // data pages of the read columns in the row groups read
+  int64_t pages_read = 0;                 // ... left after page-index pruning
+  int64_t rows_read = 0;                  // rows decoded from chunks
+  int64_t rows_unflushed = 0;             // rows received from ingesters
+  int64_t rows_deduplicated = 0;          // duplicate (series_id, timestamp) rows removed
+  int64_t rows_output = 0;                // rows returned
+  int64_t bytes_read = 0;                 // chunk bytes decoded from, wherever they came from
+  int64_t bytes_fetched = 0;              // chunk bytes fetched from the object store
+  int64_t requests = 0;                   // ranged GETs sent to the object store
+  int64_t cache_hits = 0;                 // byte ranges found in the RAM cache
+  int64_t disk_cache_hits = 0;            // ... in the disk cache
+  int64_t cache_misses = 0;               // ... in neither
   int64_t ingesters_asked = 0;
   int64_t ingesters_failed = 0;
   // Problems that did not fail the scan (an ingester that could not be asked), one sentence each.
@@ -92,6 +94,9 @@ struct ScannerOptions {
   int decode_threads = 2;                   // REQUIRES: >= 1
   uint64_t ram_cache_bytes = 256ull << 20;  // 0 = no RAM cache
   std::string cache_dir;                    // CACHE_DIR; empty = no disk cache
+  // Series directories kept in RAM (src/scan/README.md): scans with metric or label conditions
+  // choose rows per series through them. 0 = none (every such scan decodes its label columns).
+  uint64_t series_directory_bytes = 256ull << 20;
   uint64_t disk_cache_bytes = 10ull << 30;
   // Not owned. nullptr = committed data only.
   UnflushedSource* unflushed = nullptr;
@@ -155,6 +160,7 @@ class Scanner {
   const ScannerOptions options_;
   std::unique_ptr<RangeCache> ram_cache_;
   std::unique_ptr<DiskCache> disk_cache_;
+  std::unique_ptr<internal::SeriesDirectoryCache> directories_;
   std::mutex catalogs_mu_;  // std::mutex: visible to ThreadSanitizer
   std::map<std::string, std::shared_ptr<catalog::Catalog>> catalogs_;  // guarded by catalogs_mu_
   // Last so that it is destroyed first: its workers still use the caches and the store.

@@ -11,6 +11,7 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/strings/str_format.h"
 #include "base/clock.h"
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
@@ -90,6 +91,14 @@ class ScannerTest : public ::testing::Test {
     return *std::move(scanner);
   }
 
+  // Without series directories: rows are selected row by row (what the tests counting pages and
+  // rows of late materialization measure).
+  std::unique_ptr<Scanner> MakeRowScanner() {
+    ScannerOptions options;
+    options.series_directory_bytes = 0;
+    return MakeScanner(options);
+  }
+
   // 24 hourly chunks; each has metrics cpu and mem, 20 instances, one sample a minute, row
   // groups of 600 rows, pages of 60 rows and a bloom filter on `instance`.
   void WriteDay() {
@@ -121,7 +130,7 @@ class ScannerTest : public ::testing::Test {
 
 TEST_F(ScannerTest, OneSeriesOneHourReadsOneChunkAndFewPages) {
   WriteDay();
-  auto scanner = MakeScanner();
+  auto scanner = MakeRowScanner();
   ScanRequest request{.tenant = "t",
                       .min_time_ns = kBase + 5 * kHour,
                       .max_time_ns = kBase + 6 * kHour - 1,
@@ -173,7 +182,7 @@ TEST_F(ScannerTest, SelectiveLabelReadsOtherColumnsOnlyWhereRowsPass) {
                                     testing::ChunkOptions(/*row_group_rows=*/2400,
                                                           /*page_rows=*/600))
                    .status());
-  auto scanner = MakeScanner();
+  auto scanner = MakeRowScanner();
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result,
                           scanner->ScanAll({.tenant = "t",
                                             .labels = {{.name = "host", .values = {"m"}}},
@@ -194,6 +203,148 @@ TEST_F(ScannerTest, SelectiveLabelReadsOtherColumnsOnlyWhereRowsPass) {
   EXPECT_EQ(result.stats.pages_total, 12);
   EXPECT_EQ(result.stats.rows_read, 2400);
   EXPECT_LE(result.stats.pages_read, 4 + 2 + 2);
+}
+
+// Every row of a result with all its columns, sorted, for comparing two scans exactly.
+std::vector<std::string> AllRows(const Scanner::Result& result) {
+  std::vector<std::string> rows;
+  for (const model::RecordBatch& batch : result.batches) {
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      std::string row;
+      for (size_t c = 0; c < batch.num_columns(); ++c) {
+        const model::Column& column = batch.column(c);
+        row += result.schema.field(c).name + "=";
+        if (!column.IsValid(r)) {
+          row += "NULL";
+        } else if (column.type() == model::TypeId::kString) {
+          row += std::string(column.StringAt(r));
+        } else if (column.type() == model::TypeId::kDouble) {
+          row += std::to_string(column.doubles()[r]);
+        } else if (column.type() == model::TypeId::kUInt64) {
+          row += std::to_string(column.uint64s()[r]);
+        } else {
+          row += std::to_string(column.int64s()[r]);
+        }
+        row += " ";
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST_F(ScannerTest, SeriesDirectoriesGiveTheSameRowsAsRowByRowSelection) {
+  WriteDay();
+  // A chunk where some series lack `instance` and have a `zone`, overlapping hour 3.
+  std::vector<TestRow> extra;
+  for (int i = 0; i < 6; ++i) {
+    std::map<std::string, std::string> labels = {{"job", i % 2 ? "node" : "api"}};
+    if (i < 3) labels["zone"] = "z" + std::to_string(i);
+    if (i >= 3) labels["instance"] = "i" + std::to_string(i);
+    for (int m = 0; m < 30; ++m) {
+      extra.push_back({i < 4 ? "cpu" : "disk", labels, kBase + 3 * kHour + m * 2 * kMinute + 7,
+                       i * 1000.0 + m});
+    }
+  }
+  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "extra", testing::MetricsRows(extra),
+                                    testing::ChunkOptions(/*row_group_rows=*/50, /*page_rows=*/20),
+                                    24)
+                   .status());
+  auto by_row = MakeRowScanner();
+  auto by_series = MakeScanner();
+  const int64_t straddle_lo = kBase + 3 * kHour + 17 * kMinute + 3;
+  const int64_t straddle_hi = kBase + 5 * kHour + 41 * kMinute;
+  std::vector<ScanRequest> requests = {
+      {.metric = MetricCondition::Exact({"cpu"})},
+      {.metric = MetricCondition::Regex("c.*|disk"),
+       .labels = {{.name = "instance", .op = LabelOp::kRegex, .values = {"i1.*|i4"}}}},
+      {.labels = {{.name = "instance", .op = LabelOp::kNotEqual, .values = {"i3"}}}},
+      {.labels = {{.name = "instance", .values = {""}}}},  // absent (PromQL {instance=""})
+      {.labels = {{.name = "zone", .op = LabelOp::kNotRegex, .values = {"z1"}}}},
+      {.labels = {{.name = "zone",
+                   .op = LabelOp::kNotEqual,
+                   .values = {"z1"},
+                   .absent = AbsentLabel::kNoMatch}}},  // SQL: NULL <> 'z1' is not true
+      {.labels = {{.name = "nosuchlabel", .values = {""}}}},
+      {.labels = {{.name = "nosuchlabel", .values = {"x"}}}},
+      {.metric = MetricCondition::Prefix("di"),
+       .labels = {{.name = "job", .op = LabelOp::kIn, .values = {"api", "node"}}}},
+  };
+  for (size_t i = 0; i < requests.size(); ++i) {
+    for (bool straddle : {false, true}) {
+      for (bool projected : {false, true}) {
+        ScanRequest request = requests[i];
+        request.tenant = "t";
+        if (straddle) {
+          request.min_time_ns = straddle_lo;
+          request.max_time_ns = straddle_hi;
+        }
+        if (projected) request.columns = {"value", "zone", "series_id"};
+        SCOPED_TRACE(
+            absl::StrFormat("request %d, straddle %d, projected %d", i, straddle, projected));
+        CS_ASSERT_OK_AND_ASSIGN(Scanner::Result want, by_row->ScanAll(request));
+        for (int pass = 0; pass < 2; ++pass) {  // builds the directories, then uses them
+          CS_ASSERT_OK_AND_ASSIGN(Scanner::Result got, by_series->ScanAll(request));
+          EXPECT_EQ(got.schema, want.schema);
+          EXPECT_EQ(AllRows(got), AllRows(want));
+          EXPECT_EQ(got.stats.row_groups_read_by_series, got.stats.row_groups_read);
+          EXPECT_EQ(want.stats.row_groups_read_by_series, 0);
+        }
+      }
+    }
+  }
+}
+
+TEST_F(ScannerTest, SeriesDirectoryReadsOnlyThePagesOfTheMatchingSeries) {
+  std::vector<TestRow> rows;
+  for (int i = 0; i < 40; ++i) {
+    const std::string host = i == 7 ? "m" : (i % 2 ? "a" : "z") + std::to_string(i);
+    for (int m = 0; m < 60; ++m) {
+      rows.push_back({"cpu", {{"host", host}}, kBase + m * kMinute, i * 100.0 + m});
+    }
+  }
+  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "c", testing::MetricsRows(rows),
+                                    testing::ChunkOptions(/*row_group_rows=*/2400,
+                                                          /*page_rows=*/600))
+                   .status());
+  auto scanner = MakeScanner();
+  const ScanRequest request{.tenant = "t",
+                            .labels = {{.name = "host", .values = {"m"}}},
+                            .columns = {"timestamp", "value", "host"}};
+  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result first, scanner->ScanAll(request));
+  EXPECT_EQ(first.num_rows(), 60u);
+  EXPECT_EQ(first.stats.rows_read, 2400 + 60);  // the directory's build, then the series
+  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result second, scanner->ScanAll(request));
+  ASSERT_EQ(second.num_rows(), 60u);
+  EXPECT_EQ(second.stats.row_groups_read_by_series, 1);
+  EXPECT_EQ(second.stats.rows_read, 60);
+  // timestamp and value: 4 pages each, of which the 60 rows of "m" touch at most 2.
+  EXPECT_EQ(second.stats.pages_total, 8);
+  EXPECT_LE(second.stats.pages_read, 2 + 2);
+  for (const model::RecordBatch& batch : second.batches) {
+    for (size_t r = 0; r < batch.num_rows(); ++r) EXPECT_EQ(batch.column(2).StringAt(r), "m");
+  }
+}
+
+TEST_F(ScannerTest, RowGroupsWithoutRunsOfSeriesAreSelectedRowByRow) {
+  std::vector<TestRow> rows;  // one sample per series: no run is worth a directory entry
+  for (int i = 0; i < 100; ++i) {
+    rows.push_back({"cpu", {{"host", "h" + std::to_string(i)}}, kBase + i, double(i)});
+  }
+  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "c", testing::MetricsRows(rows),
+                                    testing::ChunkOptions(/*row_group_rows=*/100,
+                                                          /*page_rows=*/10))
+                   .status());
+  auto scanner = MakeScanner();
+  const ScanRequest request{.tenant = "t",
+                            .labels = {{.name = "host", .op = LabelOp::kRegex, .values = {"h1.?"}}},
+                            .columns = {"value", "host"}};
+  for (int pass = 0; pass < 2; ++pass) {
+    CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result, scanner->ScanAll(request));
+    EXPECT_EQ(result.num_rows(), 11u);
+    EXPECT_EQ(result.stats.row_groups_read_by_series, 0);
+  }
 }
 
 TEST_F(ScannerTest, FullScanReturnsEverythingOnce) {
@@ -549,7 +700,7 @@ TEST_F(ScannerTest, UnboundedRegexDecidesSingleValueRowGroupsAndPagesByItself) {
   // `.*p.*` has no byte-order bounds, so min/max statistics alone prune nothing; row groups and
   // pages holding one metric (all of them here) are decided by the regex on that value.
   WriteDay();
-  auto scanner = MakeScanner();
+  auto scanner = MakeRowScanner();
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result,
                           scanner->ScanAll({.tenant = "t",
                                             .min_time_ns = kBase,
@@ -582,7 +733,7 @@ TEST_F(ScannerTest, CatalogRefreshShowsNewCommits) {
 
 TEST_F(ScannerTest, SecondScanIsServedFromTheRamCache) {
   WriteDay();
-  auto scanner = MakeScanner();
+  auto scanner = MakeRowScanner();
   ScanRequest request{.tenant = "t",
                       .min_time_ns = kBase,
                       .max_time_ns = kBase + 2 * kHour - 1,

@@ -1,0 +1,105 @@
+// File: series_directory.h
+//
+// The series of one row group of a chunk, for selecting rows by series instead of by row
+// (src/scan/README.md). Chunks are sorted by (metric_name, series_id, timestamp), so each series
+// is one run of consecutive rows; the directory lists the runs with their series id, time range,
+// metric name and labels. A scan with metric or label conditions then evaluates them once per
+// distinct value and once per run, reads timestamps and values only from the pages holding the
+// matching runs, and takes the labels of the rows from the directory: the label columns are
+// decoded once per row group (to build the directory) instead of once per query.
+//
+//   CS_ASSIGN_OR_RETURN(model::RecordBatch batch, reader.ReadRowGroup(rg,
+//   SeriesDirectory::Columns(schema))); CS_ASSIGN_OR_RETURN(SeriesDirectory directory,
+//   SeriesDirectory::Build(batch, name)); if (directory.useful()) { ... directory.runs() ... }
+//
+// Directories are immutable once built and shared through SeriesDirectoryCache (chunks are
+// immutable, so a directory never goes stale).
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/column.h"
+#include "model/record_batch.h"
+#include "model/types.h"
+
+namespace cardinalsin::scan::internal {
+
+class SeriesDirectory {
+ public:
+  // Code of an absent value (a NULL label).
+  static constexpr uint32_t kAbsent = UINT32_MAX;
+
+  struct Run {
+    uint32_t first_row = 0;  // in the row group
+    uint32_t num_rows = 0;
+    int64_t min_time = 0, max_time = 0;  // of the run's timestamps, inclusive
+    uint64_t series_id = 0;
+  };
+
+  // The columns Build needs from a file with schema `file`: timestamp, series_id, metric_name
+  // and every other column (the labels).
+  static std::vector<std::string> Columns(const model::Schema& file);
+
+  // Builds the directory of a row group from its Columns(). A run ends wherever the series id,
+  // the metric name or any label changes, so every row of a run has the run's exact values
+  // whatever the chunk's order. A row group whose rows are not mostly runs of one series (fewer
+  // than kMinRowsPerRun rows per run on average), or that has a label column that is not a
+  // string, gives a directory that is not useful() and holds no runs.
+  // Errors: DataLoss naming `what` when a fixed column is missing or has the wrong type.
+  [[nodiscard]] static absl::StatusOr<SeriesDirectory> Build(const model::RecordBatch& batch,
+                                                             const std::string& what);
+
+  static constexpr size_t kMinRowsPerRun = 4;
+
+  bool useful() const { return useful_; }
+  const std::vector<Run>& runs() const { return runs_; }
+  // Column names: metric_name first, then the labels.
+  const std::vector<std::string>& columns() const { return columns_; }
+  // Distinct values of column `c`, indexed by code.
+  const model::StringVector& dictionary(size_t c) const { return dictionaries_[c]; }
+  // The code of column `c` in each run (kAbsent when the run lacks the label).
+  const std::vector<uint32_t>& codes(size_t c) const { return codes_[c]; }
+  // Index of column `name` in columns(), or -1.
+  int ColumnIndex(std::string_view name) const;
+  // Memory held, for the cache's budget.
+  size_t bytes() const { return bytes_; }
+
+ private:
+  bool useful_ = false;
+  std::vector<Run> runs_;
+  std::vector<std::string> columns_;
+  std::vector<model::StringVector> dictionaries_;
+  std::vector<std::vector<uint32_t>> codes_;
+  size_t bytes_ = 0;
+};
+
+// Series directories by (chunk object, row group), least recently used evicted beyond a byte
+// budget. Thread-safe.
+class SeriesDirectoryCache {
+ public:
+  explicit SeriesDirectoryCache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  // The directory stored under `key`, or nullptr.
+  std::shared_ptr<const SeriesDirectory> Get(const std::string& key);
+  // Stores `directory` under `key` (replacing any) unless it alone exceeds the budget.
+  void Put(const std::string& key, std::shared_ptr<const SeriesDirectory> directory);
+
+  uint64_t bytes() const;
+
+ private:
+  using Entry = std::pair<std::string, std::shared_ptr<const SeriesDirectory>>;
+  const uint64_t capacity_;
+  mutable std::mutex mu_;
+  std::list<Entry> lru_;  // most recently used first; guarded by mu_
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // guarded by mu_
+  uint64_t bytes_ = 0;                                                 // guarded by mu_
+};
+
+}  // namespace cardinalsin::scan::internal
