@@ -878,8 +878,14 @@ absl::StatusOr<std::unique_ptr<ParquetReader>> ParquetReader::Open(ByteSource& s
     return Corrupt(source, absl::StrFormat("row groups hold %d rows, the footer says %d",
                                            total_rows, metadata->num_rows));
   }
-  return std::unique_ptr<ParquetReader>(new ParquetReader(
-      source, std::move(*metadata), model::Schema(std::move(fields)), std::move(leaf_of_field)));
+  auto parsed = std::make_shared<const Footer>(
+      Footer{std::move(*metadata), model::Schema(std::move(fields)), std::move(leaf_of_field)});
+  return std::unique_ptr<ParquetReader>(new ParquetReader(source, std::move(parsed)));
+}
+
+std::unique_ptr<ParquetReader> ParquetReader::Open(ByteSource& source,
+                                                   std::shared_ptr<const Footer> footer) {
+  return std::unique_ptr<ParquetReader>(new ParquetReader(source, std::move(footer)));
 }
 
 std::string ParquetReader::KeyValue(const std::string& key) const {

@@ -61,6 +61,19 @@ class ParquetReader {
   // Reads and validates the footer. `source` must outlive the reader.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ParquetReader>> Open(ByteSource& source);
 
+  // A file's parsed and validated footer. Immutable: readers of the same file on any thread
+  // may share one.
+  struct Footer {
+    FileMetaData metadata;
+    model::Schema schema;
+    std::vector<int> leaf_of_field;  // schema field i -> column chunk index
+  };
+  // A reader of `source` that uses `footer` (from footer() of an earlier reader of the same
+  // bytes) instead of reading and decoding the footer again. `source` must outlive the reader.
+  [[nodiscard]] static std::unique_ptr<ParquetReader> Open(ByteSource& source,
+                                                           std::shared_ptr<const Footer> footer);
+  const std::shared_ptr<const Footer>& footer() const { return footer_; }
+
   const FileMetaData& metadata() const { return metadata_; }
   // The file's columns as model types (chunk.md "Reading foreign files" for the mapping).
   const model::Schema& schema() const { return schema_; }
@@ -125,12 +138,8 @@ class ParquetReader {
       ScanStats* stats = nullptr) const;
 
  private:
-  ParquetReader(ByteSource& source, FileMetaData metadata, model::Schema schema,
-                std::vector<int> leaf_of_field)
-      : source_(source),
-        metadata_(std::move(metadata)),
-        schema_(std::move(schema)),
-        leaf_of_field_(std::move(leaf_of_field)) {}
+  ParquetReader(ByteSource& source, std::shared_ptr<const Footer> footer)
+      : source_(source), footer_(std::move(footer)) {}
 
   // Indices of the fields named in `columns` (all when empty); NotFound for unknown names.
   absl::StatusOr<std::vector<size_t>> ResolveColumns(const std::vector<std::string>& columns) const;
@@ -154,9 +163,10 @@ class ParquetReader {
       const std::vector<std::pair<int64_t, int64_t>>& rows, ScanStats* stats) const;
 
   ByteSource& source_;
-  const FileMetaData metadata_;
-  const model::Schema schema_;
-  const std::vector<int> leaf_of_field_;  // schema field i -> column chunk index
+  const std::shared_ptr<const Footer> footer_;
+  const FileMetaData& metadata_ = footer_->metadata;
+  const model::Schema& schema_ = footer_->schema;
+  const std::vector<int>& leaf_of_field_ = footer_->leaf_of_field;
 };
 
 }  // namespace cardinalsin::parquet

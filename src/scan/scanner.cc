@@ -18,6 +18,7 @@
 #include "scan/internal/cached_source.h"
 #include "scan/internal/matcher.h"
 #include "scan/internal/series_directory.h"
+#include "scan/internal/shared_cache.h"
 
 namespace cardinalsin::scan {
 namespace internal {
@@ -75,7 +76,8 @@ struct ScanContext {
   RangeCache* ram = nullptr;
   DiskCache* disk = nullptr;
   base::ThreadPool* pool = nullptr;
-  SeriesDirectoryCache* directories = nullptr;  // null: select rows by row only
+  SharedCache<SeriesDirectory>* directories = nullptr;  // null: select rows by row only
+  SharedCache<parquet::ParquetReader::Footer>* footers = nullptr;
   size_t window = 0;
   int max_parts = 1;  // most tasks one chunk is split into (the decode threads)
   uint64_t rows_per_part = uint64_t{1} << 20;  // ScannerOptions::rows_per_decode_part
@@ -83,6 +85,9 @@ struct ScanContext {
 };
 
 namespace {
+
+// Parsed footers kept in RAM (each a few KiB to a few hundred KiB).
+constexpr uint64_t kFooterCacheBytes = 64ull << 20;
 
 // Most values an equality / IN predicate hands to the Parquet reader as any_of (bloom probes).
 constexpr size_t kMaxAnyOf = 64;
@@ -327,6 +332,13 @@ std::vector<parquet::ColumnPredicate> ParquetPredicates(const ScanContext& ctx,
   return predicates;
 }
 
+// Memory of a parsed footer, roughly: what dominates is the column chunk metadata.
+uint64_t FooterBytes(const parquet::FileMetaData& metadata) {
+  uint64_t columns = 0;
+  for (const parquet::RowGroup& rg : metadata.row_groups) columns += rg.columns.size();
+  return 4096 + columns * 512;
+}
+
 // The series directory of row group `rg` of `chunk`: from the cache, or built from the row
 // group's series_id, metric_name, timestamp and label columns and then cached.
 absl::StatusOr<std::shared_ptr<const SeriesDirectory>> DirectoryFor(
@@ -339,7 +351,7 @@ absl::StatusOr<std::shared_ptr<const SeriesDirectory>> DirectoryFor(
   pstats.rows_read += static_cast<int64_t>(batch.num_rows());
   CS_ASSIGN_OR_RETURN(SeriesDirectory built, SeriesDirectory::Build(batch, chunk.path));
   auto directory = std::make_shared<const SeriesDirectory>(std::move(built));
-  ctx.directories->Put(key, directory);
+  ctx.directories->Put(key, directory, directory->bytes());
   return directory;
 }
 
@@ -496,8 +508,14 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
   }
   CachedObjectSource source(*ctx.store, chunk.path, size, ctx.ram, ctx.disk, counters);
   auto decode = [&]() -> absl::Status {
-    CS_ASSIGN_OR_RETURN(std::unique_ptr<parquet::ParquetReader> reader,
-                        parquet::ParquetReader::Open(source));
+    std::unique_ptr<parquet::ParquetReader> reader;
+    if (std::shared_ptr<const parquet::ParquetReader::Footer> footer =
+            ctx.footers->Get(chunk.path)) {
+      reader = parquet::ParquetReader::Open(source, std::move(footer));
+    } else {
+      CS_ASSIGN_OR_RETURN(reader, parquet::ParquetReader::Open(source));
+      ctx.footers->Put(chunk.path, reader->footer(), FooterBytes(reader->metadata()));
+    }
     if (part == 0) ++piece.stats.chunks_read;
     const model::Schema& file = reader->schema();
     const bool time_covered = chunk.min_time_ns >= ctx.request.min_time_ns &&
@@ -747,9 +765,11 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
     scanner->ram_cache_ = std::make_unique<RangeCache>(options.ram_cache_bytes);
   }
   if (options.series_directory_bytes > 0) {
-    scanner->directories_ =
-        std::make_unique<internal::SeriesDirectoryCache>(options.series_directory_bytes);
+    scanner->directories_ = std::make_unique<internal::SharedCache<internal::SeriesDirectory>>(
+        options.series_directory_bytes);
   }
+  scanner->footers_ = std::make_unique<internal::SharedCache<parquet::ParquetReader::Footer>>(
+      internal::kFooterCacheBytes);
   if (!options.cache_dir.empty()) {
     CS_ASSIGN_OR_RETURN(scanner->disk_cache_,
                         DiskCache::Open(options.cache_dir, options.disk_cache_bytes));
@@ -796,6 +816,7 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
   ctx->disk = disk_cache_.get();
   ctx->pool = pool_.get();
   ctx->directories = directories_.get();
+  ctx->footers = footers_.get();
   ctx->max_parts = options_.decode_threads;
   ctx->rows_per_part = options_.rows_per_decode_part;
   ctx->window = options_.max_inflight_chunks > 0 ? static_cast<size_t>(options_.max_inflight_chunks)

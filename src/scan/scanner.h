@@ -48,6 +48,7 @@
 #include "catalog/catalog.h"
 #include "io/object_store.h"
 #include "model/record_batch.h"
+#include "parquet/reader.h"
 #include "scan/range_cache.h"
 #include "scan/scan_request.h"
 #include "scan/unflushed_source.h"
@@ -56,7 +57,9 @@ namespace cardinalsin::scan {
 
 namespace internal {
 struct ScanContext;
-class SeriesDirectoryCache;
+class SeriesDirectory;
+template <typename T>
+class SharedCache;
 }  // namespace internal
 
 // What one scan touched. Counters are exact; "pruned" counts what was skipped without reading.
@@ -160,7 +163,9 @@ class Scanner {
   const ScannerOptions options_;
   std::unique_ptr<RangeCache> ram_cache_;
   std::unique_ptr<DiskCache> disk_cache_;
-  std::unique_ptr<internal::SeriesDirectoryCache> directories_;
+  std::unique_ptr<internal::SharedCache<internal::SeriesDirectory>> directories_;
+  // Parsed chunk footers: a scan opening a chunk seen before reads no footer bytes.
+  std::unique_ptr<internal::SharedCache<parquet::ParquetReader::Footer>> footers_;
   std::mutex catalogs_mu_;  // std::mutex: visible to ThreadSanitizer
   std::map<std::string, std::shared_ptr<catalog::Catalog>> catalogs_;  // guarded by catalogs_mu_
   // Last so that it is destroyed first: its workers still use the caches and the store.

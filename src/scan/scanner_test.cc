@@ -153,10 +153,10 @@ TEST_F(ScannerTest, OneSeriesOneHourReadsOneChunkAndFewPages) {
   EXPECT_LE(stats.rows_read, 120);
   EXPECT_EQ(stats.rows_output, 60);
   // Against reading that hour whole: fewer bytes (both include the footer probe, which on a chunk
-  // this small covers the whole object).
+  // this small covers the whole object: a fresh scanner has no parsed footer yet).
   CS_ASSERT_OK_AND_ASSIGN(
       Scanner::Result hour,
-      scanner->ScanAll(
+      MakeRowScanner()->ScanAll(
           {.tenant = "t", .min_time_ns = request.min_time_ns, .max_time_ns = request.max_time_ns}));
   EXPECT_EQ(hour.num_rows(), 2400u);
   EXPECT_LT(stats.bytes_read, hour.stats.bytes_read);
@@ -744,10 +744,12 @@ TEST_F(ScannerTest, SecondScanIsServedFromTheRamCache) {
   EXPECT_GT(cold.stats.bytes_fetched, 0);
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result warm, scanner->ScanAll(request));
   EXPECT_EQ(warm.stats.cache_misses, 0);
-  EXPECT_EQ(warm.stats.cache_hits, cold.stats.cache_misses);
+  // The footers (one probe read per chunk this small) come parsed from the footer cache.
+  EXPECT_EQ(warm.stats.chunks_read, cold.stats.chunks_read);
+  EXPECT_EQ(warm.stats.cache_hits, cold.stats.cache_misses - cold.stats.chunks_read);
   EXPECT_EQ(warm.stats.bytes_fetched, 0);
   EXPECT_EQ(warm.stats.requests, 0);
-  EXPECT_EQ(warm.stats.bytes_read, cold.stats.bytes_read);
+  EXPECT_LT(warm.stats.bytes_read, cold.stats.bytes_read);
   EXPECT_EQ(warm.num_rows(), cold.num_rows());
   CacheStats ram = scanner->ram_cache_stats();
   EXPECT_EQ(ram.hits, static_cast<uint64_t>(warm.stats.cache_hits));

@@ -154,38 +154,4 @@ absl::StatusOr<SeriesDirectory> SeriesDirectory::Build(const model::RecordBatch&
   return directory;
 }
 
-std::shared_ptr<const SeriesDirectory> SeriesDirectoryCache::Get(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->second;
-}
-
-void SeriesDirectoryCache::Put(const std::string& key,
-                               std::shared_ptr<const SeriesDirectory> directory) {
-  const uint64_t size = directory->bytes() + key.size();
-  if (size > capacity_) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (auto it = index_.find(key); it != index_.end()) {
-    bytes_ -= it->second->second->bytes() + key.size();
-    lru_.erase(it->second);
-    index_.erase(it);
-  }
-  lru_.emplace_front(key, std::move(directory));
-  index_.emplace(key, lru_.begin());
-  bytes_ += size;
-  while (bytes_ > capacity_) {
-    Entry& last = lru_.back();
-    bytes_ -= last.second->bytes() + last.first.size();
-    index_.erase(last.first);
-    lru_.pop_back();
-  }
-}
-
-uint64_t SeriesDirectoryCache::bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return bytes_;
-}
-
 }  // namespace cardinalsin::scan::internal

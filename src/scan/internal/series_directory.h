@@ -12,16 +12,12 @@
 //   SeriesDirectory::Columns(schema))); CS_ASSIGN_OR_RETURN(SeriesDirectory directory,
 //   SeriesDirectory::Build(batch, name)); if (directory.useful()) { ... directory.runs() ... }
 //
-// Directories are immutable once built and shared through SeriesDirectoryCache (chunks are
-// immutable, so a directory never goes stale).
+// Directories are immutable once built; scans share them through a SharedCache.
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -78,28 +74,6 @@ class SeriesDirectory {
   std::vector<model::StringVector> dictionaries_;
   std::vector<std::vector<uint32_t>> codes_;
   size_t bytes_ = 0;
-};
-
-// Series directories by (chunk object, row group), least recently used evicted beyond a byte
-// budget. Thread-safe.
-class SeriesDirectoryCache {
- public:
-  explicit SeriesDirectoryCache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
-
-  // The directory stored under `key`, or nullptr.
-  std::shared_ptr<const SeriesDirectory> Get(const std::string& key);
-  // Stores `directory` under `key` (replacing any) unless it alone exceeds the budget.
-  void Put(const std::string& key, std::shared_ptr<const SeriesDirectory> directory);
-
-  uint64_t bytes() const;
-
- private:
-  using Entry = std::pair<std::string, std::shared_ptr<const SeriesDirectory>>;
-  const uint64_t capacity_;
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;  // most recently used first; guarded by mu_
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // guarded by mu_
-  uint64_t bytes_ = 0;                                                 // guarded by mu_
 };
 
 }  // namespace cardinalsin::scan::internal
