@@ -162,6 +162,7 @@ absl::Status IngestStack::Shutdown() {
   shut_down_ = true;
   if (grpc_) grpc_->Stop();
   if (otlp_http_) otlp_http_->Stop();
+  if (!ingester_) return absl::OkStatus();  // Open failed (the data directory is in use, ...)
   absl::Status status = ingester_->Stop();
   if (heartbeat_) heartbeat_->Stop();
   ingest::IngesterStats stats = ingester_->stats();

@@ -119,3 +119,19 @@ def test_port_in_use_is_a_clear_startup_error(cardinalsin_bin, tmp_path):
             capture_output=True, timeout=30)
     assert proc.returncode == 1
     assert f"127.0.0.1:{port}" in proc.stderr.decode()
+
+
+def test_second_server_on_a_data_dir_in_use_is_a_clear_startup_error(server_factory,
+                                                                     cardinalsin_bin, tmp_path):
+    first = server_factory({}, "--grpc-port", str(free_port()), "--otlp-http-port",
+                           str(free_port()), "--flight-sql-port", str(free_port()))
+    first.wait_healthy()
+    proc = subprocess.run(
+        [cardinalsin_bin, "server", "--bind-address", "127.0.0.1", "--http-port", str(free_port()),
+         "--grpc-port", str(free_port()), "--otlp-http-port", str(free_port()),
+         "--flight-sql-port", str(free_port()), "--data-dir", str(tmp_path / "data")],
+        capture_output=True, timeout=30)
+    # An error exit naming the lock, not a crash (a signal gives a negative returncode).
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert "is in use" in proc.stderr.decode()
+    assert http_get(first.url + "/health")[:2] == (200, b"OK")
