@@ -553,12 +553,20 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
       std::vector<uint32_t> levels;
       int64_t nulls = 0;
       levels.reserve(pe - pb);
+      // With a dictionary, a row repeating the previous row's value adds nothing to the
+      // statistics or the bloom filter (sorted chunks repeat label values for whole series).
+      uint32_t previous_code = UINT32_MAX;
       for (size_t r = pb; r < pe; ++r) {
         const bool valid = col.IsValid(r);
         levels.push_back(valid ? 1 : 0);
         if (!valid) {
           ++nulls;
           continue;
+        }
+        if (dict) {
+          const uint32_t code = dict->codes[r - begin];
+          if (code == previous_code) continue;
+          previous_code = code;
         }
         AddToStats(col, r, &page_stats);
         if (bloom) bloom->Insert(BloomHash(col, r));
