@@ -28,9 +28,10 @@
 namespace cardinalsin::cmd {
 
 struct QueryFlags {
-  size_t l1_cache_mb = 1024;   // RAM cache of chunk footers and column ranges
-  size_t l2_cache_mb = 10240;  // disk cache capacity (with --cache-dir)
-  std::string cache_dir;       // empty = no disk cache
+  size_t l1_cache_mb = 1024;      // RAM cache of chunk footers and column ranges
+  size_t series_cache_mb = 1024;  // RAM for series directories (scan::ScannerOptions)
+  size_t l2_cache_mb = 10240;     // disk cache capacity (with --cache-dir)
+  std::string cache_dir;          // empty = no disk cache
   std::string query_timeout = "300s";
   int max_concurrent_queries = 100;
   size_t query_memory_limit_mb = 4096;  // per query, hash tables and sort buffers; 0 = unlimited
