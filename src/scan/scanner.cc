@@ -365,41 +365,103 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
                                   const std::string& what, parquet::ScanStats& pstats,
                                   Piece& piece) {
   const std::vector<SeriesDirectory::Run>& runs = directory.runs();
-  std::vector<uint8_t> keep(runs.size(), 1);
-  // Decides `matcher` once per distinct value of directory column `c` (-1: absent everywhere).
-  auto apply = [&](const StringMatcher& matcher, int c) {
-    if (matcher.matches_everything() && matcher.matches_absent()) return;
-    if (c < 0) {
-      if (!matcher.matches_absent()) std::fill(keep.begin(), keep.end(), 0);
-      return;
+  // Which values of directory column `c` satisfy `matcher`, one byte per code. Dictionaries are
+  // in byte order: a finite set is looked up, bounds limit the values tested.
+  auto matching_values = [&](const StringMatcher& matcher, size_t c) {
+    const model::StringVector& values = directory.dictionary(c);
+    std::vector<uint8_t> match(values.size(), 0);
+    auto position = [&](std::string_view v) {  // first code whose value is >= v
+      uint32_t lo = 0, hi = static_cast<uint32_t>(values.size());
+      while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if (values.Get(mid) < v) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    };
+    if (matcher.exact_set()) {
+      for (const std::string& v : *matcher.exact_set()) {
+        const uint32_t at = position(v);
+        if (at < values.size() && values.Get(at) == v) match[at] = 1;
+      }
+      return match;
     }
-    const model::StringVector& values = directory.dictionary(static_cast<size_t>(c));
-    std::vector<uint8_t> match(values.size());
-    for (size_t v = 0; v < values.size(); ++v) match[v] = matcher.Matches(values.Get(v));
-    const bool absent = matcher.matches_absent();
-    const std::vector<uint32_t>& codes = directory.codes(static_cast<size_t>(c));
-    for (size_t i = 0; i < runs.size(); ++i) {
-      keep[i] &= codes[i] == SeriesDirectory::kAbsent ? absent : match[codes[i]];
+    uint32_t first = 0, last = static_cast<uint32_t>(values.size());
+    if (matcher.lower()) first = position(*matcher.lower());
+    if (matcher.upper()) {
+      last = position(*matcher.upper());
+      if (last < values.size() && values.Get(last) == *matcher.upper()) ++last;
     }
+    for (uint32_t v = first; v < last; ++v) match[v] = matcher.Matches(values.Get(v));
+    return match;
   };
-  apply(ctx.metric, 0);
+  // Spans of runs still in question: with runs sorted by metric, those of the matching metrics.
+  std::vector<std::pair<size_t, size_t>> spans;
+  std::vector<uint8_t> keep(runs.size(), 0);
+  const std::vector<uint32_t>& metric_codes = directory.codes(0);
+  if (ctx.metric.matches_everything()) {
+    spans.push_back({0, runs.size()});
+  } else {
+    const std::vector<uint8_t> match = matching_values(ctx.metric, 0);
+    if (directory.metric_sorted()) {
+      for (uint32_t code = 0; code < match.size(); ++code) {
+        if (!match[code]) continue;
+        auto [b, e] = std::equal_range(metric_codes.begin(), metric_codes.end(), code);
+        if (b == e) continue;
+        const size_t begin = static_cast<size_t>(b - metric_codes.begin());
+        const size_t end = static_cast<size_t>(e - metric_codes.begin());
+        if (!spans.empty() && spans.back().second == begin) {
+          spans.back().second = end;
+        } else {
+          spans.push_back({begin, end});
+        }
+      }
+    } else {
+      spans.push_back({0, runs.size()});
+    }
+  }
+  for (const auto& [begin, end] : spans) std::fill(keep.begin() + begin, keep.begin() + end, 1);
+  if (!ctx.metric.matches_everything() && !directory.metric_sorted()) {
+    const std::vector<uint8_t> match = matching_values(ctx.metric, 0);
+    for (size_t i = 0; i < runs.size(); ++i) keep[i] &= match[metric_codes[i]];
+  }
   for (size_t p = 0; p < ctx.labels.size(); ++p) {
-    apply(ctx.labels[p], directory.ColumnIndex(ctx.request.labels[p].name));
+    const StringMatcher& matcher = ctx.labels[p];
+    if (matcher.matches_everything() && matcher.matches_absent()) continue;
+    const int c = directory.ColumnIndex(ctx.request.labels[p].name);
+    if (c < 0) {  // no run has the label
+      if (matcher.matches_absent()) continue;
+      spans.clear();
+      break;
+    }
+    const std::vector<uint8_t> match = matching_values(matcher, static_cast<size_t>(c));
+    const uint8_t absent = matcher.matches_absent();
+    const std::vector<uint32_t>& codes = directory.codes(static_cast<size_t>(c));
+    for (const auto& [begin, end] : spans) {
+      for (size_t i = begin; i < end; ++i) {
+        keep[i] &= codes[i] == SeriesDirectory::kAbsent ? absent : match[codes[i]];
+      }
+    }
   }
   const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
   std::vector<uint32_t> kept_runs;
   std::vector<std::pair<int64_t, int64_t>> rows;
   bool straddles = false;  // some kept run has rows outside the time range
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const SeriesDirectory::Run& run = runs[i];
-    if (!keep[i] || run.max_time < lo || run.min_time > hi) continue;
-    straddles |= run.min_time < lo || run.max_time > hi;
-    kept_runs.push_back(static_cast<uint32_t>(i));
-    const int64_t begin = run.first_row, end = begin + run.num_rows;
-    if (!rows.empty() && rows.back().second == begin) {
-      rows.back().second = end;
-    } else {
-      rows.push_back({begin, end});
+  for (const auto& [begin, end] : spans) {
+    for (size_t i = begin; i < end; ++i) {
+      const SeriesDirectory::Run& run = runs[i];
+      if (!keep[i] || run.max_time < lo || run.min_time > hi) continue;
+      straddles |= run.min_time < lo || run.max_time > hi;
+      kept_runs.push_back(static_cast<uint32_t>(i));
+      const int64_t row_begin = run.first_row, row_end = row_begin + run.num_rows;
+      if (!rows.empty() && rows.back().second == row_begin) {
+        rows.back().second = row_end;
+      } else {
+        rows.push_back({row_begin, row_end});
+      }
     }
   }
   if (rows.empty()) {

@@ -1,6 +1,7 @@
 #include "scan/internal/series_directory.h"
 
 #include <algorithm>
+#include <numeric>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -138,11 +139,28 @@ absl::StatusOr<SeriesDirectory> SeriesDirectory::Build(const model::RecordBatch&
   }
   directory.codes_.resize(coders.size());
   for (size_t c = 0; c < coders.size(); ++c) {
+    // Codes in first-seen order, then renumbered so that code order is byte order.
+    model::StringVector seen = coders[c].TakeDictionary();
+    std::vector<uint32_t> order(seen.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return seen.Get(a) < seen.Get(b); });
+    std::vector<uint32_t> rank(seen.size());
+    model::StringVector sorted;
+    sorted.Reserve(seen.size(), seen.bytes().size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+      rank[order[i]] = i;
+      sorted.Append(seen.Get(order[i]));
+    }
     std::vector<uint32_t>& codes = directory.codes_[c];
     codes.reserve(run_count);
-    for (const Run& run : directory.runs_) codes.push_back(coders[c].CodeOf(run.first_row));
-    directory.dictionaries_.push_back(coders[c].TakeDictionary());
+    for (const Run& run : directory.runs_) {
+      const uint32_t code = coders[c].CodeOf(run.first_row);
+      codes.push_back(code == kAbsent ? kAbsent : rank[code]);
+    }
+    directory.dictionaries_.push_back(std::move(sorted));
   }
+  directory.metric_sorted_ = std::is_sorted(directory.codes_[0].begin(), directory.codes_[0].end());
   directory.useful_ = true;
   directory.bytes_ = sizeof(SeriesDirectory) + run_count * sizeof(Run);
   for (size_t c = 0; c < coders.size(); ++c) {

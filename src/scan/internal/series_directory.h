@@ -58,8 +58,11 @@ class SeriesDirectory {
   const std::vector<Run>& runs() const { return runs_; }
   // Column names: metric_name first, then the labels.
   const std::vector<std::string>& columns() const { return columns_; }
-  // Distinct values of column `c`, indexed by code.
+  // Distinct values of column `c`, indexed by code, in byte order (so code order is value order).
   const model::StringVector& dictionary(size_t c) const { return dictionaries_[c]; }
+  // True when the runs' metric_name codes never decrease (chunks sorted by metric_name): the
+  // runs of one metric are then one contiguous span.
+  bool metric_sorted() const { return metric_sorted_; }
   // The code of column `c` in each run (kAbsent when the run lacks the label).
   const std::vector<uint32_t>& codes(size_t c) const { return codes_[c]; }
   // Index of column `name` in columns(), or -1.
@@ -69,6 +72,7 @@ class SeriesDirectory {
 
  private:
   bool useful_ = false;
+  bool metric_sorted_ = false;
   std::vector<Run> runs_;
   std::vector<std::string> columns_;
   std::vector<model::StringVector> dictionaries_;
