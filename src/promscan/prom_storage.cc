@@ -340,6 +340,7 @@ absl::StatusOr<LookupAnswer<promql::Labels>> PromStorage::Series(const Lookup& l
                         Compile(lookup.tenant, matchers, lookup.start_ms, lookup.end_ms));
     if (selection.matches_nothing) continue;
     selection.request.include_series_id = true;
+    selection.request.one_row_per_series = true;
     CS_ASSIGN_OR_RETURN(std::unique_ptr<scan::ScanStream> stream,
                         scanner_->Open(selection.request));
     const Layout layout(stream->schema());
@@ -379,6 +380,7 @@ absl::StatusOr<LookupAnswer<std::string>> PromStorage::LabelNames(const Lookup& 
     CS_ASSIGN_OR_RETURN(Selection selection,
                         Compile(lookup.tenant, matchers, lookup.start_ms, lookup.end_ms));
     if (selection.matches_nothing) continue;
+    selection.request.one_row_per_series = true;
     CS_ASSIGN_OR_RETURN(std::unique_ptr<scan::ScanStream> stream,
                         scanner_->Open(selection.request));
     const Layout layout(stream->schema());
@@ -449,6 +451,7 @@ absl::StatusOr<LookupAnswer<std::string>> PromStorage::LabelValues(const Lookup&
                         Compile(lookup.tenant, matchers, lookup.start_ms, lookup.end_ms));
     if (selection.matches_nothing) continue;
     selection.request.columns = {column_name};
+    selection.request.one_row_per_series = true;
     if (!is_metric && !selection.name_matchers.empty()) {
       selection.request.columns.emplace_back(model::kMetricNameColumn);
     }

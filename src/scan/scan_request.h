@@ -89,6 +89,11 @@ struct ScanRequest {
   std::vector<std::string> columns;
   // Appends series_id to `columns` when it is not already there (PromQL groups by it).
   bool include_series_id = false;
+  // Lookups (label values, series) need each selected series, not its samples: the scan may then
+  // return just one of a series' rows per row group (one inside the time range, with that row's
+  // timestamp and value), where it knows the row group's series (src/scan/README.md, series
+  // directories). Elsewhere every row still comes back; callers must not count on either.
+  bool one_row_per_series = false;
   // Merge in the unflushed rows of live ingesters (ARCHITECTURE.md section 3). Off only for
   // callers that want committed data alone (tools, tests).
   bool include_unflushed = true;

@@ -464,9 +464,52 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
       }
     }
   }
-  if (rows.empty()) {
-    ++pstats.row_groups_read;
-    return absl::OkStatus();
+  ++pstats.row_groups_read;
+  if (rows.empty()) return absl::OkStatus();
+  // Reads `names` for `ranges`, counting pages and rows but not the row group again.
+  auto read_rows = [&](const std::vector<std::string>& names,
+                       const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+    parquet::ScanStats local;
+    absl::StatusOr<model::RecordBatch> batch = reader.ReadRowGroupRows(rg, names, ranges, &local);
+    pstats.pages_total += local.pages_total;
+    pstats.pages_read += local.pages_read;
+    pstats.rows_read += local.rows_read;
+    return batch;
+  };
+
+  const bool one_row = ctx.request.one_row_per_series;
+  if (one_row) {
+    // Each kept run's first row inside the time range (runs straddling the range need their
+    // timestamps to find it; a run may turn out to have none).
+    std::vector<uint32_t> picked_runs;
+    std::vector<std::pair<int64_t, int64_t>> picked_rows;
+    std::optional<model::RecordBatch> times;
+    if (straddles) {
+      CS_ASSIGN_OR_RETURN(times, read_rows({std::string(model::kTimestampColumn)}, rows));
+    }
+    size_t position = 0;  // of the run's first row in `times`
+    for (uint32_t i : kept_runs) {
+      const SeriesDirectory::Run& run = runs[i];
+      int64_t row = run.first_row;
+      if (times && (run.min_time < lo || run.max_time > hi)) {
+        const std::vector<int64_t>& ts = times->column(0).int64s();
+        size_t k = 0;
+        while (k < run.num_rows && (ts[position + k] < lo || ts[position + k] > hi)) ++k;
+        row = k < run.num_rows ? run.first_row + static_cast<int64_t>(k) : -1;
+      }
+      position += run.num_rows;
+      if (row < 0) continue;
+      picked_runs.push_back(i);
+      picked_rows.push_back({row, row + 1});
+    }
+    if (times && position != times->num_rows()) {
+      return absl::DataLossError(absl::StrFormat("%s: row group %d: %d rows read for %d wanted",
+                                                 what, rg, times->num_rows(), position));
+    }
+    if (picked_runs.empty()) return absl::OkStatus();
+    kept_runs = std::move(picked_runs);
+    rows = std::move(picked_rows);
+    straddles = false;
   }
 
   const bool want_value = ctx.output.IndexOf(model::kValueColumn).has_value();
@@ -474,26 +517,28 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
   std::vector<std::string> columns;
   if (want_time || keep_keys || straddles) columns.push_back(std::string(model::kTimestampColumn));
   if (want_value) columns.push_back(std::string(model::kValueColumn));
-  if (columns.empty()) columns.push_back(std::string(model::kTimestampColumn));  // the row count
-  CS_ASSIGN_OR_RETURN(model::RecordBatch read, reader.ReadRowGroupRows(rg, columns, rows, &pstats));
+  // Without columns to read (a lookup wanting labels only), everything comes from the directory.
+  std::optional<model::RecordBatch> read;
+  if (!columns.empty()) {
+    CS_ASSIGN_OR_RETURN(read, read_rows(columns, rows));
+  }
 
   // The run of every row read, then the rows kept by time.
   std::vector<uint32_t> run_of;
-  run_of.reserve(read.num_rows());
-  for (uint32_t i : kept_runs) run_of.insert(run_of.end(), runs[i].num_rows, i);
-  if (run_of.size() != read.num_rows()) {
+  for (uint32_t i : kept_runs) run_of.insert(run_of.end(), one_row ? 1 : runs[i].num_rows, i);
+  if (read && run_of.size() != read->num_rows()) {
     return absl::DataLossError(absl::StrFormat("%s: row group %d: %d rows read for %d wanted", what,
-                                               rg, read.num_rows(), run_of.size()));
+                                               rg, read->num_rows(), run_of.size()));
   }
   std::vector<uint32_t> selection;
-  if (straddles) {
-    const std::vector<int64_t>& times = read.column(0).int64s();
-    selection = PositionsWhere(read.num_rows(), [&](size_t r) {
+  if (straddles) {  // then `read` has the timestamps first
+    const std::vector<int64_t>& times = read->column(0).int64s();
+    selection = PositionsWhere(read->num_rows(), [&](size_t r) {
       const SeriesDirectory::Run& run = runs[run_of[r]];
       return (run.min_time >= lo && run.max_time <= hi) || (times[r] >= lo && times[r] <= hi);
     });
     if (selection.empty()) return absl::OkStatus();
-    if (selection.size() == read.num_rows()) {
+    if (selection.size() == read->num_rows()) {
       selection.clear();
       straddles = false;
     } else {
@@ -509,11 +554,13 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
   // columns the output names, one row per kept row.
   std::vector<model::Field> fields;
   std::vector<model::Column> data;
-  for (size_t c = 0; c < read.num_columns(); ++c) {
-    fields.push_back(read.schema().field(c));
-    data.push_back(straddles ? read.column(c).Take(selection) : std::move(read.mutable_column(c)));
+  for (size_t c = 0; read && c < read->num_columns(); ++c) {
+    fields.push_back(read->schema().field(c));
+    data.push_back(straddles ? read->column(c).Take(selection)
+                             : std::move(read->mutable_column(c)));
   }
-  if (keep_keys || ctx.output.IndexOf(model::kSeriesIdColumn)) {
+  // series_id also carries the row count when nothing was read.
+  if (keep_keys || ctx.output.IndexOf(model::kSeriesIdColumn) || data.empty()) {
     std::vector<uint64_t> ids(n);
     for (size_t r = 0; r < n; ++r) ids[r] = runs[run_of[r]].series_id;
     fields.push_back({std::string(model::kSeriesIdColumn), model::TypeId::kUInt64, false});
@@ -647,10 +694,12 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
         c->store(0);
       }
     }
-    // Metric or label conditions select whole series: with series directories, rows are chosen
-    // per series instead of per row (a time-only condition gains nothing from them).
+    // Metric or label conditions select whole series, and lookups want series: with series
+    // directories, rows are chosen per series instead of per row (a time-only condition of a
+    // sample scan gains nothing from them).
     const bool by_series =
-        ctx.directories != nullptr && (!ctx.metric.matches_everything() || !ctx.labels.empty());
+        ctx.directories != nullptr &&
+        (!ctx.metric.matches_everything() || !ctx.labels.empty() || ctx.request.one_row_per_series);
     const size_t n = row_groups.size();
     const size_t first = n * static_cast<size_t>(part) / static_cast<size_t>(parts);
     const size_t last = n * static_cast<size_t>(part + 1) / static_cast<size_t>(parts);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -344,6 +345,65 @@ TEST_F(ScannerTest, RowGroupsWithoutRunsOfSeriesAreSelectedRowByRow) {
     CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result, scanner->ScanAll(request));
     EXPECT_EQ(result.num_rows(), 11u);
     EXPECT_EQ(result.stats.row_groups_read_by_series, 0);
+  }
+}
+
+TEST_F(ScannerTest, OneRowPerSeriesFindsEverySeriesWithSamplesInTheRange) {
+  WriteDay();
+  // A series with samples at minutes 0 and 50 of hour 3 only: its run straddles 3:10-3:20 but
+  // has no sample there.
+  std::vector<TestRow> sparse = {
+      {"cpu", {{"instance", "sparse"}, {"job", "node"}}, kBase + 3 * kHour, 1},
+      {"cpu", {{"instance", "sparse"}, {"job", "node"}}, kBase + 3 * kHour + 50 * kMinute, 2},
+      {"cpu", {{"instance", "dense"}, {"job", "node"}}, kBase + 3 * kHour + 15 * kMinute, 3},
+      {"cpu", {{"instance", "dense"}, {"job", "node"}}, kBase + 3 * kHour + 16 * kMinute, 4},
+      {"cpu", {{"instance", "dense"}, {"job", "node"}}, kBase + 3 * kHour + 17 * kMinute, 5},
+      {"cpu", {{"instance", "dense"}, {"job", "node"}}, kBase + 3 * kHour + 18 * kMinute, 6}};
+  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "sparse", testing::MetricsRows(sparse),
+                                    testing::ChunkOptions(), 30)
+                   .status());
+  auto by_series = MakeScanner();
+  auto by_row = MakeRowScanner();
+  auto series_of = [](const Scanner::Result& result) {
+    std::set<std::string> series;
+    for (const model::RecordBatch& batch : result.batches) {
+      for (size_t r = 0; r < batch.num_rows(); ++r) {
+        series.insert(std::string(batch.column(0).StringAt(r)) + "/" +
+                      std::string(batch.column(1).StringAt(r)));
+      }
+    }
+    return series;
+  };
+  struct Case {
+    int64_t lo, hi;
+    std::vector<LabelPredicate> labels;
+  };
+  const std::vector<Case> cases = {
+      {kBase, kBase + 24 * kHour, {}},
+      {kBase + 3 * kHour + 10 * kMinute, kBase + 3 * kHour + 20 * kMinute, {}},
+      {kBase + 3 * kHour + 10 * kMinute,
+       kBase + 3 * kHour + 20 * kMinute,
+       {{.name = "instance", .op = LabelOp::kRegex, .values = {"s.*|d.*|i1"}}}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(i);
+    ScanRequest request{.tenant = "t",
+                        .min_time_ns = cases[i].lo,
+                        .max_time_ns = cases[i].hi,
+                        .labels = cases[i].labels,
+                        .columns = {"metric_name", "instance"}};
+    CS_ASSERT_OK_AND_ASSIGN(Scanner::Result want, by_row->ScanAll(request));
+    request.one_row_per_series = true;
+    for (int pass = 0; pass < 2; ++pass) {
+      CS_ASSERT_OK_AND_ASSIGN(Scanner::Result got, by_series->ScanAll(request));
+      EXPECT_EQ(series_of(got), series_of(want));
+      EXPECT_LT(got.num_rows(), want.num_rows());
+      EXPECT_GT(got.stats.row_groups_read_by_series, 0);
+    }
+    if (i > 0) {
+      EXPECT_FALSE(series_of(want).contains("cpu/sparse"));
+      EXPECT_TRUE(series_of(want).contains("cpu/dense"));
+    }
   }
 }
 
