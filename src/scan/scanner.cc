@@ -1127,6 +1127,15 @@ void ScanStream::TopUp(size_t at_least) {
   internal::ScanContext& ctx = *context_;
   const size_t consumed = next_component_ == 0 ? 0 : ctx.components[next_component_ - 1].end_task;
   const size_t target = std::min(ctx.tasks.size(), std::max(at_least, consumed + ctx.window));
+  if (ctx.tasks.size() == 1 && submitted_ == 0 && target == 1) {
+    // A single decode (an instant query, a short range) runs on the calling thread: handing it
+    // to the pool and waiting for it costs more than small decodes take.
+    internal::Task& task = *ctx.tasks[0];
+    task.promise.set_value(
+        internal::DecodeChunk(ctx, *task.chunk, task.keep_keys, task.part, task.parts));
+    submitted_ = 1;
+    return;
+  }
   for (; submitted_ < target; ++submitted_) {
     std::shared_ptr<internal::ScanContext> shared = context_;
     const size_t t = submitted_;
