@@ -89,9 +89,24 @@ class MinMax {
     Update(v, &min_d_, &max_d_);
   }
   void AddString(std::string_view v) {
-    if (!has_ || v < min_s_) min_s_ = std::string(v);
-    if (!has_ || v > max_s_) max_s_ = std::string(v);
-    has_ = true;
+    const uint64_t prefix = OrderPrefix(v);
+    if (!has_) {
+      min_s_ = max_s_ = std::string(v);
+      min_prefix_ = max_prefix_ = prefix;
+      has_ = true;
+      return;
+    }
+    // A prefix strictly between the bounds' prefixes is a value strictly between the bounds:
+    // most values of a high-cardinality column are decided without comparing bytes.
+    if (prefix > min_prefix_ && prefix < max_prefix_) return;
+    if (prefix <= min_prefix_ && v < min_s_) {
+      min_s_ = std::string(v);
+      min_prefix_ = prefix;
+    }
+    if (prefix >= max_prefix_ && v > max_s_) {
+      max_s_ = std::string(v);
+      max_prefix_ = prefix;
+    }
   }
   void Merge(const MinMax& o) {
     if (!o.has_) return;
@@ -183,6 +198,18 @@ class MinMax {
   uint8_t min_b_ = 0, max_b_ = 0;
   double min_d_ = 0, max_d_ = 0;
   std::string min_s_, max_s_;
+  // The first 8 bytes of min_s_ / max_s_ as OrderPrefix gives them.
+  uint64_t min_prefix_ = 0, max_prefix_ = 0;
+
+  // The first 8 bytes of `v` (zero-padded) as a big-endian number: a < b as numbers implies
+  // a < b as byte strings (equal numbers decide nothing).
+  static uint64_t OrderPrefix(std::string_view v) {
+    unsigned char bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(bytes, v.data(), std::min<size_t>(v.size(), 8));
+    uint64_t x = 0;
+    for (unsigned char b : bytes) x = (x << 8) | b;
+    return x;
+  }
 };
 
 // A dictionary over one column chunk's non-null values: distinct values in first-seen order and

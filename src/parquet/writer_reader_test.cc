@@ -164,6 +164,37 @@ TEST(WriterReaderTest, StatisticsAreInTheFooter) {
   EXPECT_TRUE(job.offset_index_offset.has_value());
 }
 
+TEST(WriterReaderTest, StringStatisticsAreExactByteOrderBounds) {
+  // Values that share long prefixes, embed zero bytes, are prefixes of each other or empty: the
+  // cases where comparing 8-byte prefixes alone would decide wrongly.
+  std::mt19937_64 rng(11);
+  const std::string alphabet("\0ab\xff", 4);
+  for (int round = 0; round < 20; ++round) {
+    StringVector values;
+    std::string min, max;
+    const size_t rows = 1 + rng() % 3000;
+    for (size_t r = 0; r < rows; ++r) {
+      std::string v = round % 2 ? "shared-prefix/" : "";
+      const size_t length = rng() % 12;
+      for (size_t i = 0; i < length; ++i) v += alphabet[rng() % alphabet.size()];
+      if (r == 0 || v < min) min = v;
+      if (r == 0 || v > max) max = v;
+      values.Append(v);
+    }
+    RecordBatch batch(Schema({Field{"s", TypeId::kString, false}}),
+                      {Column::FromStrings(std::move(values))});
+    WriterOptions options;
+    options.page_rows = 100;
+    CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
+    MemoryByteSource source(file);
+    CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+    const ColumnMetaData& meta = *reader->metadata().row_groups[0].columns[0].meta_data;
+    ASSERT_TRUE(meta.statistics.has_value());
+    EXPECT_EQ(*meta.statistics->min_value, min) << "round " << round;
+    EXPECT_EQ(*meta.statistics->max_value, max) << "round " << round;
+  }
+}
+
 TEST(WriterReaderTest, RandomBatchesRoundTrip) {
   std::mt19937_64 rng(99);
   for (int iteration = 0; iteration < 40; ++iteration) {
