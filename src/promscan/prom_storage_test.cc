@@ -159,7 +159,8 @@ TEST_F(PromStorageTest, SelectMatchers) {
       {{Re("job", "a.*|cache")}, {kApiA, kApiB, kUp}},
       {{Re("job", "ap")}, {}},        // anchored
       {{Nre("job", ".+")}, {kTemp}},  // no job: sees ""
-      {{Re("job", ".*"), Re("zone", ".*"), Eq("__name__", "node_temp")}, {kTemp}},  // all, absent too
+      {{Re("job", ".*"), Re("zone", ".*"), Eq("__name__", "node_temp")},
+       {kTemp}},  // all, absent too
       {{Eq("job", ""), Re("__name__", ".+")}, {kTemp}},
       {{Re("__name__", "node_.*|up")}, {kTemp, kUp}},
       {{Re("__name__", ".+"), Ne("__name__", "http_requests_total")}, {kTemp, kUp}},

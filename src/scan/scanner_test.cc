@@ -124,6 +124,22 @@ class ScannerTest : public ::testing::Test {
     }
   }
 
+  // One chunk of 40 cpu series of 60 samples, one row group, pages of 600 rows. Hosts "a.." and
+  // "z.." interleave in series order, so every page's host range contains host "m" (series 7).
+  void WriteInterleavedHosts() {
+    std::vector<TestRow> rows;
+    for (int i = 0; i < 40; ++i) {
+      const std::string host = i == 7 ? "m" : (i % 2 ? "a" : "z") + std::to_string(i);
+      for (int m = 0; m < 60; ++m) {
+        rows.push_back({"cpu", {{"host", host}}, kBase + m * kMinute, i * 100.0 + m});
+      }
+    }
+    CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "c", testing::MetricsRows(rows),
+                                      testing::ChunkOptions(/*row_group_rows=*/2400,
+                                                            /*page_rows=*/600))
+                     .status());
+  }
+
   io::InMemoryObjectStore store_;
   std::unique_ptr<catalog::Catalog> writer_;
   FakeUnflushed unflushed_;
@@ -171,18 +187,7 @@ TEST_F(ScannerTest, OneSeriesOneHourReadsOneChunkAndFewPages) {
 // Late materialization: a label condition the page index cannot use (every page's host range
 // spans the wanted host) still reads the timestamp and value pages of the matching series only.
 TEST_F(ScannerTest, SelectiveLabelReadsOtherColumnsOnlyWhereRowsPass) {
-  std::vector<TestRow> rows;
-  for (int i = 0; i < 40; ++i) {
-    // Hosts "a.." and "z.." interleave in series order, so page ranges all contain "m".
-    const std::string host = i == 7 ? "m" : (i % 2 ? "a" : "z") + std::to_string(i);
-    for (int m = 0; m < 60; ++m) {
-      rows.push_back({"cpu", {{"host", host}}, kBase + m * kMinute, i * 100.0 + m});
-    }
-  }
-  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "c", testing::MetricsRows(rows),
-                                    testing::ChunkOptions(/*row_group_rows=*/2400,
-                                                          /*page_rows=*/600))
-                   .status());
+  WriteInterleavedHosts();
   auto scanner = MakeRowScanner();
   CS_ASSERT_OK_AND_ASSIGN(Scanner::Result result,
                           scanner->ScanAll({.tenant = "t",
@@ -298,17 +303,7 @@ TEST_F(ScannerTest, SeriesDirectoriesGiveTheSameRowsAsRowByRowSelection) {
 }
 
 TEST_F(ScannerTest, SeriesDirectoryReadsOnlyThePagesOfTheMatchingSeries) {
-  std::vector<TestRow> rows;
-  for (int i = 0; i < 40; ++i) {
-    const std::string host = i == 7 ? "m" : (i % 2 ? "a" : "z") + std::to_string(i);
-    for (int m = 0; m < 60; ++m) {
-      rows.push_back({"cpu", {{"host", host}}, kBase + m * kMinute, i * 100.0 + m});
-    }
-  }
-  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "c", testing::MetricsRows(rows),
-                                    testing::ChunkOptions(/*row_group_rows=*/2400,
-                                                          /*page_rows=*/600))
-                   .status());
+  WriteInterleavedHosts();
   auto scanner = MakeScanner();
   const ScanRequest request{.tenant = "t",
                             .labels = {{.name = "host", .values = {"m"}}},
