@@ -54,15 +54,10 @@ class SharedCache {
     }
   }
 
-  uint64_t bytes() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return bytes_;
-  }
-
  private:
   using Entry = std::tuple<std::string, std::shared_ptr<const T>, uint64_t>;  // key, object, size
   const uint64_t capacity_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::list<Entry> lru_;  // most recently used first; guarded by mu_
   std::unordered_map<std::string, typename std::list<Entry>::iterator> index_;  // guarded by mu_
   uint64_t bytes_ = 0;                                                          // guarded by mu_
