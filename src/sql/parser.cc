@@ -161,6 +161,9 @@ class Parser {
   // Token access. A lexer error is remembered and a kEnd token stands in for the rest of the
   // input; the next error reported (and there will be one: see Error) is the lexer's.
   const Token& Peek(size_t n = 0);
+  // Whether the tokens from the next one on are a parenthesized query continued by a set
+  // operation or ORDER BY / LIMIT / OFFSET (the start of a scalar subquery's query).
+  bool ParenthesizedQueryAhead();
   Token Take();
   bool TakeKeyword(std::string_view keyword);
   bool TakeOperator(std::string_view op);
@@ -726,7 +729,7 @@ absl::StatusOr<ExprPtr> Parser::ParsePrimary() {
 
 absl::StatusOr<ExprPtr> Parser::ParseParenthesized() {
   const size_t pos = Take().location.offset;  // (
-  if (Peek().IsKeyword("select")) {
+  if (Peek().IsKeyword("select") || ParenthesizedQueryAhead()) {
     CS_ASSIGN_OR_RETURN(std::unique_ptr<Query> query, ParseQuery());
     CS_RETURN_IF_ERROR(ExpectOperator(")"));
     return MakeExpr(ScalarSubquery{std::move(query)}, pos);
@@ -734,6 +737,27 @@ absl::StatusOr<ExprPtr> Parser::ParseParenthesized() {
   CS_ASSIGN_OR_RETURN(ExprPtr inner, ParseExpr());
   CS_RETURN_IF_ERROR(ExpectOperator(")"));
   return inner;
+}
+
+bool Parser::ParenthesizedQueryAhead() {
+  // `((SELECT ...) UNION ...)`: the scalar subquery's query starts with a parenthesized query.
+  // `((SELECT 1) + 2)` is an expression. The tokens decide: a SELECT after the opening
+  // parentheses, and after the group they open, a word only a query continues with.
+  if (!Peek().IsOperator("(")) return false;
+  size_t n = 0;
+  while (Peek(n).IsOperator("(")) ++n;
+  if (!Peek(n).IsKeyword("select")) return false;
+  int depth = 0;
+  for (size_t i = 0;; ++i) {
+    const Token& token = Peek(i);
+    if (token.kind == TokenKind::kEnd) return false;
+    if (token.IsOperator("(")) ++depth;
+    if (token.IsOperator(")") && --depth == 0) {
+      const Token& after = Peek(i + 1);
+      return after.IsKeyword("union") || after.IsKeyword("order") || after.IsKeyword("limit") ||
+             after.IsKeyword("offset") || after.IsKeyword("intersect") || after.IsKeyword("except");
+    }
+  }
 }
 
 absl::StatusOr<ExprPtr> Parser::ParseStringLiteral() {
