@@ -35,14 +35,7 @@ while (($#)); do
   esac
 done
 
-bin=${CARDINALSIN_BIN:-}
-gen=${DATASET_GEN:-}
-if [[ -z "$bin" || -z "$gen" ]]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target cardinalsin metrics_dataset_gen >/dev/null
-  bin=${bin:-$repo/build/release/cmd/cardinalsin/cardinalsin}
-  gen=${gen:-$repo/build/release/bench/metrics_dataset_gen}
-fi
+source "$repo/bench/lib/release_binaries.sh"
 py=$repo/.venv/bin/python
 [[ -x $py ]] || { echo "run scripts/install-deps.sh first (needs .venv)" >&2; exit 1; }
 command -v promtool >/dev/null && command -v prometheus >/dev/null \
