@@ -74,7 +74,7 @@ uint32_t StringInterner::Intern(std::string_view s) {
 }
 
 void StringInterner::Grow() {
-  std::vector<Slot> old = std::move(slots_);
+  auto old = std::move(slots_);
   slots_.assign(std::max(kMinSlots, old.size() * 2), Slot{0, 0});
   const size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
@@ -121,7 +121,7 @@ std::pair<uint32_t, bool> SeriesIndex::FindOrInsert(model::SeriesId id, uint32_t
 }
 
 void SeriesIndex::Grow() {
-  std::vector<Slot> old = std::move(slots_);
+  auto old = std::move(slots_);
   slots_.assign(std::max(kMinSlots, old.size() * 2), Slot{0, 0});
   const size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/huge_page_allocator.h"
 #include "model/types.h"
 
 namespace cardinalsin::ingest {
@@ -95,8 +96,9 @@ class StringInterner {
   static uint32_t Tag(std::string_view s);
   void Grow();
 
-  std::vector<Slot> slots_;  // size a power of two (or empty)
-  std::vector<std::string_view> strings_;
+  // The large arrays lookups read at random sit on huge pages (see base/huge_page_allocator.h).
+  base::HugePageVector<Slot> slots_;  // size a power of two (or empty)
+  base::HugePageVector<std::string_view> strings_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   size_t block_bytes_ = 0;
   char* next_ = nullptr;
@@ -128,7 +130,7 @@ class SeriesIndex {
   static size_t Hash(model::SeriesId id);
   void Grow();
 
-  std::vector<Slot> slots_;  // size a power of two (or empty)
+  base::HugePageVector<Slot> slots_;  // size a power of two (or empty)
   size_t size_ = 0;
 };
 

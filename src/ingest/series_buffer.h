@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "base/huge_page_allocator.h"
 #include "ingest/intern_table.h"
 #include "ingest/series_validation.h"
 #include "model/record_batch.h"
@@ -116,13 +117,15 @@ class SeriesBuffer {
   };
   std::vector<RecentLabel> recent_labels_;
 
-  std::vector<Series> series_;
-  std::vector<LabelRef> labels_;
+  // Arrays of a high-cardinality buffer are tens of megabytes read at random when the buffer is
+  // turned into a chunk: they sit on huge pages (base/huge_page_allocator.h).
+  base::HugePageVector<Series> series_;
+  base::HugePageVector<LabelRef> labels_;
   SeriesIndex series_index_;
 
-  std::vector<uint32_t> row_series_;
-  std::vector<int64_t> timestamps_;
-  std::vector<double> values_;
+  base::HugePageVector<uint32_t> row_series_;
+  base::HugePageVector<int64_t> timestamps_;
+  base::HugePageVector<double> values_;
 
   size_t bytes_ = 0;
   uint64_t min_seq_ = 0;

@@ -1,6 +1,7 @@
 #include "parquet/writer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -204,10 +205,9 @@ class MinMax {
   // The first 8 bytes of `v` (zero-padded) as a big-endian number: a < b as numbers implies
   // a < b as byte strings (equal numbers decide nothing).
   static uint64_t OrderPrefix(std::string_view v) {
-    unsigned char bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::memcpy(bytes, v.data(), std::min<size_t>(v.size(), 8));
     uint64_t x = 0;
-    for (unsigned char b : bytes) x = (x << 8) | b;
+    std::memcpy(&x, v.data(), std::min<size_t>(v.size(), 8));
+    if constexpr (std::endian::native == std::endian::little) x = __builtin_bswap64(x);
     return x;
   }
 };
@@ -218,6 +218,10 @@ struct Dictionary {
   std::vector<uint32_t> codes;  // per row of the chunk
   size_t size = 0;
   std::string plain;  // PLAIN encoding of the distinct values (the dictionary page)
+  // For strings, the distinct values by code. Statistics and bloom hashes read them here: in
+  // first-seen order they sit in memory in about the order rows use them, where the column's own
+  // dictionary (in its writer's order) would cost a cache miss per row of a high-cardinality chunk.
+  model::StringVector strings;
 };
 
 template <typename T>
@@ -283,6 +287,7 @@ std::optional<Dictionary> BuildStringDictionary(const model::Column& col, size_t
   }
   dict.size = distinct.size();
   EncodePlainByteArray(distinct, &dict.plain);
+  dict.strings = std::move(distinct);
   return dict;
 }
 
@@ -332,6 +337,29 @@ ChunkEncoding FallbackEncoding(const model::Field& field, ColumnEncoding request
   }
 }
 
+// The valid values of string rows [begin, end) in row order, packed. A row-order walk over a
+// high-cardinality dictionary column is a cache miss per row (its dictionary is in its producer's
+// order, not the rows'), so entries are prefetched: offsets 2 * kAhead rows on, bytes kAhead on.
+model::StringVector GatherStrings(const model::Column& col, size_t begin, size_t end) {
+  model::StringVector out;
+  if (!col.is_dictionary()) {
+    for (size_t r = begin; r < end; ++r) {
+      if (col.IsValid(r)) out.Append(col.StringAt(r));
+    }
+    return out;
+  }
+  constexpr size_t kAhead = 8;
+  const model::DictionaryStrings& dict = col.dictionary();
+  const std::vector<uint64_t>& offsets = dict.dictionary.offsets();
+  const char* bytes = dict.dictionary.bytes().data();
+  for (size_t r = begin; r < end; ++r) {
+    if (r + 2 * kAhead < end) __builtin_prefetch(&offsets[dict.codes[r + 2 * kAhead]]);
+    if (r + kAhead < end) __builtin_prefetch(bytes + offsets[dict.codes[r + kAhead]]);
+    if (col.IsValid(r)) out.Append(dict.dictionary.Get(dict.codes[r]));
+  }
+  return out;
+}
+
 // Encodes the non-null values of rows [begin, end) of `col` with `encoding` (not dictionary).
 void EncodeValues(const model::Column& col, size_t begin, size_t end, ChunkEncoding encoding,
                   std::string* out) {
@@ -379,14 +407,9 @@ void EncodeValues(const model::Column& col, size_t begin, size_t end, ChunkEncod
       }
       return;
     }
-    case model::TypeId::kString: {
-      model::StringVector dense;
-      for (size_t r = begin; r < end; ++r) {
-        if (col.IsValid(r)) dense.Append(col.StringAt(r));
-      }
-      EncodePlainByteArray(dense, out);
+    case model::TypeId::kString:
+      EncodePlainByteArray(GatherStrings(col, begin, end), out);
       return;
-    }
   }
 }
 
@@ -583,6 +606,16 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
       // With a dictionary, a row repeating the previous row's value adds nothing to the
       // statistics or the bloom filter (sorted chunks repeat label values for whole series).
       uint32_t previous_code = UINT32_MAX;
+      // Plain strings are gathered once, for the statistics, the bloom filter and the page.
+      std::optional<model::StringVector> plain_strings;
+      if (!dict && field.type == model::TypeId::kString) {
+        plain_strings = GatherStrings(col, pb, pe);
+        for (size_t i = 0; i < plain_strings->size(); ++i) {
+          const std::string_view value = plain_strings->Get(i);
+          page_stats.AddString(value);
+          if (bloom) bloom->Insert(HashBytes(value));
+        }
+      }
       for (size_t r = pb; r < pe; ++r) {
         const bool valid = col.IsValid(r);
         levels.push_back(valid ? 1 : 0);
@@ -590,10 +623,17 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
           ++nulls;
           continue;
         }
+        if (plain_strings) continue;
         if (dict) {
           const uint32_t code = dict->codes[r - begin];
           if (code == previous_code) continue;
           previous_code = code;
+          if (field.type == model::TypeId::kString) {
+            const std::string_view value = dict->strings.Get(code);
+            page_stats.AddString(value);
+            if (bloom) bloom->Insert(HashBytes(value));
+            continue;
+          }
         }
         AddToStats(col, r, &page_stats);
         if (bloom) bloom->Insert(BloomHash(col, r));
@@ -614,6 +654,8 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
           if (col.IsValid(r)) codes.push_back(dict->codes[r - begin]);
         }
         EncodeDictionaryIndices(codes, BitWidth(dict->size > 0 ? dict->size - 1 : 0), &values);
+      } else if (plain_strings) {
+        EncodePlainByteArray(*plain_strings, &values);
       } else {
         EncodeValues(col, pb, pe, encoding, &values);
       }

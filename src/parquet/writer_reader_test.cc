@@ -166,11 +166,14 @@ TEST(WriterReaderTest, StatisticsAreInTheFooter) {
 
 TEST(WriterReaderTest, StringStatisticsAreExactByteOrderBounds) {
   // Values that share long prefixes, embed zero bytes, are prefixes of each other or empty: the
-  // cases where comparing 8-byte prefixes alone would decide wrongly.
+  // cases where comparing 8-byte prefixes alone would decide wrongly. Rounds alternate between
+  // plain and dictionary-encoded input columns (whose dictionary order is not row order), and
+  // between the writer's own dictionary and forced PLAIN pages: each path gathers the values for
+  // the statistics differently.
   std::mt19937_64 rng(11);
   const std::string alphabet("\0ab\xff", 4);
-  for (int round = 0; round < 20; ++round) {
-    StringVector values;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<std::string> rows_values;
     std::string min, max;
     const size_t rows = 1 + rng() % 3000;
     for (size_t r = 0; r < rows; ++r) {
@@ -179,12 +182,34 @@ TEST(WriterReaderTest, StringStatisticsAreExactByteOrderBounds) {
       for (size_t i = 0; i < length; ++i) v += alphabet[rng() % alphabet.size()];
       if (r == 0 || v < min) min = v;
       if (r == 0 || v > max) max = v;
-      values.Append(v);
+      rows_values.push_back(v);
     }
-    RecordBatch batch(Schema({Field{"s", TypeId::kString, false}}),
-                      {Column::FromStrings(std::move(values))});
+    auto make_column = [&]() {
+      if (round % 4 < 2) {
+        StringVector values;
+        for (const std::string& v : rows_values) values.Append(v);
+        return Column::FromStrings(std::move(values));
+      }
+      // A dictionary in reverse first-use order, so that row order reads it backwards.
+      std::vector<std::string> distinct;
+      std::vector<uint32_t> first_use_codes;
+      for (const std::string& v : rows_values) {
+        auto it = std::find(distinct.begin(), distinct.end(), v);
+        first_use_codes.push_back(static_cast<uint32_t>(it - distinct.begin()));
+        if (it == distinct.end()) distinct.push_back(v);
+      }
+      StringVector dictionary;
+      for (auto it = distinct.rbegin(); it != distinct.rend(); ++it) dictionary.Append(*it);
+      std::vector<uint32_t> codes;
+      for (uint32_t code : first_use_codes) {
+        codes.push_back(static_cast<uint32_t>(distinct.size() - 1 - code));
+      }
+      return Column::FromDictionary(std::move(dictionary), std::move(codes));
+    };
+    RecordBatch batch(Schema({Field{"s", TypeId::kString, false}}), {make_column()});
     WriterOptions options;
     options.page_rows = 100;
+    if (round % 8 >= 4) options.column_encodings = {{"s", ColumnEncoding::kPlain}};
     CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
     MemoryByteSource source(file);
     CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
@@ -192,6 +217,11 @@ TEST(WriterReaderTest, StringStatisticsAreExactByteOrderBounds) {
     ASSERT_TRUE(meta.statistics.has_value());
     EXPECT_EQ(*meta.statistics->min_value, min) << "round " << round;
     EXPECT_EQ(*meta.statistics->max_value, max) << "round " << round;
+    CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, reader->ReadAll());
+    ASSERT_EQ(back.num_rows(), rows);
+    for (size_t r = 0; r < rows; ++r) {
+      ASSERT_EQ(back.column(0).StringAt(r), rows_values[r]) << "round " << round << " row " << r;
+    }
   }
 }
 
