@@ -68,7 +68,7 @@ class ServerUnflushedSource final : public scan::UnflushedSource {
   absl::StatusOr<scan::UnflushedResult> Fetch(const scan::UnflushedQuery& query) override {
     scan::UnflushedResult result;
     std::vector<std::string> others;
-    CS_ASSIGN_OR_RETURN(std::vector<scan::IngesterEndpoint> live, registry_.ListLive());
+    CS_ASSIGN_OR_RETURN(std::vector<scan::IngesterEndpoint> live, registry_.CachedLive());
     for (const scan::IngesterEndpoint& endpoint : live) {
       if (endpoint.id != local_->node_id()) others.push_back(endpoint.url);
     }

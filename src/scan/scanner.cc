@@ -479,25 +479,39 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
 
   const bool one_row = ctx.request.one_row_per_series;
   if (one_row) {
-    // Each kept run's first row inside the time range (runs straddling the range need their
-    // timestamps to find it; a run may turn out to have none).
-    std::vector<uint32_t> picked_runs;
-    std::vector<std::pair<int64_t, int64_t>> picked_rows;
-    std::optional<model::RecordBatch> times;
-    if (straddles) {
-      CS_ASSIGN_OR_RETURN(times, read_rows({std::string(model::kTimestampColumn)}, rows));
-    }
-    size_t position = 0;  // of the run's first row in `times`
+    // One row of each kept run inside the time range. A run whose first or last sample lies in
+    // the range has it; only a run reaching past both ends of the range needs its timestamps
+    // read, and it may turn out to have no sample inside.
+    auto covers_range = [&](const SeriesDirectory::Run& run) {
+      return run.min_time < lo && run.max_time > hi;
+    };
+    std::vector<std::pair<int64_t, int64_t>> uncertain_rows;
     for (uint32_t i : kept_runs) {
       const SeriesDirectory::Run& run = runs[i];
-      int64_t row = run.first_row;
-      if (times && (run.min_time < lo || run.max_time > hi)) {
+      if (!covers_range(run)) continue;
+      if (!uncertain_rows.empty() && uncertain_rows.back().second == run.first_row) {
+        uncertain_rows.back().second = run.first_row + run.num_rows;
+      } else {
+        uncertain_rows.push_back({run.first_row, run.first_row + run.num_rows});
+      }
+    }
+    std::optional<model::RecordBatch> times;
+    if (!uncertain_rows.empty()) {
+      CS_ASSIGN_OR_RETURN(times, read_rows({std::string(model::kTimestampColumn)}, uncertain_rows));
+    }
+    std::vector<uint32_t> picked_runs;
+    std::vector<std::pair<int64_t, int64_t>> picked_rows;
+    size_t position = 0;  // of the next uncertain run's first row in `times`
+    for (uint32_t i : kept_runs) {
+      const SeriesDirectory::Run& run = runs[i];
+      int64_t row = run.min_time >= lo ? run.first_row : run.first_row + run.num_rows - 1;
+      if (covers_range(run)) {
         const std::vector<int64_t>& ts = times->column(0).int64s();
         size_t k = 0;
         while (k < run.num_rows && (ts[position + k] < lo || ts[position + k] > hi)) ++k;
         row = k < run.num_rows ? run.first_row + static_cast<int64_t>(k) : -1;
+        position += run.num_rows;
       }
-      position += run.num_rows;
       if (row < 0) continue;
       picked_runs.push_back(i);
       picked_rows.push_back({row, row + 1});

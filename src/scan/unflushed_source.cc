@@ -182,13 +182,26 @@ absl::StatusOr<std::vector<IngesterEndpoint>> HttpUnflushedSource::ListLive(
   return live;
 }
 
+absl::StatusOr<std::vector<IngesterEndpoint>> HttpUnflushedSource::CachedLive(
+    std::vector<std::string>* skipped) {
+  std::lock_guard lock(cache_mu_);
+  const absl::Time now = clock_.Now();
+  if (!cache_ || now - cache_->read_at >= options_.registry_ttl || now < cache_->read_at) {
+    CachedListing listing{now, {}, {}};
+    CS_ASSIGN_OR_RETURN(listing.live, ListLive(&listing.skipped));
+    cache_ = std::move(listing);
+  }
+  if (skipped) skipped->insert(skipped->end(), cache_->skipped.begin(), cache_->skipped.end());
+  return cache_->live;
+}
+
 absl::StatusOr<UnflushedResult> HttpUnflushedSource::Fetch(const UnflushedQuery& query) {
   UnflushedResult result;
   std::vector<std::pair<std::string, std::string>> targets;  // (name, base url)
   if (!options_.static_urls.empty()) {
     for (const std::string& url : options_.static_urls) targets.emplace_back(url, url);
   } else {
-    CS_ASSIGN_OR_RETURN(std::vector<IngesterEndpoint> live, ListLive(&result.failures));
+    CS_ASSIGN_OR_RETURN(std::vector<IngesterEndpoint> live, CachedLive(&result.failures));
     for (IngesterEndpoint& e : live) targets.emplace_back(std::move(e.id), std::move(e.url));
   }
   // All ingesters at once: the slowest one, not the sum, bounds the wait.

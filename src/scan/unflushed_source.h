@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,8 +83,9 @@ struct IngesterEndpoint {
 
 // Lists the registry in the object store (or uses a static URL list) and calls every live
 // ingester's `GET /internal/v1/scan?tenant=&metric=&start_ns=&end_ns=` over HTTP (libcurl), all
-// in parallel (one short-lived thread per ingester). Every Fetch() lists and reads the registry
-// (one LIST plus one GET per registered ingester).
+// in parallel (one short-lived thread per ingester). Fetch() reads the registry (one LIST plus
+// one GET per registered ingester) at most once per `registry_ttl` and reuses that reading in
+// between.
 class HttpUnflushedSource final : public UnflushedSource {
  public:
   static constexpr std::string_view kRegistryPrefix = "_cluster/ingesters/";
@@ -94,6 +96,10 @@ class HttpUnflushedSource final : public UnflushedSource {
     std::vector<std::string> static_urls;
     // Registrations older than this are ignored (a crashed ingester stops refreshing its own).
     absl::Duration max_age = absl::Seconds(30);
+    // How long one reading of the registry serves Fetch() and CachedLive(). Registrations change
+    // at heartbeat granularity (ingest/heartbeat.h: every 5 s, ignored after max_age), while
+    // reading them per query would be most of a small query's time.
+    absl::Duration registry_ttl = absl::Seconds(1);
     absl::Duration connect_timeout = absl::Seconds(2);
     absl::Duration timeout = absl::Seconds(30);
     // A larger answer is a failure of that ingester (untrusted input never allocates unbounded).
@@ -110,6 +116,9 @@ class HttpUnflushedSource final : public UnflushedSource {
   // registrations are skipped and named in `skipped` when non-null.
   [[nodiscard]] absl::StatusOr<std::vector<IngesterEndpoint>> ListLive(
       std::vector<std::string>* skipped = nullptr);
+  // ListLive() as of at most registry_ttl ago (errors are not cached). Thread-safe.
+  [[nodiscard]] absl::StatusOr<std::vector<IngesterEndpoint>> CachedLive(
+      std::vector<std::string>* skipped = nullptr);
 
  private:
   absl::StatusOr<UnflushedRows> Ask(const std::string& name, const std::string& base_url,
@@ -118,6 +127,14 @@ class HttpUnflushedSource final : public UnflushedSource {
   io::ObjectStore* const store_;
   const Options options_;
   base::Clock& clock_;
+
+  std::mutex cache_mu_;
+  struct CachedListing {
+    absl::Time read_at;
+    std::vector<IngesterEndpoint> live;
+    std::vector<std::string> skipped;
+  };
+  std::optional<CachedListing> cache_;  // guarded by cache_mu_
 };
 
 }  // namespace cardinalsin::scan

@@ -91,6 +91,39 @@ TEST(HttpUnflushedSourceTest, ListsLiveRegistrations) {
   EXPECT_THAT(skipped, ::testing::ElementsAre(HasSubstr("broken.json")));
 }
 
+TEST(HttpUnflushedSourceTest, CachedLiveRereadsTheRegistryAfterItsTtl) {
+  base::FakeClock clock(absl::FromUnixSeconds(1000));
+  io::InMemoryObjectStore store(clock);
+  auto put = [&](const std::string& id) {
+    ASSERT_TRUE(store
+                    .Put("_cluster/ingesters/" + id + ".json",
+                         absl::StrFormat(R"({"id":"%s","url":"http://%s","updated_at_ns":%d})", id,
+                                         id, absl::ToUnixNanos(clock.Now())))
+                    .ok());
+  };
+  put("a");
+  put("broken");
+  ASSERT_TRUE(store.Put("_cluster/ingesters/broken.json", "{").ok());
+  HttpUnflushedSource source(&store, {.registry_ttl = absl::Seconds(1), .clock = &clock});
+  std::vector<std::string> skipped;
+  CS_ASSERT_OK_AND_ASSIGN(std::vector<IngesterEndpoint> live, source.CachedLive(&skipped));
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_THAT(skipped, ::testing::ElementsAre(HasSubstr("broken.json")));
+
+  put("b");
+  clock.Advance(absl::Milliseconds(999));
+  skipped.clear();
+  CS_ASSERT_OK_AND_ASSIGN(live, source.CachedLive(&skipped));
+  EXPECT_EQ(live.size(), 1u) << "a reading younger than the ttl is reused";
+  EXPECT_THAT(skipped, ::testing::ElementsAre(HasSubstr("broken.json")))
+      << "skipped registrations are reported with the reused reading";
+
+  clock.Advance(absl::Milliseconds(1));
+  CS_ASSERT_OK_AND_ASSIGN(live, source.CachedLive());
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[1].id, "b");
+}
+
 // Serves one HTTP request on 127.0.0.1 (port 0) with a canned answer and records the request.
 class OneShotServer {
  public:
