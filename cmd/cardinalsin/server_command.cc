@@ -19,6 +19,9 @@
 namespace cardinalsin::cmd {
 namespace {
 
+// HTTP handler threads for writes and probes, on top of the query concurrency limit.
+constexpr int kWriteHandlerThreads = 8;
+
 // Blocks SIGINT and SIGTERM in every thread started afterwards, so that only sigwait() in
 // RunService receives them.
 sigset_t BlockShutdownSignals() {
@@ -85,10 +88,13 @@ absl::Status RunService(const char* role, CommonOptions& options, Roles roles) {
   http_options.bind_address = options.bind_address;
   http_options.port = options.http_port;
   if (roles.ingest != nullptr) http_options.max_body_bytes = roles.ingest->max_body_bytes;
+  // Handlers block (queries scan, writes wait for the WAL's group commit), so they run on a pool
+  // and the two io threads stay free. For queries the pool is large enough that the concurrency
+  // limit, not the pool, decides when a query gets 429, with room left for writes and probes;
+  // for writes, concurrent requests are what lets one fsync acknowledge many of them.
+  http_options.handler_threads = kWriteHandlerThreads;
   if (roles.query != nullptr) {
-    // Queries run on the io threads and block them: enough threads that the concurrency limit,
-    // not the thread count, decides when a query gets 429, with two left for writes and probes.
-    http_options.threads = std::max(http_options.threads, roles.query->max_concurrent_queries + 2);
+    http_options.handler_threads += roles.query->max_concurrent_queries;
   }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<http::Server> http_server,
                       http::Server::Start(http_options, router));

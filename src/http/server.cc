@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "base/thread_pool.h"
 #include "http/internal/body_decoding.h"
 #include "spdlog/spdlog.h"
 
@@ -136,7 +138,11 @@ class ServerImpl {
       : options_(std::move(options)),
         router_(router),
         clock_(options_.clock != nullptr ? *options_.clock : base::SystemClock()),
-        ioc_(std::make_unique<net::io_context>(std::max(1, options_.threads))) {}
+        ioc_(std::make_unique<net::io_context>(std::max(1, options_.threads))) {
+    if (options_.handler_threads > 0) {
+      handler_pool_ = std::make_unique<base::ThreadPool>(options_.handler_threads);
+    }
+  }
 
   ~ServerImpl() { Stop(); }
 
@@ -150,6 +156,8 @@ class ServerImpl {
   absl::Time MonotonicNow() const { return clock_.MonotonicNow(); }
   const std::atomic<bool>* ShuttingDownFlag() const { return &shutting_down_; }
   bool IsShuttingDown() const { return shutting_down_.load(std::memory_order_acquire); }
+  // Where handlers and stream producers run: this pool, or the io thread itself when null.
+  base::ThreadPool* HandlerPool() const { return handler_pool_.get(); }
 
   // Adds a live session; returns false (and does not add it) once Stop() has begun, so that no
   // session escapes the shutdown sweep.
@@ -171,6 +179,7 @@ class ServerImpl {
   std::string listen_address_;  // "address:port", for logs
   int port_ = 0;
   std::vector<std::thread> threads_;
+  std::unique_ptr<base::ThreadPool> handler_pool_;  // when options_.handler_threads > 0
   std::atomic<bool> shutting_down_{false};
 
   // Waits until no session is registered or `timeout` passes; returns whether none is.
@@ -396,17 +405,33 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
 
-    Response response;
+    base::ThreadPool* pool = server_->HandlerPool();
+    if (pool == nullptr) {
+      Respond(Route(), /*close=*/false);
+      return;
+    }
+    // The handler runs on the pool and only reads request_; nothing on the strand touches
+    // request_ until the response is posted back.
+    // The work guard keeps the io threads running meanwhile: once Stop() has closed the
+    // acceptor, an io_context with nothing pending would otherwise return from run().
+    pool->Schedule([self = shared_from_this(), work = net::make_work_guard(Executor())] {
+      Response response = self->Route();
+      net::post(self->Executor(), [self, response = std::move(response)]() mutable {
+        self->Respond(std::move(response), /*close=*/false);
+      });
+    });
+  }
+
+  Response Route() {
     try {
-      response = server_->Routes().Dispatch(request_);
+      return server_->Routes().Dispatch(request_);
     } catch (...) {
       // Dispatch catches handler exceptions; this is only a last resort (for example bad_alloc
       // while building the response).
       spdlog::error("http: dispatching {} {} failed with an exception", request_.method,
                     request_.target);
-      response = Response::Text(500, "internal server error\n");
+      return Response::Text(500, "internal server error\n");
     }
-    Respond(std::move(response), /*close=*/false);
   }
 
   // Replaces a gzip/deflate body by its decoding. Returns the error response to send instead, if
@@ -584,20 +609,39 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     chunk_.clear();
-    bool more = false;
+    base::ThreadPool* pool = server_->HandlerPool();
+    if (pool == nullptr) {
+      WriteChunk(Produce());
+      return;
+    }
+    // As with handlers: while the producer runs on the pool, the strand leaves producer_ and
+    // chunk_ alone (a Stop() close only sets closed_ and closes the socket).
+    pool->Schedule([self = shared_from_this(), work = net::make_work_guard(Executor())] {
+      const ProduceResult result = self->Produce();
+      net::post(self->Executor(), [self, result] { self->WriteChunk(result); });
+    });
+  }
+
+  enum class ProduceResult { kMore, kEnd, kFailed };
+  ProduceResult Produce() {
     try {
-      more = producer_(&chunk_);
+      return producer_(&chunk_) ? ProduceResult::kMore : ProduceResult::kEnd;
     } catch (const std::exception& e) {
       spdlog::error("http: stream producer for {} {} threw: {}", request_.method, request_.route,
                     e.what());
-      AbortStream();
-      return;
     } catch (...) {
       spdlog::error("http: stream producer for {} {} threw a non-standard exception",
                     request_.method, request_.route);
+    }
+    return ProduceResult::kFailed;
+  }
+
+  void WriteChunk(ProduceResult result) {
+    if (result == ProduceResult::kFailed || closed_) {
       AbortStream();
       return;
     }
+    const bool more = result == ProduceResult::kMore;
     auto on_written = [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec || self->closed_) {
         self->AbortStream();
@@ -718,6 +762,10 @@ absl::Status ServerImpl::Listen() {
   }
   if (o.threads < 1) {
     return absl::InvalidArgumentError(absl::StrFormat("threads must be >= 1, got %d", o.threads));
+  }
+  if (o.handler_threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("handler_threads must be >= 0, got %d", o.handler_threads));
   }
   if (o.max_body_bytes == 0 || o.max_header_bytes == 0) {
     return absl::InvalidArgumentError("max_body_bytes and max_header_bytes must be positive");
@@ -891,6 +939,9 @@ void ServerImpl::Stop() {
       thread.join();
     }
     threads_.clear();
+    // Runs the handlers still queued (their responses are posted to the stopped io_context and
+    // destroyed with it below), then joins the pool.
+    handler_pool_.reset();
     spdlog::info("http: stopped listening on {}", listen_address_);
   }
   // Destroying the io_context destroys any handlers still queued, and with them the last

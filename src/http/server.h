@@ -26,9 +26,12 @@
 //     close-delimited (HTTP/1.0). HEAD requests get the GET response's headers without the body.
 //   - Every response carries `Access-Control-Allow-Origin: *`.
 //
-// Concurrency: handlers and stream producers run on the server's io threads and may block, so
-// `threads` bounds how many requests are handled at once (a blocked handler also delays I/O for
-// other connections served by that thread). Handlers must be thread-safe.
+// Concurrency: handlers and stream producers may block. With `handler_threads` > 0 they run on a
+// pool of that many threads, which bounds how many requests are handled at once, while the
+// `threads` io threads only move bytes: a slow query never holds up another connection's I/O,
+// and no request wakes more threads than the two hand-overs (io -> pool -> io) it needs. With
+// `handler_threads` = 0 they run on the io threads (for small servers and tests), and a blocked
+// handler also delays I/O for the other connections of its thread. Handlers must be thread-safe.
 //
 // Thread-safety: port() and Stop() may be called from any thread, concurrently.
 // Ownership: the Router passed to Start() is not owned and must outlive the Server.
@@ -62,7 +65,8 @@ using RequestObserver =
 struct ServerOptions {
   std::string bind_address = "0.0.0.0";
   int port = 0;                       // 0 = an ephemeral port; see Server::port()
-  int threads = 2;                    // io threads, which also run the handlers
+  int threads = 2;                    // io threads
+  int handler_threads = 0;            // the handler pool; 0 = handlers run on the io threads
   size_t max_body_bytes = 16 << 20;   // before and after Content-Encoding decoding
   size_t max_header_bytes = 1 << 20;  // request line plus headers (long PromQL GET queries)
   // How long a kept-alive connection may wait for its next request before it is closed.
@@ -80,9 +84,9 @@ class Server {
  public:
   // Binds `options.bind_address:options.port`, starts `options.threads` io threads and begins
   // accepting connections. Returns InvalidArgument for bad options (unparseable address, port
-  // outside 0..65535, threads < 1, zero limits) and Unavailable naming "address:port" when the
-  // socket cannot be bound or listened on (for example "address already in use").
-  // `router` must outlive the returned Server.
+  // outside 0..65535, threads < 1, handler_threads < 0, zero limits) and Unavailable naming
+  // "address:port" when the socket cannot be bound or listened on (for example "address already in
+  // use"). `router` must outlive the returned Server.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options,
                                                                      const Router& router);
   static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options,

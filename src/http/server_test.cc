@@ -302,7 +302,8 @@ bool WaitUntilRefused(int port, absl::Duration timeout) {
 
 // ---- The fixture ------------------------------------------------------------------------------
 
-class ServerTest : public ::testing::Test {
+// Every test runs twice: handlers on the io threads (handler_threads = 0) and on a pool.
+class ServerTest : public ::testing::TestWithParam<int> {
  protected:
   ServerTest() {
     router_.Add("GET", "/health", [](const Request&) { return Response::Text(200, "OK"); });
@@ -379,6 +380,7 @@ class ServerTest : public ::testing::Test {
 
   void Start(ServerOptions options = {}) {
     options.bind_address = "127.0.0.1";
+    if (options.handler_threads == 0) options.handler_threads = GetParam();
     CS_ASSERT_OK_AND_ASSIGN(server_, Server::Start(std::move(options), router_));
     ASSERT_GT(server_->port(), 0);
   }
@@ -392,7 +394,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;  // last: stopped before the state its handlers use
 };
 
-TEST_F(ServerTest, RoutesAndPathParams) {
+TEST_P(ServerTest, RoutesAndPathParams) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult health = client.Get("/health");
@@ -407,7 +409,7 @@ TEST_F(ServerTest, RoutesAndPathParams) {
   EXPECT_EQ(label.body, "job/a b");
 }
 
-TEST_F(ServerTest, RepeatedQueryParams) {
+TEST_P(ServerTest, RepeatedQueryParams) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result =
@@ -416,7 +418,7 @@ TEST_F(ServerTest, RepeatedQueryParams) {
   EXPECT_EQ(result.body, "up|foo bar|{job=\"a\"}");
 }
 
-TEST_F(ServerTest, PostFormParamsMergedAfterQueryParams) {
+TEST_P(ServerTest, PostFormParamsMergedAfterQueryParams) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result =
@@ -438,7 +440,7 @@ TEST_F(ServerTest, PostFormParamsMergedAfterQueryParams) {
   EXPECT_THAT(bad.body, HasSubstr("invalid form body"));
 }
 
-TEST_F(ServerTest, MalformedQueryStringGets400) {
+TEST_P(ServerTest, MalformedQueryStringGets400) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result = client.Get("/api/v1/series?match[]=%zz");
@@ -448,7 +450,7 @@ TEST_F(ServerTest, MalformedQueryStringGets400) {
   EXPECT_EQ(client.Get("/health").new_connections, 0);
 }
 
-TEST_F(ServerTest, UnknownPathIs404WithEmptyBody) {
+TEST_P(ServerTest, UnknownPathIs404WithEmptyBody) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result = client.Get("/no/such/path");
@@ -459,7 +461,7 @@ TEST_F(ServerTest, UnknownPathIs404WithEmptyBody) {
   EXPECT_THAT(result.Header("access-control-allow-origin"), Optional(std::string("*")));
 }
 
-TEST_F(ServerTest, WrongMethodIs405WithAllow) {
+TEST_P(ServerTest, WrongMethodIs405WithAllow) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result = client.Fetch({.method = "DELETE", .path = "/health"});
@@ -468,7 +470,7 @@ TEST_F(ServerTest, WrongMethodIs405WithAllow) {
   EXPECT_EQ(result.body, "");
 }
 
-TEST_F(ServerTest, CorsHeadersAndPreflight) {
+TEST_P(ServerTest, CorsHeadersAndPreflight) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   EXPECT_THAT(client.Get("/health").Header("access-control-allow-origin"),
@@ -487,7 +489,7 @@ TEST_F(ServerTest, CorsHeadersAndPreflight) {
   EXPECT_EQ(client.Fetch({.method = "OPTIONS", .path = "/nope"}).status, 404);
 }
 
-TEST_F(ServerTest, HeadGetsHeadersWithoutBody) {
+TEST_P(ServerTest, HeadGetsHeadersWithoutBody) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result = client.Fetch({.method = "HEAD", .path = "/health"});
@@ -498,7 +500,7 @@ TEST_F(ServerTest, HeadGetsHeadersWithoutBody) {
   EXPECT_EQ(client.Get("/health").new_connections, 0);  // framing stayed intact
 }
 
-TEST_F(ServerTest, BodyOverDefaultLimitGets413AndClose) {
+TEST_P(ServerTest, BodyOverDefaultLimitGets413AndClose) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   // curl sends "Expect: 100-continue" for a body this large, so the server answers from the
@@ -514,7 +516,7 @@ TEST_F(ServerTest, BodyOverDefaultLimitGets413AndClose) {
   EXPECT_EQ(next.new_connections, 1);  // the 413 closed the old connection
 }
 
-TEST_F(ServerTest, BodyLimitIsInclusiveAndEnforcedForEveryFraming) {
+TEST_P(ServerTest, BodyLimitIsInclusiveAndEnforcedForEveryFraming) {
   ASSERT_NO_FATAL_FAILURE(Start({.max_body_bytes = 1000}));
   Client client(Port());
   HttpResult at_limit =
@@ -555,7 +557,7 @@ TEST_F(ServerTest, BodyLimitIsInclusiveAndEnforcedForEveryFraming) {
   }
 }
 
-TEST_F(ServerTest, ExpectContinueWithinLimit) {
+TEST_P(ServerTest, ExpectContinueWithinLimit) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   std::string body(5000, 'e');
@@ -569,7 +571,7 @@ TEST_F(ServerTest, ExpectContinueWithinLimit) {
   EXPECT_EQ(chunked.body, body);
 }
 
-TEST_F(ServerTest, GzipAndDeflateBodiesAreDecoded) {
+TEST_P(ServerTest, GzipAndDeflateBodiesAreDecoded) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   std::string payload;
@@ -593,7 +595,7 @@ TEST_F(ServerTest, GzipAndDeflateBodiesAreDecoded) {
   EXPECT_EQ(deflate.body, payload);
 }
 
-TEST_F(ServerTest, SnappyAndUnknownEncodingsPassThrough) {
+TEST_P(ServerTest, SnappyAndUnknownEncodingsPassThrough) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   std::string raw("\xff\x06\x00\x00sNaPpY-ish bytes", 20);
@@ -610,7 +612,7 @@ TEST_F(ServerTest, SnappyAndUnknownEncodingsPassThrough) {
   }
 }
 
-TEST_F(ServerTest, BadOrOversizedGzipBodies) {
+TEST_P(ServerTest, BadOrOversizedGzipBodies) {
   ASSERT_NO_FATAL_FAILURE(Start({.max_body_bytes = 64 << 10}));
   Client client(Port());
   std::string bomb = Gzip(std::string(1 << 20, '\0'));
@@ -628,7 +630,7 @@ TEST_F(ServerTest, BadOrOversizedGzipBodies) {
   EXPECT_THAT(corrupt.body, HasSubstr("invalid gzip request body"));
 }
 
-TEST_F(ServerTest, KeepAliveReusesTheConnection) {
+TEST_P(ServerTest, KeepAliveReusesTheConnection) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult first = client.Get("/health");
@@ -638,7 +640,7 @@ TEST_F(ServerTest, KeepAliveReusesTheConnection) {
   EXPECT_EQ(second.body, "x");
 }
 
-TEST_F(ServerTest, MalformedRequestGets400AndClose) {
+TEST_P(ServerTest, MalformedRequestGets400AndClose) {
   ASSERT_NO_FATAL_FAILURE(Start());
   for (std::string_view garbage :
        {std::string_view("GARBAGE\r\n\r\n"),
@@ -655,7 +657,7 @@ TEST_F(ServerTest, MalformedRequestGets400AndClose) {
   }
 }
 
-TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+TEST_P(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_NO_FATAL_FAILURE(Start());
   bool closed = false;
   std::string response = RawExchange(Port(),
@@ -675,7 +677,7 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_LT(second, third);
 }
 
-TEST_F(ServerTest, Http10) {
+TEST_P(ServerTest, Http10) {
   ASSERT_NO_FATAL_FAILURE(Start());
   bool closed = false;
   std::string response = RawExchange(Port(), "GET /health HTTP/1.0\r\n\r\n", &closed);
@@ -701,7 +703,7 @@ TEST_F(ServerTest, Http10) {
   EXPECT_TRUE(closed);
 }
 
-TEST_F(ServerTest, HandlerExceptionGives500) {
+TEST_P(ServerTest, HandlerExceptionGives500) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result = client.Get("/throw");
@@ -710,7 +712,7 @@ TEST_F(ServerTest, HandlerExceptionGives500) {
   EXPECT_EQ(client.Get("/health").new_connections, 0);  // the connection survives
 }
 
-TEST_F(ServerTest, StreamingChunkedResponse) {
+TEST_P(ServerTest, StreamingChunkedResponse) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result = client.Get("/stream?n=50");
@@ -730,7 +732,7 @@ TEST_F(ServerTest, StreamingChunkedResponse) {
   EXPECT_EQ(empty.new_connections, 0);  // the stream ended cleanly and kept the connection
 }
 
-TEST_F(ServerTest, ThrowingStreamProducerTruncatesTheResponse) {
+TEST_P(ServerTest, ThrowingStreamProducerTruncatesTheResponse) {
   ASSERT_NO_FATAL_FAILURE(Start());
   Client client(Port());
   HttpResult result = client.Get("/stream-throw");
@@ -739,7 +741,7 @@ TEST_F(ServerTest, ThrowingStreamProducerTruncatesTheResponse) {
   EXPECT_EQ(client.Get("/health").status, 200);
 }
 
-TEST_F(ServerTest, ConcurrentClients) {
+TEST_P(ServerTest, ConcurrentClients) {
   ASSERT_NO_FATAL_FAILURE(Start({.threads = 2}));
   constexpr int kThreads = 8;
   constexpr int kRequests = 200;
@@ -767,7 +769,7 @@ TEST_F(ServerTest, ConcurrentClients) {
   EXPECT_EQ(connections.load(), kThreads);  // one kept-alive connection per client
 }
 
-TEST_F(ServerTest, ObserverSeesRouteStatusAndDuration) {
+TEST_P(ServerTest, ObserverSeesRouteStatusAndDuration) {
   // std::mutex rather than absl::Mutex: Debian's Abseil is not TSan-instrumented (see server.cc).
   std::mutex mu;
   std::condition_variable seen_changed;
@@ -794,7 +796,7 @@ TEST_F(ServerTest, ObserverSeesRouteStatusAndDuration) {
                         std::make_tuple("PUT", "/health", 405)));
 }
 
-TEST_F(ServerTest, ReadAndIdleTimeouts) {
+TEST_P(ServerTest, ReadAndIdleTimeouts) {
   ASSERT_NO_FATAL_FAILURE(
       Start({.idle_timeout = absl::Milliseconds(200), .read_timeout = absl::Milliseconds(200)}));
   bool closed = false;
@@ -812,7 +814,7 @@ TEST_F(ServerTest, ReadAndIdleTimeouts) {
   EXPECT_TRUE(closed);
 }
 
-TEST_F(ServerTest, StopWithIdleClientsReturnsPromptly) {
+TEST_P(ServerTest, StopWithIdleClientsReturnsPromptly) {
   ASSERT_NO_FATAL_FAILURE(Start({.shutdown_timeout = absl::Seconds(60)}));
   Client client(Port());
   EXPECT_EQ(client.Get("/health").status, 200);  // leaves a kept-alive connection
@@ -834,7 +836,7 @@ TEST_F(ServerTest, StopWithIdleClientsReturnsPromptly) {
   server_->Stop();                                  // idempotent
 }
 
-TEST_F(ServerTest, StopLetsInFlightRequestsFinish) {
+TEST_P(ServerTest, StopLetsInFlightRequestsFinish) {
   ASSERT_NO_FATAL_FAILURE(Start({.shutdown_timeout = absl::Seconds(60)}));
   HttpResult result;
   std::thread client_thread([&] {
@@ -858,7 +860,7 @@ TEST_F(ServerTest, StopLetsInFlightRequestsFinish) {
   EXPECT_THAT(result.Header("connection"), Optional(std::string("close")));
 }
 
-TEST_F(ServerTest, StopCutsEndlessStreamsAfterTheShutdownTimeout) {
+TEST_P(ServerTest, StopCutsEndlessStreamsAfterTheShutdownTimeout) {
   ASSERT_NO_FATAL_FAILURE(Start({.shutdown_timeout = absl::Milliseconds(300)}));
   HttpResult result;
   std::thread client_thread([&] {
@@ -874,7 +876,7 @@ TEST_F(ServerTest, StopCutsEndlessStreamsAfterTheShutdownTimeout) {
   EXPECT_GT(result.body_bytes, 0u);
 }
 
-TEST_F(ServerTest, StreamsThatWatchShuttingDownEndCleanly) {
+TEST_P(ServerTest, StreamsThatWatchShuttingDownEndCleanly) {
   ASSERT_NO_FATAL_FAILURE(Start({.shutdown_timeout = absl::Seconds(60)}));
   HttpResult result;
   std::thread client_thread([&] {
@@ -891,7 +893,7 @@ TEST_F(ServerTest, StreamsThatWatchShuttingDownEndCleanly) {
   EXPECT_GT(result.body_bytes, 0u);
 }
 
-TEST_F(ServerTest, BindFailureNamesTheAddress) {
+TEST_P(ServerTest, BindFailureNamesTheAddress) {
   ASSERT_NO_FATAL_FAILURE(Start());
   absl::StatusOr<std::unique_ptr<Server>> second =
       Server::Start({.bind_address = "127.0.0.1", .port = Port()}, router_);
@@ -900,14 +902,42 @@ TEST_F(ServerTest, BindFailureNamesTheAddress) {
   EXPECT_THAT(second.status().message(), HasSubstr("in use"));
 }
 
-TEST_F(ServerTest, InvalidOptions) {
+TEST_P(ServerTest, InvalidOptions) {
   EXPECT_THAT(Server::Start({.bind_address = "not-an-ip"}, router_),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Server::Start({.bind_address = "127.0.0.1", .port = 70000}, router_),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Server::Start({.bind_address = "127.0.0.1", .threads = 0}, router_),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Server::Start({.bind_address = "127.0.0.1", .handler_threads = -1}, router_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
+
+TEST_P(ServerTest, BlockedHandlersOnThePoolDoNotHoldUpOtherConnections) {
+  if (GetParam() == 0) GTEST_SKIP() << "with handlers on the io threads, one blocks its thread";
+  ASSERT_NO_FATAL_FAILURE(Start({.threads = 1}));
+  HttpResult blocked;
+  std::thread client_thread([&] {
+    Client client(Port());
+    blocked = client.Get("/block");
+  });
+  ASSERT_TRUE(block_entered_.WaitForNotificationWithTimeout(kDeadline));
+  // The only io thread is free: another connection is read, handled and answered meanwhile.
+  Client other(Port());
+  HttpResult health = other.Get("/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "OK");
+  block_release_.Notify();
+  client_thread.join();
+  EXPECT_EQ(blocked.status, 200);
+  EXPECT_EQ(blocked.body, "released=true shutting_down=false");
+}
+
+INSTANTIATE_TEST_SUITE_P(Handlers, ServerTest, ::testing::Values(0, 4),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == 0 ? std::string("OnIoThreads")
+                                                  : std::string("OnAPool");
+                         });
 
 }  // namespace
 }  // namespace cardinalsin::http

@@ -816,8 +816,18 @@ void BuildComponents(ScanContext& ctx) {
     c.dedup = c.sources.size() > 1 || ctx.sources[c.sources[0]].chunk == nullptr;
     for (size_t s : c.sources) {
       if (const catalog::ChunkSummary* chunk = ctx.sources[s].chunk) {
-        // A lone chunk is decoded by up to max_parts tasks of about rows_per_part rows.
-        const uint64_t groups = (chunk->row_count + ctx.rows_per_part - 1) / ctx.rows_per_part;
+        // A lone chunk is decoded by up to max_parts tasks of about rows_per_part rows, counting
+        // only the share of its rows the time range covers (rows spread evenly over time, as a
+        // guess): a short lookback into a long chunk is one task, which runs on the calling
+        // thread (ScanStream::TopUp) instead of waking decode threads for a few pages.
+        const long double span =
+            static_cast<long double>(chunk->max_time_ns) - chunk->min_time_ns + 1;
+        const long double covered =
+            static_cast<long double>(std::min(chunk->max_time_ns, ctx.request.max_time_ns)) -
+            std::max(chunk->min_time_ns, ctx.request.min_time_ns) + 1;
+        const uint64_t rows = static_cast<uint64_t>(static_cast<long double>(chunk->row_count) *
+                                                    std::clamp(covered / span, 0.0L, 1.0L));
+        const uint64_t groups = (rows + ctx.rows_per_part - 1) / ctx.rows_per_part;
         const int parts = c.dedup
                               ? 1
                               : static_cast<int>(std::clamp<uint64_t>(
