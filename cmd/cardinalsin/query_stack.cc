@@ -1,6 +1,8 @@
 #include "query_stack.h"
 
+#include <algorithm>
 #include <map>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -230,6 +232,10 @@ absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& 
   promql::EngineOptions promql_options;
   promql_options.lookback_delta_ms = absl::ToInt64Milliseconds(*lookback);
   promql_options.max_samples = flags.query_max_samples;
+  // One evaluation thread per core besides the query's own (at least one).
+  const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+  stack->promql_pool_ = std::make_unique<base::ThreadPool>(cores - 1);
+  promql_options.pool = stack->promql_pool_.get();
   stack->promql_engine_ = std::make_unique<promql::Engine>(promql_options);
   promscan::PromStorageOptions storage_options;
   // The engine counts what it holds at once; storage stops a query whose selections alone

@@ -15,6 +15,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "base/thread_pool.h"
 #include "common_options.h"
 #include "http/router.h"
 #include "ingest/ingester.h"
@@ -61,6 +62,7 @@ class QueryStack {
   QueryStack() = default;
   std::unique_ptr<scan::UnflushedSource> unflushed_;
   std::unique_ptr<plan::SqlEngine> engine_;
+  std::unique_ptr<base::ThreadPool> promql_pool_;  // before the engine that uses it
   std::unique_ptr<promql::Engine> promql_engine_;
   std::unique_ptr<promscan::PromStorage> prom_storage_;  // reads through engine_'s scanner
   std::unique_ptr<promapi::Backend> prom_backend_;

@@ -19,7 +19,9 @@
 #include "promql/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -32,6 +34,7 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/thread_pool.h"
 #include "promql/functions.h"
 #include "promql/functions_eval.h"
 #include "promql/internal/eval_aggregate.h"
@@ -694,46 +697,80 @@ class Evaluator {
       return absl::InternalError(base::StrCat("function ", c.func->name, " has no range argument"));
     }
     CS_ASSIGN_OR_RETURN(RangeSource src, EvalRangeSource(*c.args[matrix_arg]));
-    std::vector<FPoint> scratch;
-    std::vector<double> scalar_args(scalars.size());
-    Matrix out;
-    const int64_t steps = grid_.num_steps();
-    for (const Series& s : src.series()) {
-      CS_RETURN_IF_ERROR(q_.Poll());
-      Series o{s.labels, {}, s.drop_name || impl.drops_name};
-      WindowCursor cursor(s.points);
-      RangeCall call;
-      call.labels = &s.labels;
-      call.call = &c;
-      call.annotations = &q_.annotations;
+    // Series are independent here: with an evaluation pool, contiguous slices of them are
+    // evaluated in parallel and the slices' results, annotations and sample counts joined in
+    // order, so the result is the same as one pass would give.
+    const Matrix& series = src.series();
+    const size_t slices = SlicesFor(series.size());
+    std::vector<Matrix> outs(slices);
+    std::vector<Annotations> notes(slices);
+    std::atomic<int64_t> held{q_.current_samples};  // samples held, for max_samples
+    CS_RETURN_IF_ERROR(base::ParallelFor(q_.engine->pool, slices, [&](size_t slice) {
+      std::vector<FPoint> scratch;
+      std::vector<double> scalar_args(scalars.size());
+      uint32_t polls = 0;
       absl::Status error;
+      RangeCall call;
+      call.call = &c;
+      call.annotations = &notes[slice];
       call.error = &error;
-      for (int64_t k = 0; k < steps; ++k) {
-        CS_RETURN_IF_ERROR(q_.Poll());
-        int64_t ts = grid_.StepTime(k);
-        int64_t end = src.WindowEnd(ts);
-        std::span<const FPoint> w = src.Window(cursor, end, scratch);
-        if (w.empty()) continue;
-        if (q_.current_samples + static_cast<int64_t>(w.size()) > q_.engine->max_samples) {
-          return q_.AddSamples(static_cast<int64_t>(w.size()));
+      const int64_t steps = grid_.num_steps();
+      const size_t begin = series.size() * slice / slices;
+      const size_t end_series = series.size() * (slice + 1) / slices;
+      for (size_t i = begin; i < end_series; ++i) {
+        const Series& s = series[i];
+        CS_RETURN_IF_ERROR(q_.PollWith(polls));
+        Series o{s.labels, {}, s.drop_name || impl.drops_name};
+        WindowCursor cursor(s.points);
+        call.labels = &s.labels;
+        for (int64_t k = 0; k < steps; ++k) {
+          CS_RETURN_IF_ERROR(q_.PollWith(polls));
+          int64_t ts = grid_.StepTime(k);
+          int64_t end = src.WindowEnd(ts);
+          std::span<const FPoint> w = src.Window(cursor, end, scratch);
+          if (w.empty()) continue;
+          if (held.load(std::memory_order_relaxed) + static_cast<int64_t>(w.size()) >
+              q_.engine->max_samples) {
+            return q_.TooManySamples();
+          }
+          for (size_t j = 0; j < scalars.size(); ++j) {
+            scalar_args[j] = scalars[j][static_cast<size_t>(k)];
+          }
+          call.points = w;
+          call.range_start_ms = end - src.range_ms;
+          call.range_end_ms = end;
+          call.eval_ms = ts;
+          call.scalars = scalar_args;
+          std::optional<double> v = impl.range(call);
+          if (!error.ok()) return absl::FailedPreconditionError(error.message());
+          if (v.has_value()) o.points.push_back(FPoint{ts, *v});
         }
-        for (size_t j = 0; j < scalars.size(); ++j) {
-          scalar_args[j] = scalars[j][static_cast<size_t>(k)];
+        if (o.points.empty()) continue;
+        const int64_t n = static_cast<int64_t>(o.points.size());
+        if (held.fetch_add(n, std::memory_order_relaxed) + n > q_.engine->max_samples) {
+          return q_.TooManySamples();
         }
-        call.points = w;
-        call.range_start_ms = end - src.range_ms;
-        call.range_end_ms = end;
-        call.eval_ms = ts;
-        call.scalars = scalar_args;
-        std::optional<double> v = impl.range(call);
-        if (!error.ok()) return absl::FailedPreconditionError(error.message());
-        if (v.has_value()) o.points.push_back(FPoint{ts, *v});
+        outs[slice].push_back(std::move(o));
       }
-      if (o.points.empty()) continue;
-      CS_RETURN_IF_ERROR(q_.AddSamples(static_cast<int64_t>(o.points.size())));
-      out.push_back(std::move(o));
+      return absl::OkStatus();
+    }));
+    Matrix out = std::move(outs[0]);
+    for (size_t slice = 1; slice < slices; ++slice) {
+      out.insert(out.end(), std::make_move_iterator(outs[slice].begin()),
+                 std::make_move_iterator(outs[slice].end()));
     }
+    for (const Annotations& n : notes) q_.annotations.Merge(n);
+    CS_RETURN_IF_ERROR(q_.AddSamples(CountPoints(out)));
     return out;
+  }
+
+  // How many slices EvalRangeKernel cuts `n` series into: one per pool thread and one for the
+  // calling thread, each of at least kMinSeriesPerSlice series (fewer are not worth a hand-off).
+  size_t SlicesFor(size_t n) const {
+    constexpr size_t kMinSeriesPerSlice = 1024;
+    const base::ThreadPool* pool = q_.engine->pool;
+    if (pool == nullptr) return 1;
+    return std::clamp<size_t>(n / kMinSeriesPerSlice, 1, pool->num_threads() + 1);
   }
 
   [[nodiscard]] absl::StatusOr<Matrix> EvalStepFunction(const Expr& e, const Call& c,

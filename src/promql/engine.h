@@ -43,6 +43,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/thread_pool.h"
 #include "promql/ast.h"
 #include "promql/value.h"
 
@@ -56,6 +57,9 @@ struct EngineOptions {
   // Step of a subquery written without one (`x[1h:]`): Prometheus uses the global evaluation
   // interval, 1m by default.
   int64_t default_subquery_step_ms = 60'000;
+  // Where evaluation work is split across series (range functions over many series), with the
+  // calling thread taking part; null = all on the calling thread. Not owned.
+  base::ThreadPool* pool = nullptr;
 };
 
 struct QueryOptions {

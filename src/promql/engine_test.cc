@@ -13,14 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/testing/status_matchers.h"
+#include "base/thread_pool.h"
 #include "promql/parser.h"
 #include "promql/testing/memory_querier.h"
 
 namespace cardinalsin::promql {
 namespace {
 
+using ::cardinalsin::base::testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr int64_t kSec = 1000;
@@ -338,6 +341,47 @@ TEST_F(EngineTest, MaxSamples) {
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr subquery, ParseExpr("count_over_time(vector(1)[1h:1s])"));
   st = small.InstantQuery(data_, *subquery, 10 * kMin, {}).status();
   EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
+}
+
+// Range functions over many series are split across the evaluation pool: the result, the
+// annotations and the samples limit are those of one pass.
+TEST_F(EngineTest, RangeFunctionsOverManySeriesGiveTheSameResultOnAPool) {
+  testing::MemoryQuerier q;
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<FPoint> points;
+    for (int k = 0; k < 40; ++k) {
+      // Counters with resets, some series ending early; every 7th is named like a gauge, so
+      // that rate() annotates it.
+      const double v = (k * (i % 13 + 1)) % (97 + i % 5);
+      if (i % 11 == 0 && k > 20) break;
+      points.push_back({k * 15 * kSec, v});
+    }
+    q.Add({{"__name__", i % 7 == 0 ? "m_gauge" : "m_total"}, {"i", absl::StrCat(i)}}, points);
+  }
+  base::ThreadPool pool(3);
+  EngineOptions pooled_options;
+  pooled_options.pool = &pool;
+  Engine pooled(pooled_options);
+  for (const char* query :
+       {"rate({__name__=~\"m_.*\"}[1m])", "sum(increase({__name__=~\"m_.*\"}[2m]))",
+        "quantile_over_time(0.9, m_total[3m])", "predict_linear(m_total[5m], 60)"}) {
+    SCOPED_TRACE(query);
+    CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr(query));
+    CS_ASSERT_OK_AND_ASSIGN(QueryResult want,
+                            engine_.RangeQuery(q, *expr, 0, 10 * kMin, 30 * kSec, {}));
+    CS_ASSERT_OK_AND_ASSIGN(QueryResult got,
+                            pooled.RangeQuery(q, *expr, 0, 10 * kMin, 30 * kSec, {}));
+    EXPECT_EQ(Format(got.value), Format(want.value));
+    EXPECT_EQ(got.annotations.warnings(), want.annotations.warnings());
+    EXPECT_EQ(got.annotations.infos(), want.annotations.infos());
+    EXPECT_EQ(got.stats.peak_samples, want.stats.peak_samples);
+  }
+  EngineOptions small_options = pooled_options;
+  small_options.max_samples = 20000;
+  Engine small(small_options);
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr big, ParseExpr("rate(m_total[1m])"));
+  EXPECT_THAT(small.RangeQuery(q, *big, 0, 10 * kMin, 30 * kSec, {}),
+              StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
 TEST_F(EngineTest, DeadlineAndCancellation) {

@@ -452,6 +452,7 @@ absl::StatusOr<LookupAnswer<std::string>> PromStorage::LabelValues(const Lookup&
     if (selection.matches_nothing) continue;
     selection.request.columns = {column_name};
     selection.request.one_row_per_series = true;
+    selection.request.distinct_labels = true;
     if (!is_metric && !selection.name_matchers.empty()) {
       selection.request.columns.emplace_back(model::kMetricNameColumn);
     }

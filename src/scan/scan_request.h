@@ -94,6 +94,11 @@ struct ScanRequest {
   // timestamp and value), where it knows the row group's series (src/scan/README.md, series
   // directories). Elsewhere every row still comes back; callers must not count on either.
   bool one_row_per_series = false;
+  // With one_row_per_series, for lookups that want only the distinct values of the requested
+  // label columns (label values): the scan may then return one row per distinct combination of
+  // them per row group, where it knows the row group's series. No effect when timestamp, value
+  // or series_id is requested.
+  bool distinct_labels = false;
   // Merge in the unflushed rows of live ingesters (ARCHITECTURE.md section 3). Off only for
   // callers that want committed data alone (tools, tests).
   bool include_unflushed = true;

@@ -355,6 +355,44 @@ absl::StatusOr<std::shared_ptr<const SeriesDirectory>> DirectoryFor(
   return directory;
 }
 
+// ScanRequest::distinct_labels: keeps the first of the runs (and their rows) that have the same
+// codes in every directory column of `output`. Only for lookups that read nothing but those
+// columns, which is what the flag promises.
+void KeepDistinctLabelRuns(const SeriesDirectory& directory, const model::Schema& output,
+                           std::vector<uint32_t>& runs,
+                           std::vector<std::pair<int64_t, int64_t>>& rows) {
+  if (output.IndexOf(model::kTimestampColumn) || output.IndexOf(model::kValueColumn) ||
+      output.IndexOf(model::kSeriesIdColumn)) {
+    return;
+  }
+  std::vector<size_t> columns;
+  for (size_t c = 0; c < directory.columns().size(); ++c) {
+    if (output.IndexOf(directory.columns()[c])) columns.push_back(c);
+  }
+  // One column (label values) is decided by a bitmap over its codes, absent last.
+  std::vector<uint8_t> seen_code;
+  if (columns.size() == 1) seen_code.assign(directory.dictionary(columns[0]).size() + 1, 0);
+  absl::flat_hash_set<std::vector<uint32_t>> seen;
+  std::vector<uint32_t> key(columns.size());
+  size_t kept = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (columns.size() == 1) {
+      const uint32_t code = directory.codes(columns[0])[runs[i]];
+      uint8_t& flag = seen_code[code == SeriesDirectory::kAbsent ? seen_code.size() - 1 : code];
+      if (flag != 0) continue;
+      flag = 1;
+    } else {
+      for (size_t c = 0; c < columns.size(); ++c) key[c] = directory.codes(columns[c])[runs[i]];
+      if (!seen.insert(key).second) continue;
+    }
+    runs[kept] = runs[i];
+    rows[kept] = rows[i];
+    ++kept;
+  }
+  runs.resize(kept);
+  rows.resize(kept);
+}
+
 // Selects the rows of row group `rg` through its series directory: the metric condition and
 // label predicates are decided per distinct value and per run, the time range per run (and per
 // row only in runs that straddle it); timestamps and values are read only from the pages
@@ -447,6 +485,13 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     }
   }
   const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+  // The metric names alone, distinct (the metric browser): one run of a metric in the range is
+  // enough, so once one certainly has a sample there (its first or last sample is inside), the
+  // rest of its metric's span is skipped.
+  const bool one_run_per_metric = ctx.request.one_row_per_series && ctx.request.distinct_labels &&
+                                  !keep_keys && directory.metric_sorted() &&
+                                  ctx.output.size() == 1 &&
+                                  ctx.output.IndexOf(model::kMetricNameColumn).has_value();
   std::vector<uint32_t> kept_runs;
   std::vector<std::pair<int64_t, int64_t>> rows;
   bool straddles = false;  // some kept run has rows outside the time range
@@ -461,6 +506,12 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
         rows.back().second = row_end;
       } else {
         rows.push_back({row_begin, row_end});
+      }
+      if (one_run_per_metric && !(run.min_time < lo && run.max_time > hi)) {
+        const auto block_end =
+            std::upper_bound(metric_codes.begin() + static_cast<ptrdiff_t>(i),
+                             metric_codes.begin() + static_cast<ptrdiff_t>(end), metric_codes[i]);
+        i = static_cast<size_t>(block_end - metric_codes.begin()) - 1;
       }
     }
   }
@@ -521,6 +572,9 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
                                                  what, rg, times->num_rows(), position));
     }
     if (picked_runs.empty()) return absl::OkStatus();
+    if (ctx.request.distinct_labels && !keep_keys) {
+      KeepDistinctLabelRuns(directory, ctx.output, picked_runs, picked_rows);
+    }
     kept_runs = std::move(picked_runs);
     rows = std::move(picked_rows);
     straddles = false;

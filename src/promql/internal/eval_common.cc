@@ -11,11 +11,11 @@
 
 namespace cardinalsin::promql::internal {
 
-absl::Status QueryState::Poll() {
+absl::Status QueryState::PollWith(uint32_t& counter) const {
   if (options->cancelled != nullptr && options->cancelled->load(std::memory_order_relaxed)) {
     return absl::CancelledError("query was canceled in expression evaluation");
   }
-  if (++polls % kPollClockEvery == 0 && options->deadline != absl::InfiniteFuture() &&
+  if (++counter % kPollClockEvery == 0 && options->deadline != absl::InfiniteFuture() &&
       absl::Now() > options->deadline) {
     return absl::DeadlineExceededError("query timed out in expression evaluation");
   }
@@ -25,11 +25,13 @@ absl::Status QueryState::Poll() {
 absl::Status QueryState::AddSamples(int64_t n) {
   current_samples += n;
   stats.peak_samples = std::max(stats.peak_samples, current_samples);
-  if (current_samples > engine->max_samples) {
-    return absl::ResourceExhaustedError(
-        "query processing would load too many samples into memory in query execution");
-  }
+  if (current_samples > engine->max_samples) return TooManySamples();
   return absl::OkStatus();
+}
+
+absl::Status QueryState::TooManySamples() {
+  return absl::ResourceExhaustedError(
+      "query processing would load too many samples into memory in query execution");
 }
 
 std::optional<int64_t> QueryState::AtTime(const AtModifier& at) const {

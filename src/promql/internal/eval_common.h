@@ -66,7 +66,11 @@ struct QueryState {
   uint32_t polls = 0;
 
   // Polls cancellation (each call) and the deadline (every kPollClockEvery calls).
-  [[nodiscard]] absl::Status Poll();
+  [[nodiscard]] absl::Status Poll() { return PollWith(polls); }
+  // Poll() counting calls in `counter`: thread-safe, for work split across threads.
+  [[nodiscard]] absl::Status PollWith(uint32_t& counter) const;
+  // The error AddSamples gives past max_samples.
+  [[nodiscard]] static absl::Status TooManySamples();
   // Counts `n` more samples held; ResourceExhausted (Prometheus's text) past max_samples.
   [[nodiscard]] absl::Status AddSamples(int64_t n);
   // A duration of the query (ranges, steps, offsets) in milliseconds.
