@@ -297,6 +297,9 @@ struct RangeSource {
   }
 };
 
+// Steps of one series between deadline and cancellation polls in range kernels.
+constexpr int64_t kStepsPerPoll = 256;
+
 class Evaluator {
  public:
   Evaluator(QueryState& q, const Grid& grid) : q_(q), grid_(grid) {}
@@ -723,8 +726,11 @@ class Evaluator {
         Series o{s.labels, {}, s.drop_name || impl.drops_name};
         WindowCursor cursor(s.points);
         call.labels = &s.labels;
-        for (int64_t k = 0; k < steps; ++k) {
-          CS_RETURN_IF_ERROR(q_.PollWith(polls));
+        const auto [k_begin, k_end] = StepsMeeting(s.points, src, steps);
+        for (int64_t k = k_begin; k < k_end; ++k) {
+          if ((k - k_begin) % kStepsPerPoll == kStepsPerPoll - 1) {
+            CS_RETURN_IF_ERROR(q_.PollWith(polls));
+          }
           int64_t ts = grid_.StepTime(k);
           int64_t end = src.WindowEnd(ts);
           std::span<const FPoint> w = src.Window(cursor, end, scratch);
@@ -762,6 +768,25 @@ class Evaluator {
     for (const Annotations& n : notes) q_.annotations.Merge(n);
     CS_RETURN_IF_ERROR(q_.AddSamples(CountPoints(out)));
     return out;
+  }
+
+  // The steps [begin, end) whose window can hold one of `points` (sorted by time): a window
+  // (end - range, end] meets [first, last] when first <= end < last + range, and end moves with
+  // the step. All steps where it does not (@) or where windows reach past the range (anchored,
+  // smoothed). A series alive for an hour of a day's query is then evaluated at an hour's steps.
+  std::pair<int64_t, int64_t> StepsMeeting(std::span<const FPoint> points, const RangeSource& src,
+                                           int64_t steps) const {
+    if (points.empty()) return {0, 0};
+    if (src.at_ms.has_value() || src.anchored || src.smoothed) return {0, steps};
+    // Step k's window ends at base + k * interval.
+    const __int128 base = static_cast<__int128>(grid_.start) - src.offset_ms;
+    const __int128 first = static_cast<__int128>(points.front().t) - base;
+    const __int128 last = static_cast<__int128>(points.back().t) + src.range_ms - base;
+    auto ceil_div = [](__int128 a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); };
+    const __int128 begin = std::max<__int128>(0, ceil_div(first, grid_.interval));
+    const __int128 end = std::min<__int128>(steps, ceil_div(last, grid_.interval));
+    if (begin >= end) return {0, 0};
+    return {static_cast<int64_t>(begin), static_cast<int64_t>(end)};
   }
 
   // How many slices EvalRangeKernel cuts `n` series into: one per pool thread and one for the
