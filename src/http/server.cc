@@ -158,6 +158,17 @@ class ServerImpl {
   bool IsShuttingDown() const { return shutting_down_.load(std::memory_order_acquire); }
   // Where handlers and stream producers run: this pool, or the io thread itself when null.
   base::ThreadPool* HandlerPool() const { return handler_pool_.get(); }
+  // With a handler pool, a handler may still run on its io thread while another io thread stays
+  // free for I/O: that saves the two hand-overs, which are most of a small request's latency.
+  // Returns whether this one may (then LeaveInline() when it is done).
+  bool TryEnterInline() {
+    if (inline_handlers_.fetch_add(1, std::memory_order_acq_rel) + 1 < options_.threads) {
+      return true;
+    }
+    inline_handlers_.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
+  }
+  void LeaveInline() { inline_handlers_.fetch_sub(1, std::memory_order_acq_rel); }
 
   // Adds a live session; returns false (and does not add it) once Stop() has begun, so that no
   // session escapes the shutdown sweep.
@@ -180,6 +191,7 @@ class ServerImpl {
   int port_ = 0;
   std::vector<std::thread> threads_;
   std::unique_ptr<base::ThreadPool> handler_pool_;  // when options_.handler_threads > 0
+  std::atomic<int> inline_handlers_{0};             // handlers running on io threads meanwhile
   std::atomic<bool> shutting_down_{false};
 
   // Waits until no session is registered or `timeout` passes; returns whether none is.
@@ -408,6 +420,12 @@ class Session : public std::enable_shared_from_this<Session> {
     base::ThreadPool* pool = server_->HandlerPool();
     if (pool == nullptr) {
       Respond(Route(), /*close=*/false);
+      return;
+    }
+    if (server_->TryEnterInline()) {
+      Response response = Route();
+      server_->LeaveInline();
+      Respond(std::move(response), /*close=*/false);
       return;
     }
     // The handler runs on the pool and only reads request_; nothing on the strand touches

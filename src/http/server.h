@@ -27,9 +27,10 @@
 //   - Every response carries `Access-Control-Allow-Origin: *`.
 //
 // Concurrency: handlers and stream producers may block. With `handler_threads` > 0 they run on a
-// pool of that many threads, which bounds how many requests are handled at once, while the
-// `threads` io threads only move bytes: a slow query never holds up another connection's I/O,
-// and no request wakes more threads than the two hand-overs (io -> pool -> io) it needs. With
+// pool of that many threads, while the `threads` io threads move bytes: a slow query never holds
+// up another connection's I/O. A handler still runs on its io thread when that leaves at least
+// one io thread free (so up to threads - 1 at once), which spares a small request the two
+// hand-overs (io -> pool -> io) that would be most of its latency. With
 // `handler_threads` = 0 they run on the io threads (for small servers and tests), and a blocked
 // handler also delays I/O for the other connections of its thread. Handlers must be thread-safe.
 //
