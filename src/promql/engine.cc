@@ -1058,6 +1058,7 @@ absl::StatusOr<QueryResult> Engine::InstantQuery(Querier& querier, const Expr& e
       result.value = std::move(v);
     }
   }
+  for (std::string& warning : querier.Warnings()) q.annotations.AddWarning(std::move(warning));
   result.annotations = std::move(q.annotations);
   result.stats = q.stats;
   return result;
@@ -1093,6 +1094,7 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(Querier& querier, const Expr& exp
   CS_ASSIGN_OR_RETURN(Matrix m, ev.Eval(expr));
   QueryResult result;
   CS_ASSIGN_OR_RETURN(result.value, FinishMatrix(std::move(m)));
+  for (std::string& warning : querier.Warnings()) q.annotations.AddWarning(std::move(warning));
   result.annotations = std::move(q.annotations);
   result.stats = q.stats;
   return result;

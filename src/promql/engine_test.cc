@@ -384,6 +384,32 @@ TEST_F(EngineTest, RangeFunctionsOverManySeriesGiveTheSameResultOnAPool) {
               StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
+// A Querier whose storage has something to say about its selections.
+class WarningQuerier final : public Querier {
+ public:
+  explicit WarningQuerier(testing::MemoryQuerier& inner) : inner_(inner) {}
+  absl::StatusOr<Matrix> Select(const SelectHints& hints,
+                                std::span<const LabelMatcher> matchers) override {
+    return inner_.Select(hints, matchers);
+  }
+  std::vector<std::string> Warnings() const override {
+    return {"ingester ing-2 did not answer: recent samples may be missing"};
+  }
+
+ private:
+  testing::MemoryQuerier& inner_;
+};
+
+TEST_F(EngineTest, StorageWarningsBecomeWarningAnnotations) {
+  WarningQuerier q(data_);
+  CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr("sum(rate(c_total[1m]))"));
+  CS_ASSERT_OK_AND_ASSIGN(QueryResult instant, engine_.InstantQuery(q, *expr, 10 * kMin, {}));
+  EXPECT_THAT(instant.annotations.warnings(), ::testing::ElementsAre(HasSubstr("ing-2")));
+  CS_ASSERT_OK_AND_ASSIGN(QueryResult range,
+                          engine_.RangeQuery(q, *expr, 0, 10 * kMin, 30 * kSec, {}));
+  EXPECT_THAT(range.annotations.warnings(), ::testing::ElementsAre(HasSubstr("ing-2")));
+}
+
 TEST_F(EngineTest, DeadlineAndCancellation) {
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr("sum(rate(c_total[1m]))"));
   QueryOptions past;

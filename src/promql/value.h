@@ -149,6 +149,10 @@ class Querier {
   // Thread-safety: the engine may call Select from several threads at once.
   [[nodiscard]] virtual absl::StatusOr<Matrix> Select(const SelectHints& hints,
                                                       std::span<const LabelMatcher> matchers) = 0;
+  // What storage has to say about the selections so far that did not fail them (an ingester
+  // that did not answer, so recent samples may be missing): the engine returns these as warning
+  // annotations, as Prometheus does storage warnings. Each once, in first-seen order.
+  virtual std::vector<std::string> Warnings() const { return {}; }
 };
 
 }  // namespace cardinalsin::promql

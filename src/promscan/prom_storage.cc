@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -286,8 +287,17 @@ class ScanQuerier final : public promql::Querier {
         }
       }
     }
+    {
+      std::lock_guard lock(warnings_mu_);
+      AddWarnings(stream->stats(), &warnings_);
+    }
     for (promql::Series& series : matrix) Finish(series.points);
     return matrix;
+  }
+
+  std::vector<std::string> Warnings() const override {
+    std::lock_guard lock(warnings_mu_);
+    return warnings_;
   }
 
  private:
@@ -313,6 +323,8 @@ class ScanQuerier final : public promql::Querier {
   const int64_t max_samples_;
   base::Clock* const clock_;
   std::atomic<int64_t> samples_{0};  // returned by all Selects so far
+  mutable std::mutex warnings_mu_;
+  std::vector<std::string> warnings_;  // guarded by warnings_mu_
 };
 
 }  // namespace

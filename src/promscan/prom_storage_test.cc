@@ -23,6 +23,7 @@ using promql::Labels;
 using promql::MatchType;
 using scan::testing::TestRow;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr int64_t kMs = 1'000'000;
@@ -145,6 +146,22 @@ TEST_F(PromStorageTest, SelectGroupsRowsIntoSortedSeries) {
   EXPECT_EQ(matrix[2].points[10], (FPoint{kBaseMs + 10'000, 1000}));
   EXPECT_EQ(matrix[2].points[11].t, kBaseMs + 11'000);
   EXPECT_TRUE(std::isnan(matrix[2].points[11].v));
+}
+
+TEST_F(PromStorageTest, IngesterFailuresBecomeQuerierWarnings) {
+  PromStorage storage = Storage();
+  unflushed_.result.failures = {"ingester ing-2 (http://x): connection refused"};
+  std::unique_ptr<promql::Querier> querier =
+      storage.NewQuerier("t", clock_.Now() + absl::Minutes(1));
+  EXPECT_TRUE(querier->Warnings().empty());
+  const std::vector<LabelMatcher> matchers = {Eq("__name__", "http_requests_total")};
+  for (int i = 0; i < 2; ++i) {
+    CS_ASSERT_OK_AND_ASSIGN(
+        promql::Matrix matrix,
+        querier->Select({.start_ms = 0, .end_ms = kBaseMs + 3'600'000}, matchers));
+    EXPECT_EQ(matrix.size(), 3u);
+  }
+  EXPECT_THAT(querier->Warnings(), ElementsAre(HasSubstr("ing-2")));  // once for both selects
 }
 
 TEST_F(PromStorageTest, SelectMatchers) {
