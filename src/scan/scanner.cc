@@ -485,6 +485,11 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     }
   }
   const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+  // A run reaching past both ends of the time range may have no sample inside it; any other run
+  // overlapping the range has its first or last sample there.
+  auto covers_range = [&](const SeriesDirectory::Run& run) {
+    return run.min_time < lo && run.max_time > hi;
+  };
   // The metric names alone, distinct (the metric browser): one run of a metric in the range is
   // enough, so once one certainly has a sample there (its first or last sample is inside), the
   // rest of its metric's span is skipped.
@@ -507,7 +512,7 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
       } else {
         rows.push_back({row_begin, row_end});
       }
-      if (one_run_per_metric && !(run.min_time < lo && run.max_time > hi)) {
+      if (one_run_per_metric && !covers_range(run)) {
         const auto block_end =
             std::upper_bound(metric_codes.begin() + static_cast<ptrdiff_t>(i),
                              metric_codes.begin() + static_cast<ptrdiff_t>(end), metric_codes[i]);
@@ -533,9 +538,6 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     // One row of each kept run inside the time range. A run whose first or last sample lies in
     // the range has it; only a run reaching past both ends of the range needs its timestamps
     // read, and it may turn out to have no sample inside.
-    auto covers_range = [&](const SeriesDirectory::Run& run) {
-      return run.min_time < lo && run.max_time > hi;
-    };
     std::vector<std::pair<int64_t, int64_t>> uncertain_rows;
     for (uint32_t i : kept_runs) {
       const SeriesDirectory::Run& run = runs[i];
