@@ -23,6 +23,9 @@ void AddQueryFlags(CLI::App& app, QueryFlags& flags) {
   base::AddOption(app, "--series-cache-mb", flags.series_cache_mb, "SERIES_CACHE_MB",
                   "RAM for series directories (the series of each chunk row group read with "
                   "metric or label conditions), MiB (0 = off: such reads decode label columns)");
+  base::AddOption(app, "--page-cache-mb", flags.page_cache_mb, "PAGE_CACHE_MB",
+                  "RAM for decoded timestamp and value pages of reads that want few of their "
+                  "rows (one series out of a chunk), MiB (0 = off)");
   base::AddOption(app, "--l2-cache-mb", flags.l2_cache_mb, "L2_CACHE_MB",
                   "Disk cache capacity in MiB (used with --cache-dir)");
   base::AddOption(app, "--cache-dir", flags.cache_dir, "CACHE_DIR",
@@ -194,6 +197,7 @@ absl::StatusOr<std::unique_ptr<QueryStack>> QueryStack::Start(const QueryFlags& 
   engine_options.scanner.unflushed = stack->unflushed_.get();
   engine_options.scanner.ram_cache_bytes = uint64_t{flags.l1_cache_mb} << 20;
   engine_options.scanner.series_directory_bytes = uint64_t{flags.series_cache_mb} << 20;
+  engine_options.scanner.page_cache_bytes = uint64_t{flags.page_cache_mb} << 20;
   engine_options.scanner.cache_dir = flags.cache_dir;
   engine_options.scanner.disk_cache_bytes = uint64_t{flags.l2_cache_mb} << 20;
   CS_ASSIGN_OR_RETURN(stack->engine_, plan::SqlEngine::Create(store, std::move(engine_options)));

@@ -31,6 +31,7 @@ namespace cardinalsin::cmd {
 struct QueryFlags {
   size_t l1_cache_mb = 1024;      // RAM cache of chunk footers and column ranges
   size_t series_cache_mb = 1024;  // RAM for series directories (scan::ScannerOptions)
+  size_t page_cache_mb = 256;     // RAM for decoded timestamp and value pages (same)
   size_t l2_cache_mb = 10240;     // disk cache capacity (with --cache-dir)
   std::string cache_dir;          // empty = no disk cache
   std::string query_timeout = "300s";

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <span>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "codec/compression.h"
@@ -1183,9 +1184,26 @@ absl::StatusOr<ParquetReader::RowGroupPlan> ParquetReader::PlanRowGroup(
     index_ranges.push_back({static_cast<uint64_t>(*off), static_cast<uint64_t>(*len)});
     index_owner.push_back({f, column_index});
   };
-  for (size_t f : index_columns) want(f, true), want(f, false);
+  // An offset index in the page cache is not read again.
+  auto cached = [&](size_t f) {
+    const std::optional<int64_t>& off = rg.columns[leaf_of_field_[f]].offset_index_offset;
+    if (page_cache_ == nullptr || !off) return false;
+    if (plan.offset_index[f]) return true;
+    if (std::shared_ptr<const OffsetIndex> oi =
+            page_cache_->offset_indexes.Get(PageCacheKey(*off))) {
+      plan.offset_index[f] = *oi;
+      return true;
+    }
+    return false;
+  };
+  for (size_t f : index_columns) {
+    want(f, true);
+    if (!cached(f)) want(f, false);
+  }
   if (offset_indexes) {
-    for (size_t f : fields) want(f, false);
+    for (size_t f : fields) {
+      if (!cached(f)) want(f, false);
+    }
   }
   std::vector<std::optional<ColumnIndex>> column_index(schema_.size());
   if (!index_ranges.empty()) {
@@ -1200,25 +1218,18 @@ absl::StatusOr<ParquetReader::RowGroupPlan> ParquetReader::PlanRowGroup(
         absl::StatusOr<OffsetIndex> oi = DecodeOffsetIndex(index_bytes[k]);
         if (!oi.ok()) return Corrupt(source_, std::string(oi.status().message()));
         plan.offset_index[f] = std::move(*oi);
+        if (page_cache_ != nullptr && ValidOffsetIndex(*plan.offset_index[f], plan.num_rows)) {
+          page_cache_->offset_indexes.Put(
+              PageCacheKey(static_cast<int64_t>(index_ranges[k].offset)),
+              std::make_shared<const OffsetIndex>(*plan.offset_index[f]),
+              plan.offset_index[f]->page_locations.size() * sizeof(PageLocation) + 64);
+        }
       }
     }
   }
   // Unusable offset indexes are dropped: those columns are read whole.
   for (std::optional<OffsetIndex>& oi : plan.offset_index) {
-    if (!oi) continue;
-    int64_t previous = -1;
-    bool valid = !oi->page_locations.empty() && oi->page_locations[0].first_row_index == 0;
-    for (const PageLocation& loc : oi->page_locations) {
-      if (loc.first_row_index <= previous || loc.first_row_index >= plan.num_rows ||
-          loc.offset < 0 || loc.compressed_page_size <= 0 ||
-          static_cast<uint64_t>(loc.offset) > source_.size() ||
-          static_cast<uint64_t>(loc.compressed_page_size) > source_.size() - loc.offset) {
-        valid = false;
-        break;
-      }
-      previous = loc.first_row_index;
-    }
-    if (!valid) oi.reset();
+    if (oi && !ValidOffsetIndex(*oi, plan.num_rows)) oi.reset();
   }
   for (size_t k = 0; k < predicates.size(); ++k) {
     const size_t f = index_columns[k];
@@ -1261,6 +1272,11 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
     std::vector<size_t> pages;  // empty = whole chunk
     size_t first_range;
     size_t range_count;
+    // Through the page cache: the decoded values of each of `pages`, null where the page is
+    // among the ranges read (after the dictionary page when `dictionary`).
+    bool cached = false;
+    bool dictionary = false;
+    std::vector<std::shared_ptr<const model::Column>> decoded;
   };
   std::vector<Read> reads;
   std::vector<model::Column> out;
@@ -1273,6 +1289,8 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
     }
     return out;
   }
+  int64_t out_rows = 0;
+  for (const RowRanges::value_type& r : rows) out_rows += r.second - r.first;
   for (size_t f : fields) {
     const ColumnMetaData& m = *rg.columns[leaf_of_field_[f]].meta_data;
     int64_t chunk_start = m.data_page_offset;
@@ -1284,11 +1302,8 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
     if (plan.offset_index[f]) {
       const OffsetIndex& oi = *plan.offset_index[f];
       if (stats) stats->pages_total += static_cast<int64_t>(oi.page_locations.size());
-      if (oi.page_locations[0].offset > chunk_start) {  // dictionary page
-        ranges.push_back({static_cast<uint64_t>(chunk_start),
-                          static_cast<uint64_t>(oi.page_locations[0].offset - chunk_start)});
-      }
       size_t next = 0;
+      int64_t page_rows = 0;
       for (size_t i = 0; i < oi.page_locations.size(); ++i) {
         const std::pair<int64_t, int64_t> page = plan.PageRows(oi, i);
         // Pages and row ranges are both sorted by row: advance one cursor (linear, not
@@ -1297,10 +1312,37 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
         const bool overlaps = next < rows.size() && rows[next].first < page.second;
         if (!overlaps) continue;
         read.pages.push_back(i);
-        ranges.push_back({static_cast<uint64_t>(oi.page_locations[i].offset),
-                          static_cast<uint64_t>(oi.page_locations[i].compressed_page_size)});
+        page_rows += page.second - page.first;
       }
       if (stats) stats->pages_read += static_cast<int64_t>(read.pages.size());
+      const model::Field& field = schema_.field(f);
+      read.cached =
+          page_cache_ != nullptr && !field.nullable &&
+          (field.type == model::TypeId::kInt64 || field.type == model::TypeId::kUInt64 ||
+           field.type == model::TypeId::kDouble || field.type == model::TypeId::kTimestampNs) &&
+          page_rows >= 4 * out_rows;
+      bool missing = !read.cached;
+      if (read.cached) {
+        for (size_t i : read.pages) {
+          read.decoded.push_back(
+              page_cache_->data_pages.Get(PageCacheKey(oi.page_locations[i].offset)));
+          missing = missing || read.decoded.back() == nullptr;
+        }
+      }
+      if (missing && oi.page_locations[0].offset > chunk_start) {  // dictionary page
+        ranges.push_back({static_cast<uint64_t>(chunk_start),
+                          static_cast<uint64_t>(oi.page_locations[0].offset - chunk_start)});
+        read.dictionary = true;
+      }
+      for (size_t k = 0; k < read.pages.size(); ++k) {
+        if (read.cached && read.decoded[k] != nullptr) {
+          if (stats) ++stats->pages_from_cache;
+          continue;
+        }
+        const PageLocation& location = oi.page_locations[read.pages[k]];
+        ranges.push_back({static_cast<uint64_t>(location.offset),
+                          static_cast<uint64_t>(location.compressed_page_size)});
+      }
       if (read.pages.empty()) ranges.resize(read.first_range);  // nothing to read
     } else {
       ranges.push_back({static_cast<uint64_t>(chunk_start),
@@ -1312,10 +1354,17 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
   }
   CS_ASSIGN_OR_RETURN(std::vector<std::string> bytes, source_.ReadRanges(ranges));
 
-  int64_t out_rows = 0;
-  for (const RowRanges::value_type& r : rows) out_rows += r.second - r.first;
-  for (const Read& read : reads) {
+  for (Read& read : reads) {
     const ColumnMetaData& m = *rg.columns[leaf_of_field_[read.field]].meta_data;
+    if (read.cached) {
+      CS_ASSIGN_OR_RETURN(
+          model::Column column,
+          ReadThroughPageCache(plan, read.field, m, rows, out_rows, read.pages, read.dictionary,
+                               read.decoded,
+                               std::span(bytes).subspan(read.first_range, read.range_count)));
+      out.push_back(std::move(column));
+      continue;
+    }
     std::string joined;
     for (size_t k = 0; k < read.range_count; ++k) joined += bytes[read.first_range + k];
     model::Column column = model::Column::Empty(schema_.field(read.field).type);
@@ -1369,6 +1418,77 @@ absl::StatusOr<std::vector<model::Column>> ParquetReader::ReadRows(
     out.push_back(std::move(column));
   }
   return out;
+}
+
+bool ParquetReader::ValidOffsetIndex(const OffsetIndex& oi, int64_t num_rows) const {
+  int64_t previous = -1;
+  if (oi.page_locations.empty() || oi.page_locations[0].first_row_index != 0) return false;
+  for (const PageLocation& loc : oi.page_locations) {
+    if (loc.first_row_index <= previous || loc.first_row_index >= num_rows || loc.offset < 0 ||
+        loc.compressed_page_size <= 0 || static_cast<uint64_t>(loc.offset) > source_.size() ||
+        static_cast<uint64_t>(loc.compressed_page_size) > source_.size() - loc.offset) {
+      return false;
+    }
+    previous = loc.first_row_index;
+  }
+  return true;
+}
+
+std::string ParquetReader::PageCacheKey(int64_t page_offset) const {
+  return absl::StrCat(page_cache_key_, "@", page_offset);
+}
+
+absl::StatusOr<model::Column> ParquetReader::ReadThroughPageCache(
+    const RowGroupPlan& plan, size_t field, const ColumnMetaData& meta, const RowRanges& rows,
+    int64_t out_rows, const std::vector<size_t>& pages, bool dictionary,
+    std::vector<std::shared_ptr<const model::Column>>& decoded,
+    std::span<const std::string> bytes) const {
+  const OffsetIndex& oi = *plan.offset_index[field];
+  // Decode the pages that were not in the cache, each whole, and keep them there.
+  size_t next_range = dictionary ? 1 : 0;
+  std::string page_bytes;
+  for (size_t k = 0; k < pages.size(); ++k) {
+    if (decoded[k] != nullptr) continue;
+    page_bytes.clear();
+    if (dictionary) page_bytes = bytes[0];
+    page_bytes += bytes[next_range++];
+    const auto [begin, end] = plan.PageRows(oi, pages[k]);
+    CS_ASSIGN_OR_RETURN(model::Column values, DecodeChunk(field, meta, page_bytes, end - begin));
+    auto page = std::make_shared<const model::Column>(std::move(values));
+    page_cache_->data_pages.Put(PageCacheKey(oi.page_locations[pages[k]].offset), page,
+                                static_cast<uint64_t>(end - begin) * 8 + sizeof(model::Column));
+    decoded[k] = std::move(page);
+  }
+  // Copy the rows asked for out of the decoded pages.
+  auto gather = [&](auto values_of) {
+    using Vector = std::decay_t<decltype(values_of(*decoded[0]))>;
+    Vector out;
+    out.reserve(static_cast<size_t>(out_rows));
+    size_t next = 0;  // first row range that can still overlap the page
+    for (size_t k = 0; k < pages.size(); ++k) {
+      const auto [begin, end] = plan.PageRows(oi, pages[k]);
+      const Vector& values = values_of(*decoded[k]);
+      while (next < rows.size() && rows[next].second <= begin) ++next;
+      for (size_t r = next; r < rows.size() && rows[r].first < end; ++r) {
+        const int64_t lo = std::max(begin, rows[r].first), hi = std::min(end, rows[r].second);
+        out.insert(out.end(), values.begin() + (lo - begin), values.begin() + (hi - begin));
+      }
+    }
+    return out;
+  };
+  const model::TypeId type = schema_.field(field).type;
+  switch (type) {
+    case model::TypeId::kDouble:
+      return model::Column::FromDouble(
+          gather([](const model::Column& c) -> const std::vector<double>& { return c.doubles(); }));
+    case model::TypeId::kUInt64:
+      return model::Column::FromUInt64(gather(
+          [](const model::Column& c) -> const std::vector<uint64_t>& { return c.uint64s(); }));
+    default:
+      return model::Column::FromInt64(
+          type,
+          gather([](const model::Column& c) -> const std::vector<int64_t>& { return c.int64s(); }));
+  }
 }
 
 absl::StatusOr<model::RecordBatch> ParquetReader::ReadRowGroup(

@@ -17,11 +17,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/shared_lru_cache.h"
 #include "model/record_batch.h"
 #include "parquet/byte_source.h"
 #include "parquet/metadata.h"
@@ -53,7 +55,21 @@ struct ScanStats {
   int64_t row_groups_read = 0;
   int64_t pages_total = 0;  // data pages of the projected columns in the row groups read
   int64_t pages_read = 0;
+  int64_t pages_from_cache = 0;  // ... of which the decoded values came from the PageCache
   int64_t rows_read = 0;
+};
+
+// Decoded pages of immutable files, shared between readers (ParquetReader::UsePageCache), keyed
+// by the file's key and the page's offset in the file. Thread-safe.
+struct PageCache {
+  // Pages get `capacity_bytes`, offset indexes a sixteenth of that besides.
+  explicit PageCache(uint64_t capacity_bytes)
+      : data_pages(capacity_bytes), offset_indexes(capacity_bytes / 16) {}
+  // All the values of one data page of a column of fixed-width values without nulls
+  // (timestamps, sample values).
+  base::SharedLruCache<model::Column> data_pages;
+  // Validated offset indexes (the page locations of a column chunk).
+  base::SharedLruCache<OffsetIndex> offset_indexes;
 };
 
 class ParquetReader {
@@ -73,6 +89,20 @@ class ParquetReader {
   [[nodiscard]] static std::unique_ptr<ParquetReader> Open(ByteSource& source,
                                                            std::shared_ptr<const Footer> footer);
   const std::shared_ptr<const Footer>& footer() const { return footer_; }
+
+  // Sparse reads (ReadRowGroupRows, and the late-materialized columns of ReadRowGroupFiltered,
+  // keeping under a quarter of the rows of the pages they touch) of required int64, uint64,
+  // double and timestamp columns with an offset index then take whole decoded pages from
+  // `cache` and put the pages they decode there: a query wanting a few rows of a page again
+  // skips its decompression and decoding. Denser reads decode as before and use no cache.
+  // Offset indexes, which every read by rows or with predicates needs, are kept there too.
+  // REQUIRES: the file is immutable and `file_key` names these bytes and no others (an object
+  // key of a chunk, never rewritten); `cache` outlives the reader. Not thread-safe: call
+  // before reading.
+  void UsePageCache(PageCache* cache, std::string file_key) {
+    page_cache_ = cache;
+    page_cache_key_ = std::move(file_key);
+  }
 
   const FileMetaData& metadata() const { return metadata_; }
   // The file's columns as model types (chunk.md "Reading foreign files" for the mapping).
@@ -161,12 +191,27 @@ class ParquetReader {
   absl::StatusOr<std::vector<model::Column>> ReadRows(
       const RowGroupPlan& plan, const std::vector<size_t>& fields,
       const std::vector<std::pair<int64_t, int64_t>>& rows, ScanStats* stats) const;
+  // ReadRows of one column through the page cache: `decoded` holds the cached values of each of
+  // `pages` (those overlapping `rows`, `out_rows` in all) or null for the pages in `bytes`
+  // (which starts with the dictionary page when `dictionary`). Decodes and caches those.
+  absl::StatusOr<model::Column> ReadThroughPageCache(
+      const RowGroupPlan& plan, size_t field, const ColumnMetaData& meta,
+      const std::vector<std::pair<int64_t, int64_t>>& rows, int64_t out_rows,
+      const std::vector<size_t>& pages, bool dictionary,
+      std::vector<std::shared_ptr<const model::Column>>& decoded,
+      std::span<const std::string> bytes) const;
+  // The cache key of the page (or index) at `page_offset` of this file.
+  std::string PageCacheKey(int64_t page_offset) const;
+  // Whether the page locations ascend from row 0 within `num_rows` rows and lie in the file.
+  bool ValidOffsetIndex(const OffsetIndex& oi, int64_t num_rows) const;
 
   ByteSource& source_;
   const std::shared_ptr<const Footer> footer_;
   const FileMetaData& metadata_ = footer_->metadata;
   const model::Schema& schema_ = footer_->schema;
   const std::vector<int>& leaf_of_field_ = footer_->leaf_of_field;
+  PageCache* page_cache_ = nullptr;
+  std::string page_cache_key_;
 };
 
 }  // namespace cardinalsin::parquet

@@ -7,6 +7,7 @@
 #include <random>
 #include <tuple>
 
+#include "absl/strings/str_format.h"
 #include "base/testing/status_matchers.h"
 #include "io/in_memory_object_store.h"
 #include "parquet/reader.h"
@@ -611,6 +612,87 @@ TEST(FilteredReadTest, EveryEncodingKeepsTheRightRows) {
                             reader->ReadRowGroupFiltered(0, columns, {}, {"job"}, filter));
     EXPECT_TRUE(got.Equals(Project(batch.Take(want), columns)))
         << static_cast<int>(value) << " " << static_cast<int>(other);
+  }
+}
+
+// Sparse row reads keep whole decoded pages in a PageCache and take them from there next time,
+// for every value encoding; dense reads neither use nor fill it.
+TEST(PageCacheTest, SparseReadsDecodeEachPageOnce) {
+  const std::vector<std::pair<ColumnEncoding, ColumnEncoding>> encodings = {
+      {ColumnEncoding::kPlain, ColumnEncoding::kPlain},
+      {ColumnEncoding::kByteStreamSplit, ColumnEncoding::kDeltaBinaryPacked},
+      {ColumnEncoding::kDictionary, ColumnEncoding::kDictionary},
+      {ColumnEncoding::kAuto, ColumnEncoding::kAuto},
+  };
+  RecordBatch batch = MetricsBatch(3'000, 25);
+  for (const auto& [value, other] : encodings) {
+    SCOPED_TRACE(
+        absl::StrFormat("encodings %d %d", static_cast<int>(value), static_cast<int>(other)));
+    WriterOptions options;
+    options.page_rows = 128;
+    options.column_encodings = {{"value", value}, {"timestamp", other}, {"series_id", other}};
+    CS_ASSERT_OK_AND_ASSIGN(std::string file, WriteParquet(batch, options));
+    MemoryByteSource source(file);
+    PageCache cache(64 << 20);
+    // Runs of 5 every 37 rows (some crossing page boundaries) and the last row: under a
+    // quarter of the rows of the pages they touch.
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    std::vector<uint32_t> want;
+    for (int64_t r = 0; r < 3'000; r += 37) ranges.push_back({r, std::min<int64_t>(r + 5, 2'999)});
+    ranges.push_back({2'999, 3'000});
+    for (const auto& [lo, hi] : ranges) {
+      for (int64_t r = lo; r < hi; ++r) want.push_back(static_cast<uint32_t>(r));
+    }
+    const std::vector<std::string> columns = {"value", "timestamp", "series_id", "metric_name"};
+    const RecordBatch expected = Project(batch.Take(want), columns);
+    // Pages of the three fixed-width columns; metric_name (strings) never uses the cache.
+    const int64_t cacheable_pages = 3 * ((3'000 + 127) / 128);
+    for (int round = 0; round < 3; ++round) {
+      // A new reader each round, as each scan opens its own: the cache is what they share.
+      CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+      reader->UsePageCache(&cache, "file-a");
+      ScanStats stats;
+      CS_ASSERT_OK_AND_ASSIGN(RecordBatch got,
+                              reader->ReadRowGroupRows(0, columns, ranges, &stats));
+      EXPECT_TRUE(got.Equals(expected)) << "round " << round;
+      EXPECT_EQ(stats.pages_from_cache, round == 0 ? 0 : cacheable_pages) << "round " << round;
+    }
+    // Pages and offset indexes cached: reading the fixed-width columns again reads no bytes.
+    {
+      CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+      reader->UsePageCache(&cache, "file-a");
+      const uint64_t calls = source.read_calls();
+      CS_ASSERT_OK_AND_ASSIGN(RecordBatch got,
+                              reader->ReadRowGroupRows(0, {"timestamp", "value"}, ranges));
+      EXPECT_TRUE(got.Equals(Project(expected, {"timestamp", "value"})));
+      EXPECT_EQ(source.read_calls(), calls);
+    }
+    // The same reads through a cache that cannot hold a page decode every time.
+    PageCache tiny(100);
+    CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+    reader->UsePageCache(&tiny, "file-a");
+    for (int round = 0; round < 2; ++round) {
+      ScanStats stats;
+      CS_ASSERT_OK_AND_ASSIGN(RecordBatch got,
+                              reader->ReadRowGroupRows(0, columns, ranges, &stats));
+      EXPECT_TRUE(got.Equals(expected));
+      EXPECT_EQ(stats.pages_from_cache, 0);
+    }
+    // Dense: every other row of the first 1,000. Decoded as before, the cache left alone.
+    PageCache untouched(64 << 20);
+    reader->UsePageCache(&untouched, "file-a");
+    std::vector<std::pair<int64_t, int64_t>> dense;
+    std::vector<uint32_t> dense_rows;
+    for (int64_t r = 0; r < 1'000; r += 2) {
+      dense.push_back({r, r + 1});
+      dense_rows.push_back(static_cast<uint32_t>(r));
+    }
+    for (int round = 0; round < 2; ++round) {
+      ScanStats stats;
+      CS_ASSERT_OK_AND_ASSIGN(RecordBatch got, reader->ReadRowGroupRows(0, columns, dense, &stats));
+      EXPECT_TRUE(got.Equals(Project(batch.Take(dense_rows), columns)));
+      EXPECT_EQ(stats.pages_from_cache, 0);
+    }
   }
 }
 

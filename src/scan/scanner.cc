@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <numeric>
 #include <set>
@@ -11,6 +12,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "base/shared_lru_cache.h"
 #include "base/status_macros.h"
 #include "base/thread_pool.h"
 #include "model/types.h"
@@ -18,7 +21,6 @@
 #include "scan/internal/cached_source.h"
 #include "scan/internal/matcher.h"
 #include "scan/internal/series_directory.h"
-#include "scan/internal/shared_cache.h"
 
 namespace cardinalsin::scan {
 namespace internal {
@@ -57,6 +59,9 @@ struct Task {
   // This task decodes part `part` of `parts` of the chunk's selected row groups (contiguous, in
   // order); only a chunk that overlaps nothing is split, so parts never need deduplication.
   int part = 0, parts = 1;
+  // Set by whichever thread runs the task: a pool thread, or the consumer (ScanStream::Await)
+  // when it would otherwise wait.
+  std::atomic<bool> claimed{false};
   std::promise<absl::StatusOr<Piece>> promise;
   std::future<absl::StatusOr<Piece>> future;
 };
@@ -76,8 +81,9 @@ struct ScanContext {
   RangeCache* ram = nullptr;
   DiskCache* disk = nullptr;
   base::ThreadPool* pool = nullptr;
-  SharedCache<SeriesDirectory>* directories = nullptr;  // null: select rows by row only
-  SharedCache<parquet::ParquetReader::Footer>* footers = nullptr;
+  base::SharedLruCache<SeriesDirectory>* directories = nullptr;  // null: select rows by row only
+  base::SharedLruCache<parquet::ParquetReader::Footer>* footers = nullptr;
+  parquet::PageCache* pages = nullptr;  // null: no page cache
   size_t window = 0;
   int max_parts = 1;  // most tasks one chunk is split into (the decode threads)
   uint64_t rows_per_part = uint64_t{1} << 20;  // ScannerOptions::rows_per_decode_part
@@ -529,6 +535,7 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     absl::StatusOr<model::RecordBatch> batch = reader.ReadRowGroupRows(rg, names, ranges, &local);
     pstats.pages_total += local.pages_total;
     pstats.pages_read += local.pages_read;
+    pstats.pages_from_cache += local.pages_from_cache;
     pstats.rows_read += local.rows_read;
     return batch;
   };
@@ -593,9 +600,12 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     CS_ASSIGN_OR_RETURN(read, read_rows(columns, rows));
   }
 
-  // The run of every row read, then the rows kept by time.
+  // The run of every row read (its position in kept_runs), then of the rows kept by time.
   std::vector<uint32_t> run_of;
-  for (uint32_t i : kept_runs) run_of.insert(run_of.end(), one_row ? 1 : runs[i].num_rows, i);
+  for (size_t k = 0; k < kept_runs.size(); ++k) {
+    run_of.insert(run_of.end(), one_row ? 1 : runs[kept_runs[k]].num_rows,
+                  static_cast<uint32_t>(k));
+  }
   if (read && run_of.size() != read->num_rows()) {
     return absl::DataLossError(absl::StrFormat("%s: row group %d: %d rows read for %d wanted", what,
                                                rg, read->num_rows(), run_of.size()));
@@ -604,7 +614,7 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
   if (straddles) {  // then `read` has the timestamps first
     const std::vector<int64_t>& times = read->column(0).int64s();
     selection = PositionsWhere(read->num_rows(), [&](size_t r) {
-      const SeriesDirectory::Run& run = runs[run_of[r]];
+      const SeriesDirectory::Run& run = runs[kept_runs[run_of[r]]];
       return (run.min_time >= lo && run.max_time <= hi) || (times[r] >= lo && times[r] <= hi);
     });
     if (selection.empty()) return absl::OkStatus();
@@ -632,7 +642,7 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
   // series_id also carries the row count when nothing was read.
   if (keep_keys || ctx.output.IndexOf(model::kSeriesIdColumn) || data.empty()) {
     std::vector<uint64_t> ids(n);
-    for (size_t r = 0; r < n; ++r) ids[r] = runs[run_of[r]].series_id;
+    for (size_t r = 0; r < n; ++r) ids[r] = runs[kept_runs[run_of[r]]].series_id;
     fields.push_back({std::string(model::kSeriesIdColumn), model::TypeId::kUInt64, false});
     data.push_back(model::Column::FromUInt64(std::move(ids)));
   }
@@ -643,17 +653,17 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     const std::vector<uint32_t>& codes = directory.codes(c);
     absl::flat_hash_map<uint32_t, uint32_t> remap;
     model::StringVector dictionary;
-    std::vector<uint32_t> run_code(runs.size(), 0);
+    std::vector<uint32_t> run_code(kept_runs.size(), 0);  // by position in kept_runs
     bool any_absent = false;
-    for (uint32_t i : kept_runs) {
-      const uint32_t code = codes[i];
+    for (size_t k = 0; k < kept_runs.size(); ++k) {
+      const uint32_t code = codes[kept_runs[k]];
       if (code == SeriesDirectory::kAbsent) {
         any_absent = true;
         continue;
       }
       auto [it, inserted] = remap.try_emplace(code, static_cast<uint32_t>(dictionary.size()));
       if (inserted) dictionary.Append(directory.dictionary(c).Get(code));
-      run_code[i] = it->second;
+      run_code[k] = it->second;
     }
     if (dictionary.size() == 0) dictionary.Append("");  // codes of NULL rows point somewhere
     std::vector<uint32_t> row_codes(n);
@@ -662,7 +672,9 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
         model::Column::FromDictionary(std::move(dictionary), std::move(row_codes));
     if (any_absent) {
       std::vector<uint8_t> valid(n);
-      for (size_t r = 0; r < n; ++r) valid[r] = codes[run_of[r]] != SeriesDirectory::kAbsent;
+      for (size_t r = 0; r < n; ++r) {
+        valid[r] = codes[kept_runs[run_of[r]]] != SeriesDirectory::kAbsent;
+      }
       column.SetValidity(std::move(valid));
     }
     fields.push_back({name, model::TypeId::kString, c != 0});
@@ -695,6 +707,7 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
       CS_ASSIGN_OR_RETURN(reader, parquet::ParquetReader::Open(source));
       ctx.footers->Put(chunk.path, reader->footer(), FooterBytes(reader->metadata()));
     }
+    if (ctx.pages != nullptr) reader->UsePageCache(ctx.pages, chunk.path);
     if (part == 0) ++piece.stats.chunks_read;
     const model::Schema& file = reader->schema();
     const bool time_covered = chunk.min_time_ns >= ctx.request.min_time_ns &&
@@ -805,6 +818,7 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
     piece.stats.row_groups_read += pstats.row_groups_read;
     piece.stats.pages_total += pstats.pages_total;
     piece.stats.pages_read += pstats.pages_read;
+    piece.stats.pages_from_cache += pstats.pages_from_cache;
     piece.stats.rows_read += pstats.rows_read;
     return absl::OkStatus();
   };
@@ -875,7 +889,7 @@ void BuildComponents(ScanContext& ctx) {
         // A lone chunk is decoded by up to max_parts tasks of about rows_per_part rows, counting
         // only the share of its rows the time range covers (rows spread evenly over time, as a
         // guess): a short lookback into a long chunk is one task, which runs on the calling
-        // thread (ScanStream::TopUp) instead of waking decode threads for a few pages.
+        // thread (ScanStream::Await) instead of waking decode threads for a few pages.
         const long double span =
             static_cast<long double>(chunk->max_time_ns) - chunk->min_time_ns + 1;
         const long double covered =
@@ -918,6 +932,7 @@ void ScanStats::Add(const ScanStats& o) {
   row_groups_read_by_series += o.row_groups_read_by_series;
   pages_total += o.pages_total;
   pages_read += o.pages_read;
+  pages_from_cache += o.pages_from_cache;
   rows_read += o.rows_read;
   rows_unflushed += o.rows_unflushed;
   rows_deduplicated += o.rows_deduplicated;
@@ -956,10 +971,13 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
     scanner->ram_cache_ = std::make_unique<RangeCache>(options.ram_cache_bytes);
   }
   if (options.series_directory_bytes > 0) {
-    scanner->directories_ = std::make_unique<internal::SharedCache<internal::SeriesDirectory>>(
+    scanner->directories_ = std::make_unique<base::SharedLruCache<internal::SeriesDirectory>>(
         options.series_directory_bytes);
   }
-  scanner->footers_ = std::make_unique<internal::SharedCache<parquet::ParquetReader::Footer>>(
+  if (options.page_cache_bytes > 0) {
+    scanner->pages_ = std::make_unique<parquet::PageCache>(options.page_cache_bytes);
+  }
+  scanner->footers_ = std::make_unique<base::SharedLruCache<parquet::ParquetReader::Footer>>(
       internal::kFooterCacheBytes);
   if (!options.cache_dir.empty()) {
     CS_ASSIGN_OR_RETURN(scanner->disk_cache_,
@@ -1008,6 +1026,7 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
   ctx->pool = pool_.get();
   ctx->directories = directories_.get();
   ctx->footers = footers_.get();
+  ctx->pages = pages_.get();
   ctx->max_parts = options_.decode_threads;
   ctx->rows_per_part = options_.rows_per_decode_part;
   ctx->window = options_.max_inflight_chunks > 0 ? static_cast<size_t>(options_.max_inflight_chunks)
@@ -1197,38 +1216,71 @@ std::optional<CacheStats> Scanner::disk_cache_stats() const {
 }
 
 ScanStream::ScanStream(std::shared_ptr<internal::ScanContext> context)
-    : context_(std::move(context)) {}
+    : context_(std::move(context)) {
+  // A chunk split into parts holds many rows in the range (ScanContext::rows_per_part). A scan
+  // with no condition reads them all: decode threads from the start. With conditions the rows
+  // wanted may be few (one series of a hundred thousand), which the first task finds out.
+  const ScanRequest& request = context_->request;
+  if (request.metric.kind == MetricCondition::Kind::kAny && request.labels.empty()) {
+    for (const std::unique_ptr<internal::Task>& task : context_->tasks) {
+      pooled_ = pooled_ || task->parts > 1;
+    }
+  }
+}
 
 ScanStream::~ScanStream() { context_->cancelled = true; }
 
 const model::Schema& ScanStream::schema() const { return context_->output; }
 
+namespace {
+
+// A chunk task that took longer than this on the consumer's thread makes the rest of the scan
+// use the decode threads. Below it, handing tasks over (waking a thread, and waiting for it)
+// costs about as much as the task.
+constexpr absl::Duration kInlineTaskLimit = absl::Microseconds(200);
+
+// Runs `task` unless another thread has claimed it.
+void RunUnlessClaimed(internal::ScanContext& ctx, internal::Task& task) {
+  if (task.claimed.exchange(true)) return;
+  if (ctx.cancelled) {
+    task.promise.set_value(absl::CancelledError("scan cancelled"));
+    return;
+  }
+  task.promise.set_value(
+      internal::DecodeChunk(ctx, *task.chunk, task.keep_keys, task.part, task.parts));
+}
+
+}  // namespace
+
 void ScanStream::TopUp(size_t at_least) {
   internal::ScanContext& ctx = *context_;
   const size_t consumed = next_component_ == 0 ? 0 : ctx.components[next_component_ - 1].end_task;
   const size_t target = std::min(ctx.tasks.size(), std::max(at_least, consumed + ctx.window));
-  if (ctx.tasks.size() == 1 && submitted_ == 0 && target == 1) {
-    // A single decode (an instant query, a short range) runs on the calling thread: handing it
-    // to the pool and waiting for it costs more than small decodes take.
-    internal::Task& task = *ctx.tasks[0];
-    task.promise.set_value(
-        internal::DecodeChunk(ctx, *task.chunk, task.keep_keys, task.part, task.parts));
-    submitted_ = 1;
-    return;
-  }
   for (; submitted_ < target; ++submitted_) {
     std::shared_ptr<internal::ScanContext> shared = context_;
     const size_t t = submitted_;
-    ctx.pool->Schedule([shared, t] {
-      internal::Task& task = *shared->tasks[t];
-      if (shared->cancelled) {
-        task.promise.set_value(absl::CancelledError("scan cancelled"));
-        return;
-      }
-      task.promise.set_value(
-          internal::DecodeChunk(*shared, *task.chunk, task.keep_keys, task.part, task.parts));
-    });
+    ctx.pool->Schedule([shared, t] { RunUnlessClaimed(*shared, *shared->tasks[t]); });
   }
+}
+
+absl::StatusOr<internal::Piece> ScanStream::Await(size_t t, size_t component_end) {
+  internal::ScanContext& ctx = *context_;
+  if (!pooled_ && t == submitted_) {
+    const absl::Time start = absl::Now();
+    ++submitted_;
+    RunUnlessClaimed(ctx, *ctx.tasks[t]);
+    pooled_ = absl::Now() - start > kInlineTaskLimit;
+  }
+  if (pooled_) TopUp(component_end);
+  std::future<absl::StatusOr<internal::Piece>>& future = ctx.tasks[t]->future;
+  // Rather than block while a pool thread decodes task t (or has not woken up to start it),
+  // decode t itself or the submitted tasks after it that no pool thread has started.
+  for (size_t next = t;
+       next < submitted_ && future.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+       ++next) {
+    RunUnlessClaimed(ctx, *ctx.tasks[next]);
+  }
+  return future.get();
 }
 
 absl::StatusOr<std::optional<model::RecordBatch>> ScanStream::Next() {
@@ -1237,7 +1289,6 @@ absl::StatusOr<std::optional<model::RecordBatch>> ScanStream::Next() {
   while (ready_.empty()) {
     if (next_component_ == ctx.components.size()) return std::nullopt;
     const internal::Component& component = ctx.components[next_component_];
-    TopUp(component.end_task);
     const size_t first_task =
         next_component_ == 0 ? 0 : ctx.components[next_component_ - 1].end_task;
     size_t task = first_task;
@@ -1252,7 +1303,7 @@ absl::StatusOr<std::optional<model::RecordBatch>> ScanStream::Next() {
       // the parts' tasks run to the component's end.
       const size_t until = component.dedup ? task + 1 : component.end_task;
       for (; task < until; ++task) {
-        absl::StatusOr<internal::Piece> piece = ctx.tasks[task]->future.get();
+        absl::StatusOr<internal::Piece> piece = Await(task, component.end_task);
         if (!piece.ok()) {
           failed_ = piece.status();
           ctx.cancelled = true;

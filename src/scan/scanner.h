@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/shared_lru_cache.h"
 #include "base/thread_pool.h"
 #include "catalog/catalog.h"
 #include "io/object_store.h"
@@ -56,10 +57,9 @@
 namespace cardinalsin::scan {
 
 namespace internal {
+struct Piece;
 struct ScanContext;
 class SeriesDirectory;
-template <typename T>
-class SharedCache;
 }  // namespace internal
 
 // What one scan touched. Counters are exact; "pruned" counts what was skipped without reading.
@@ -75,6 +75,7 @@ struct ScanStats {
   int64_t row_groups_read_by_series = 0;  // ... of which rows were chosen per series
   int64_t pages_total = 0;                // data pages of the read columns in the row groups read
   int64_t pages_read = 0;                 // ... left after page-index pruning
+  int64_t pages_from_cache = 0;           // ... of which decoded values came from the page cache
   int64_t rows_read = 0;                  // rows decoded from chunks
   int64_t rows_unflushed = 0;             // rows received from ingesters
   int64_t rows_deduplicated = 0;          // duplicate (series_id, timestamp) rows removed
@@ -100,6 +101,9 @@ struct ScannerOptions {
   // Series directories kept in RAM (src/scan/README.md): scans with metric or label conditions
   // choose rows per series through them. 0 = none (every such scan decodes its label columns).
   uint64_t series_directory_bytes = 256ull << 20;
+  // Decoded timestamp and value pages kept in RAM (parquet::PageCache) for reads that want few
+  // rows of their pages, such as one series' samples out of a chunk. 0 = none.
+  uint64_t page_cache_bytes = 256ull << 20;
   uint64_t disk_cache_bytes = 10ull << 30;
   // Not owned. nullptr = committed data only.
   UnflushedSource* unflushed = nullptr;
@@ -163,9 +167,10 @@ class Scanner {
   const ScannerOptions options_;
   std::unique_ptr<RangeCache> ram_cache_;
   std::unique_ptr<DiskCache> disk_cache_;
-  std::unique_ptr<internal::SharedCache<internal::SeriesDirectory>> directories_;
+  std::unique_ptr<base::SharedLruCache<internal::SeriesDirectory>> directories_;
+  std::unique_ptr<parquet::PageCache> pages_;
   // Parsed chunk footers: a scan opening a chunk seen before reads no footer bytes.
-  std::unique_ptr<internal::SharedCache<parquet::ParquetReader::Footer>> footers_;
+  std::unique_ptr<base::SharedLruCache<parquet::ParquetReader::Footer>> footers_;
   std::mutex catalogs_mu_;  // std::mutex: visible to ThreadSanitizer
   std::map<std::string, std::shared_ptr<catalog::Catalog>> catalogs_;  // guarded by catalogs_mu_
   // Last so that it is destroyed first: its workers still use the caches and the store.
@@ -194,13 +199,20 @@ class ScanStream {
  private:
   friend class Scanner;
   explicit ScanStream(std::shared_ptr<internal::ScanContext> context);
+  // Hands the chunk tasks up to `at_least` (and a window beyond) to the decode threads.
   void TopUp(size_t at_least);
+  // The result of task t, a task of the component ending at task `component_end`. Tasks are
+  // awaited in order. While they take under kInlineTaskLimit each (a few pages of one series,
+  // say), they run on this thread; after a longer one they go to the decode threads, and this
+  // thread runs those not started yet instead of waiting.
+  absl::StatusOr<internal::Piece> Await(size_t t, size_t component_end);
 
   std::shared_ptr<internal::ScanContext> context_;
   ScanStats stats_;
   absl::Status failed_;
   size_t next_component_ = 0;
-  size_t submitted_ = 0;                   // chunk tasks handed to the pool, in plan order
+  size_t submitted_ = 0;  // chunk tasks started here or handed to the pool, in plan order
+  bool pooled_ = false;   // tasks go to the pool (see Await)
   std::vector<model::RecordBatch> ready_;  // batches of the current component, not yet returned
 };
 

@@ -321,6 +321,27 @@ TEST_F(ScannerTest, SeriesDirectoryReadsOnlyThePagesOfTheMatchingSeries) {
   for (const model::RecordBatch& batch : second.batches) {
     for (size_t r = 0; r < batch.num_rows(); ++r) EXPECT_EQ(batch.column(2).StringAt(r), "m");
   }
+  // 60 of a page's 600 rows: both scans decoded the pages whole into the page cache (the first
+  // while its directory was built), and a third takes them from there with the same answer.
+  EXPECT_EQ(first.stats.pages_from_cache, 0);
+  EXPECT_EQ(second.stats.pages_from_cache, second.stats.pages_read);
+  CS_ASSERT_OK_AND_ASSIGN(Scanner::Result third, scanner->ScanAll(request));
+  EXPECT_EQ(third.stats.pages_from_cache, third.stats.pages_read);
+  ASSERT_EQ(third.batches.size(), second.batches.size());
+  for (size_t b = 0; b < third.batches.size(); ++b) {
+    EXPECT_TRUE(third.batches[b].Equals(second.batches[b]));
+  }
+  ScannerOptions without;
+  without.page_cache_bytes = 0;
+  auto uncached = MakeScanner(without);
+  for (int round = 0; round < 2; ++round) {
+    CS_ASSERT_OK_AND_ASSIGN(Scanner::Result got, uncached->ScanAll(request));
+    EXPECT_EQ(got.stats.pages_from_cache, 0);
+    ASSERT_EQ(got.batches.size(), second.batches.size());
+    for (size_t b = 0; b < got.batches.size(); ++b) {
+      EXPECT_TRUE(got.batches[b].Equals(second.batches[b]));
+    }
+  }
 }
 
 TEST_F(ScannerTest, RowGroupsWithoutRunsOfSeriesAreSelectedRowByRow) {
@@ -820,7 +841,11 @@ TEST_F(ScannerTest, CatalogRefreshShowsNewCommits) {
 
 TEST_F(ScannerTest, SecondScanIsServedFromTheRamCache) {
   WriteDay();
-  auto scanner = MakeRowScanner();
+  // The byte-range cache alone: no decoded pages or offset indexes kept besides.
+  ScannerOptions options;
+  options.series_directory_bytes = 0;
+  options.page_cache_bytes = 0;
+  auto scanner = MakeScanner(options);
   ScanRequest request{.tenant = "t",
                       .min_time_ns = kBase,
                       .max_time_ns = kBase + 2 * kHour - 1,

@@ -1,15 +1,15 @@
-#include "scan/internal/shared_cache.h"
+#include "base/shared_lru_cache.h"
 
 #include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace cardinalsin::scan::internal {
+namespace cardinalsin::base {
 namespace {
 
-TEST(SharedCacheTest, EvictsLeastRecentlyUsedBeyondTheBudget) {
-  SharedCache<int> cache(100);  // keys count too: "a" + 40 = 41 bytes per entry
+TEST(SharedLruCacheTest, EvictsLeastRecentlyUsedBeyondTheBudget) {
+  SharedLruCache<int> cache(100);  // keys count too: "a" + 40 = 41 bytes per entry
   cache.Put("a", std::make_shared<const int>(1), 40);
   cache.Put("b", std::make_shared<const int>(2), 40);
   ASSERT_NE(cache.Get("a"), nullptr);  // "a" is now the most recently used
@@ -21,8 +21,8 @@ TEST(SharedCacheTest, EvictsLeastRecentlyUsedBeyondTheBudget) {
   EXPECT_EQ(*cache.Get("c"), 3);
 }
 
-TEST(SharedCacheTest, ReplacesAndRefusesWhatAloneExceedsTheBudget) {
-  SharedCache<std::string> cache(100);
+TEST(SharedLruCacheTest, ReplacesAndRefusesWhatAloneExceedsTheBudget) {
+  SharedLruCache<std::string> cache(100);
   cache.Put("k", std::make_shared<const std::string>("old"), 10);
   cache.Put("k", std::make_shared<const std::string>("new"), 10);
   ASSERT_NE(cache.Get("k"), nullptr);
@@ -38,4 +38,4 @@ TEST(SharedCacheTest, ReplacesAndRefusesWhatAloneExceedsTheBudget) {
 }
 
 }  // namespace
-}  // namespace cardinalsin::scan::internal
+}  // namespace cardinalsin::base

@@ -1,10 +1,10 @@
-// File: shared_cache.h
+// File: shared_lru_cache.h
 //
-// Immutable objects derived from chunks (series directories, parsed footers) shared between
-// scans by key (the chunk object and a part of it), least recently used evicted beyond a byte
-// budget. Chunks are immutable, so an entry never goes stale. Thread-safe.
+// Immutable objects shared between threads by key, least recently used evicted beyond a byte
+// budget: things derived from immutable files (parsed footers, series directories, decoded
+// pages), keyed by the file and a part of it, so that an entry never goes stale. Thread-safe.
 //
-//   SharedCache<SeriesDirectory> cache(64 << 20);
+//   SharedLruCache<SeriesDirectory> cache(64 << 20);
 //   if (std::shared_ptr<const SeriesDirectory> d = cache.Get(key)) ...
 //   cache.Put(key, directory, directory->bytes());
 #pragma once
@@ -17,12 +17,12 @@
 #include <tuple>
 #include <unordered_map>
 
-namespace cardinalsin::scan::internal {
+namespace cardinalsin::base {
 
 template <typename T>
-class SharedCache {
+class SharedLruCache {
  public:
-  explicit SharedCache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
+  explicit SharedLruCache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
 
   // The object stored under `key`, or nullptr.
   std::shared_ptr<const T> Get(const std::string& key) {
@@ -63,4 +63,4 @@ class SharedCache {
   uint64_t bytes_ = 0;                                                          // guarded by mu_
 };
 
-}  // namespace cardinalsin::scan::internal
+}  // namespace cardinalsin::base
