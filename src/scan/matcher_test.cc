@@ -50,6 +50,71 @@ TEST(StringMatcherTest, LabelPredicatesMatchExactly) {
   }
 }
 
+// Regexes that are alternations of literals become finite sets, which dictionaries are probed
+// with instead of trying the regex on every value; matching is unchanged.
+TEST(StringMatcherTest, LiteralAlternationsBecomeExactSets) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> finite = {
+      {"host_(1|2|13)", {"host_1", "host_13", "host_2"}},
+      {"a|b|a", {"a", "b"}},
+      {"(?:GET|POST)/x\\.y", {"GET/x.y", "POST/x.y"}},
+      {"", {""}},
+      {"a|", {"", "a"}},
+      {"(a|b)(c|d)", {"ac", "ad", "bc", "bd"}},
+      {"x(a|(b|c))y", {"xay", "xby", "xcy"}},
+      {"a\\|b", {"a|b"}},
+  };
+  const std::vector<std::string> infinite = {"a.b", "a+", "(a|b)*", "(?i)a",    "\\d",   "[ab]",
+                                             "^a",  "a$", "a{2}",   "(?P<n>a)", "(a|b)?"};
+  const std::vector<std::string> values = {
+      "",       "a",       "b",       "ac",  "bd", "a|b", "ab", "host_1", "host_13",
+      "host_3", "GET/x.y", "GET/xzy", "xby", "xy", "aa",  "A",  "7",      "x"};
+  auto check = [&](const std::string& pattern, bool expect_set) {
+    SCOPED_TRACE(pattern);
+    CS_ASSERT_OK_AND_ASSIGN(
+        StringMatcher m,
+        StringMatcher::ForLabel({.name = "l", .op = LabelOp::kRegex, .values = {pattern}}));
+    EXPECT_EQ(m.exact_set().has_value(), expect_set);
+    re2::RE2 re(pattern);
+    ASSERT_TRUE(re.ok());
+    for (const std::string& v : values) EXPECT_EQ(m.Matches(v), re2::RE2::FullMatch(v, re)) << v;
+    EXPECT_EQ(m.matches_absent(), re2::RE2::FullMatch("", re));
+    CS_ASSERT_OK_AND_ASSIGN(
+        StringMatcher metric,
+        StringMatcher::ForMetric({.kind = MetricCondition::Kind::kRegex, .values = {pattern}}));
+    EXPECT_EQ(metric.exact_set().has_value(), expect_set);
+    for (const std::string& v : values) {
+      EXPECT_EQ(metric.Matches(v), re2::RE2::FullMatch(v, re)) << v;
+    }
+  };
+  for (const auto& [pattern, set] : finite) {
+    check(pattern, true);
+    CS_ASSERT_OK_AND_ASSIGN(
+        StringMatcher m,
+        StringMatcher::ForLabel({.name = "l", .op = LabelOp::kRegex, .values = {pattern}}));
+    EXPECT_EQ(*m.exact_set(), set) << pattern;
+  }
+  for (const std::string& pattern : infinite) check(pattern, false);
+  // Partial matches and negations stay regexes.
+  CS_ASSERT_OK_AND_ASSIGN(
+      StringMatcher partial,
+      StringMatcher::ForLabel(
+          {.name = "l", .op = LabelOp::kRegex, .values = {"a|b"}, .full_match = false}));
+  EXPECT_FALSE(partial.exact_set().has_value());
+  EXPECT_TRUE(partial.Matches("xax"));
+  CS_ASSERT_OK_AND_ASSIGN(
+      StringMatcher negated,
+      StringMatcher::ForLabel({.name = "l", .op = LabelOp::kNotRegex, .values = {"a|b"}}));
+  EXPECT_FALSE(negated.Matches("a"));
+  EXPECT_TRUE(negated.Matches("c"));
+  // More alternatives than are worth a set: a regex again.
+  std::string many = "(0|1|2|3|4|5|6|7|8|9)(0|1|2|3|4|5|6|7|8|9)(0|1|2|3|4|5|6|7|8|9)";
+  CS_ASSERT_OK_AND_ASSIGN(
+      StringMatcher big,
+      StringMatcher::ForLabel({.name = "l", .op = LabelOp::kRegex, .values = {many}}));
+  EXPECT_FALSE(big.exact_set().has_value());
+  EXPECT_TRUE(big.Matches("123"));
+}
+
 TEST(StringMatcherTest, RangesPruneOnlyWhatCannotMatch) {
   CS_ASSERT_OK_AND_ASSIGN(StringMatcher set,
                           StringMatcher::ForMetric(MetricCondition::Exact({"cpu", "mem"})));

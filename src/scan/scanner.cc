@@ -444,7 +444,6 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
   };
   // Spans of runs still in question: with runs sorted by metric, those of the matching metrics.
   std::vector<std::pair<size_t, size_t>> spans;
-  std::vector<uint8_t> keep(runs.size(), 0);
   const std::vector<uint32_t>& metric_codes = directory.codes(0);
   if (ctx.metric.matches_everything()) {
     spans.push_back({0, runs.size()});
@@ -467,10 +466,22 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
       spans.push_back({0, runs.size()});
     }
   }
-  for (const auto& [begin, end] : spans) std::fill(keep.begin() + begin, keep.begin() + end, 1);
-  if (!ctx.metric.matches_everything() && !directory.metric_sorted()) {
+  // Whether each run of the spans (in span order) passes the conditions so far; empty while
+  // there are none. Sized to the spans, not the row group: a metric's share of a row group of a
+  // hundred thousand runs may be a few.
+  std::vector<uint8_t> keep;
+  auto conditions = [&]() -> std::vector<uint8_t>& {
+    if (keep.empty()) {
+      size_t span_runs = 0;
+      for (const auto& [begin, end] : spans) span_runs += end - begin;
+      keep.assign(span_runs, 1);
+    }
+    return keep;
+  };
+  if (!ctx.metric.matches_everything() && !directory.metric_sorted()) {  // one span: all runs
     const std::vector<uint8_t> match = matching_values(ctx.metric, 0);
-    for (size_t i = 0; i < runs.size(); ++i) keep[i] &= match[metric_codes[i]];
+    std::vector<uint8_t>& passed = conditions();
+    for (size_t i = 0; i < runs.size(); ++i) passed[i] &= match[metric_codes[i]];
   }
   for (size_t p = 0; p < ctx.labels.size(); ++p) {
     const StringMatcher& matcher = ctx.labels[p];
@@ -484,9 +495,11 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     const std::vector<uint8_t> match = matching_values(matcher, static_cast<size_t>(c));
     const uint8_t absent = matcher.matches_absent();
     const std::vector<uint32_t>& codes = directory.codes(static_cast<size_t>(c));
+    std::vector<uint8_t>& passed = conditions();
+    size_t k = 0;
     for (const auto& [begin, end] : spans) {
-      for (size_t i = begin; i < end; ++i) {
-        keep[i] &= codes[i] == SeriesDirectory::kAbsent ? absent : match[codes[i]];
+      for (size_t i = begin; i < end; ++i, ++k) {
+        passed[k] &= codes[i] == SeriesDirectory::kAbsent ? absent : match[codes[i]];
       }
     }
   }
@@ -506,10 +519,14 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
   std::vector<uint32_t> kept_runs;
   std::vector<std::pair<int64_t, int64_t>> rows;
   bool straddles = false;  // some kept run has rows outside the time range
+  size_t span_start = 0;   // position in `keep` of the current span's first run
   for (const auto& [begin, end] : spans) {
     for (size_t i = begin; i < end; ++i) {
       const SeriesDirectory::Run& run = runs[i];
-      if (!keep[i] || run.max_time < lo || run.min_time > hi) continue;
+      if ((!keep.empty() && !keep[span_start + (i - begin)]) || run.max_time < lo ||
+          run.min_time > hi) {
+        continue;
+      }
       straddles |= run.min_time < lo || run.max_time > hi;
       kept_runs.push_back(static_cast<uint32_t>(i));
       const int64_t row_begin = run.first_row, row_end = row_begin + run.num_rows;
@@ -525,6 +542,7 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
         i = static_cast<size_t>(block_end - metric_codes.begin()) - 1;
       }
     }
+    span_start += end - begin;
   }
   ++pstats.row_groups_read;
   if (rows.empty()) return absl::OkStatus();

@@ -276,6 +276,9 @@ TEST_F(ScannerTest, SeriesDirectoriesGiveTheSameRowsAsRowByRowSelection) {
       {.labels = {{.name = "nosuchlabel", .values = {"x"}}}},
       {.metric = MetricCondition::Prefix("di"),
        .labels = {{.name = "job", .op = LabelOp::kIn, .values = {"api", "node"}}}},
+      // Literal alternations, matched as sets.
+      {.metric = MetricCondition::Regex("cpu|disk"),
+       .labels = {{.name = "instance", .op = LabelOp::kRegex, .values = {"i(1|4|13)"}}}},
   };
   for (size_t i = 0; i < requests.size(); ++i) {
     for (bool straddle : {false, true}) {

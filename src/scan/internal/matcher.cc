@@ -1,6 +1,7 @@
 #include "scan/internal/matcher.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -10,6 +11,89 @@ namespace {
 
 // Longest bound RE2 computes for a regex; longer bounds prune no better on metric names.
 constexpr int kRegexBoundBytes = 128;
+
+// Most strings a regex is expanded into (LiteralAlternatives).
+constexpr size_t kMaxAlternatives = 256;
+
+// Expands a regex made only of literal characters, alternations and groups of them, such as
+// `a|b`, `host_(1|2|13)` or `(?:GET|POST)/x\.y`, into the strings it fully matches (sorted,
+// distinct). nullopt for anything else (a class, a quantifier, `.`, an anchor, a flag) or when
+// there would be more than kMaxAlternatives of them.
+class LiteralAlternatives {
+ public:
+  static std::optional<std::vector<std::string>> Of(std::string_view pattern) {
+    LiteralAlternatives parser(pattern);
+    std::optional<std::vector<std::string>> out = parser.Alternation();
+    if (!out || parser.pos_ != pattern.size()) return std::nullopt;
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    return out;
+  }
+
+ private:
+  explicit LiteralAlternatives(std::string_view pattern) : p_(pattern) {}
+
+  // alternation := concatenation ('|' concatenation)*
+  std::optional<std::vector<std::string>> Alternation() {
+    std::optional<std::vector<std::string>> out = Concatenation();
+    while (out && pos_ < p_.size() && p_[pos_] == '|') {
+      ++pos_;
+      std::optional<std::vector<std::string>> more = Concatenation();
+      if (!more || out->size() + more->size() > kMaxAlternatives) return std::nullopt;
+      out->insert(out->end(), more->begin(), more->end());
+    }
+    return out;
+  }
+
+  // concatenation := (literal | '\' punctuation | '(' ['?:'] alternation ')')*
+  std::optional<std::vector<std::string>> Concatenation() {
+    std::vector<std::string> out = {""};
+    while (pos_ < p_.size() && p_[pos_] != '|' && p_[pos_] != ')') {
+      const char c = p_[pos_];
+      std::vector<std::string> next;
+      if (c == '(') {
+        ++pos_;
+        if (p_.substr(pos_, 2) == "?:") {
+          pos_ += 2;
+        } else if (pos_ < p_.size() && p_[pos_] == '?') {
+          return std::nullopt;  // a flag group or a named group
+        }
+        std::optional<std::vector<std::string>> group = Alternation();
+        if (!group || pos_ >= p_.size() || p_[pos_] != ')') return std::nullopt;
+        ++pos_;
+        next = *std::move(group);
+      } else if (c == '\\') {
+        if (pos_ + 1 >= p_.size()) return std::nullopt;
+        const char escaped = p_[pos_ + 1];
+        // \. \- \\ and the like are literals; \d \w \b \Q \x and the like are not.
+        if (std::isalnum(static_cast<unsigned char>(escaped)) || escaped == '_')
+          return std::nullopt;
+        next = {std::string(1, escaped)};
+        pos_ += 2;
+      } else if (std::string_view(".[]{}*+?^$").find(c) != std::string_view::npos) {
+        return std::nullopt;
+      } else {
+        next = {std::string(1, c)};
+        ++pos_;
+      }
+      // A group followed by a quantifier is not a literal either.
+      if (pos_ < p_.size() && std::string_view("*+?{").find(p_[pos_]) != std::string_view::npos) {
+        return std::nullopt;
+      }
+      if (out.size() * next.size() > kMaxAlternatives) return std::nullopt;
+      std::vector<std::string> product;
+      product.reserve(out.size() * next.size());
+      for (const std::string& a : out) {
+        for (const std::string& b : next) product.push_back(a + b);
+      }
+      out = std::move(product);
+    }
+    return out;
+  }
+
+  std::string_view p_;
+  size_t pos_ = 0;
+};
 
 }  // namespace
 
@@ -77,9 +161,16 @@ absl::StatusOr<StringMatcher> StringMatcher::ForMetric(const MetricCondition& co
       if (condition.values.size() != 1) {
         return absl::InvalidArgumentError("metric regex condition needs exactly one value");
       }
+      CS_ASSIGN_OR_RETURN(m.regex_, CompileRegex(condition.values[0]));
+      if (std::optional<std::vector<std::string>> set =
+              LiteralAlternatives::Of(condition.values[0])) {
+        m.kind_ = Kind::kSet;  // finite: matched like `=` / IN, and looked up in dictionaries
+        m.set_ = *std::move(set);
+        m.regex_.reset();
+        break;
+      }
       m.kind_ = Kind::kRegex;
       m.full_match_ = true;
-      CS_ASSIGN_OR_RETURN(m.regex_, CompileRegex(condition.values[0]));
       m.SetRegexBounds();
       break;
   }
@@ -131,9 +222,25 @@ absl::StatusOr<StringMatcher> StringMatcher::ForLabel(const LabelPredicate& pred
     case LabelOp::kRegex:
     case LabelOp::kNotRegex:
       CS_RETURN_IF_ERROR(one_value());
+      CS_ASSIGN_OR_RETURN(m.regex_, CompileRegex(predicate.values[0]));  // validates
+      if (std::optional<std::vector<std::string>> set =
+              predicate.op == LabelOp::kRegex && predicate.full_match
+                  ? LiteralAlternatives::Of(predicate.values[0])
+                  : std::nullopt) {
+        // A finite set (`host_(1|2|3)`, as dashboard variables with several values produce):
+        // matched like IN, and looked up in dictionaries instead of tried on every value.
+        m.kind_ = Kind::kSet;
+        m.set_ = *std::move(set);
+        m.regex_.reset();
+        m.exact_ = m.set_;
+        m.lower_ = m.set_.front();
+        m.upper_ = m.set_.back();
+        m.matches_absent_ =
+            empty_is_absent && std::binary_search(m.set_.begin(), m.set_.end(), std::string());
+        break;
+      }
       m.kind_ = predicate.op == LabelOp::kRegex ? Kind::kRegex : Kind::kNotRegex;
       m.full_match_ = predicate.full_match;
-      CS_ASSIGN_OR_RETURN(m.regex_, CompileRegex(predicate.values[0]));
       if (m.kind_ == Kind::kRegex) m.SetRegexBounds();
       m.matches_absent_ = empty_is_absent && m.Matches("");
       break;
