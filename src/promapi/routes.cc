@@ -531,7 +531,7 @@ class Api {
     if (parse) {
       internal::AppendAstJson(&data, **expr);
     } else {
-      base::AppendJsonString(&data, promql::ToString(**expr));
+      base::AppendJsonString(&data, promql::Prettify(**expr));
     }
     return Success(data);
   }

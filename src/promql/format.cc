@@ -125,6 +125,42 @@ std::string JoinLabels(const std::vector<std::string>& labels) {
   return out;
 }
 
+// The operator of a binary expression with its modifiers: `/ on(job) group_left(x)`.
+std::string BinaryOperatorString(const BinaryExpr& b) {
+  std::string out(BinaryOpName(b.op));
+  if (b.return_bool) out += " bool";
+  if (b.matching.has_value()) {
+    const VectorMatching& m = *b.matching;
+    bool grouped = m.card == VectorMatching::Cardinality::kManyToOne ||
+                   m.card == VectorMatching::Cardinality::kOneToMany;
+    if (m.on) {
+      base::StrAppend(&out, " on(", JoinLabels(m.labels), ")");
+    } else if (!m.labels.empty() || grouped) {
+      base::StrAppend(&out, " ignoring(", JoinLabels(m.labels), ")");
+    }
+    if (grouped) {
+      out += m.card == VectorMatching::Cardinality::kManyToOne ? " group_left" : " group_right";
+      if (!m.include.empty()) base::StrAppend(&out, "(", JoinLabels(m.include), ")");
+    }
+  }
+  const FillModifier& f = b.fill;
+  if (f.left.has_value() && f.right.has_value() &&
+      FormatNumber(*f.left) == FormatNumber(*f.right)) {
+    base::StrAppend(&out, " fill(", FormatNumber(*f.left), ")");
+  } else {
+    if (f.left.has_value()) base::StrAppend(&out, " fill_left(", FormatNumber(*f.left), ")");
+    if (f.right.has_value()) base::StrAppend(&out, " fill_right(", FormatNumber(*f.right), ")");
+  }
+  return out;
+}
+
+// The `by (...)` / `without (...)` part of an aggregation, with the spaces around it.
+std::string GroupingString(const AggregateExpr& a) {
+  if (a.without) return base::StrCat(" without (", JoinLabels(a.grouping), ") ");
+  if (!a.grouping.empty()) return base::StrCat(" by (", JoinLabels(a.grouping), ") ");
+  return "";
+}
+
 class Printer {
  public:
   explicit Printer(bool debug) : debug_(debug) {}
@@ -176,13 +212,7 @@ class Printer {
     } else if (const auto* b = expr.As<BinaryExpr>()) {
       PrintBinary(*b);
     } else if (const auto* a = expr.As<AggregateExpr>()) {
-      out_ += AggregateOpName(a->op);
-      if (a->without) {
-        base::StrAppend(&out_, " without (", JoinLabels(a->grouping), ") ");
-      } else if (!a->grouping.empty()) {
-        base::StrAppend(&out_, " by (", JoinLabels(a->grouping), ") ");
-      }
-      out_ += "(";
+      base::StrAppend(&out_, AggregateOpName(a->op), GroupingString(*a), "(");
       if (a->param != nullptr) {
         Print(*a->param);
         out_ += ", ";
@@ -237,31 +267,7 @@ class Printer {
     } else {
       Print(*b.lhs);
     }
-    base::StrAppend(&out_, " ", BinaryOpName(b.op));
-    if (b.return_bool) out_ += " bool";
-    if (b.matching.has_value()) {
-      const VectorMatching& m = *b.matching;
-      bool grouped = m.card == VectorMatching::Cardinality::kManyToOne ||
-                     m.card == VectorMatching::Cardinality::kOneToMany;
-      if (m.on) {
-        base::StrAppend(&out_, " on(", JoinLabels(m.labels), ")");
-      } else if (!m.labels.empty() || grouped) {
-        base::StrAppend(&out_, " ignoring(", JoinLabels(m.labels), ")");
-      }
-      if (grouped) {
-        out_ += m.card == VectorMatching::Cardinality::kManyToOne ? " group_left" : " group_right";
-        if (!m.include.empty()) base::StrAppend(&out_, "(", JoinLabels(m.include), ")");
-      }
-    }
-    const FillModifier& f = b.fill;
-    if (f.left.has_value() && f.right.has_value() &&
-        FormatNumber(*f.left) == FormatNumber(*f.right)) {
-      base::StrAppend(&out_, " fill(", FormatNumber(*f.left), ")");
-    } else {
-      if (f.left.has_value()) base::StrAppend(&out_, " fill_left(", FormatNumber(*f.left), ")");
-      if (f.right.has_value()) base::StrAppend(&out_, " fill_right(", FormatNumber(*f.right), ")");
-    }
-    out_ += " ";
+    base::StrAppend(&out_, " ", BinaryOperatorString(b), " ");
     Print(*b.rhs);
     if (debug_) out_ += ")";
   }
@@ -345,5 +351,54 @@ std::string TreeString(const Expr& expr) {
   printer.Print(expr);
   return printer.Take();
 }
+
+namespace {
+
+// Prettify's expression at nesting `level`, the first line indented too.
+std::string Pretty(const Expr& expr, int level) {
+  constexpr size_t kMaxLineBytes = 100;
+  const std::string indent(static_cast<size_t>(2 * level), ' ');
+  std::string flat = ToString(expr);
+  const bool split = flat.size() > kMaxLineBytes;
+  if (const auto* sq = expr.As<SubqueryExpr>()) {
+    if (!split) return flat;  // sic: Prometheus indents neither
+    std::string inner = ToString(*sq->expr);
+    return base::StrCat(Pretty(*sq->expr, level), flat.substr(inner.size()));
+  }
+  if (const auto* u = expr.As<UnaryExpr>()) {
+    std::string child = Pretty(*u->expr, level);
+    const size_t first = child.find_first_not_of(" \t\n");
+    return base::StrCat(indent, u->negative ? "-" : "+",
+                        first == std::string::npos ? "" : child.substr(first));
+  }
+  if (!split) return indent + flat;
+  if (const auto* a = expr.As<AggregateExpr>()) {
+    std::string out = base::StrCat(indent, AggregateOpName(a->op), GroupingString(*a), "(\n");
+    if (a->param != nullptr) base::StrAppend(&out, Pretty(*a->param, level + 1), ",\n");
+    base::StrAppend(&out, Pretty(*a->expr, level + 1), "\n", indent, ")");
+    return out;
+  }
+  if (const auto* b = expr.As<BinaryExpr>()) {
+    return base::StrCat(Pretty(*b->lhs, level + 1), "\n", indent, BinaryOperatorString(*b), "\n",
+                        Pretty(*b->rhs, level + 1));
+  }
+  if (const auto* c = expr.As<Call>()) {
+    std::string out = base::StrCat(indent, c->func->name, "(\n");
+    for (size_t i = 0; i < c->args.size(); ++i) {
+      if (i > 0) out += ",\n";
+      out += Pretty(*c->args[i], level + 1);
+    }
+    base::StrAppend(&out, "\n", indent, ")");
+    return out;
+  }
+  if (const auto* p = expr.As<ParenExpr>()) {
+    return base::StrCat(indent, "(\n", Pretty(*p->expr, level + 1), "\n", indent, ")");
+  }
+  return indent + flat;  // selectors and literals are never split
+}
+
+}  // namespace
+
+std::string Prettify(const Expr& expr) { return Pretty(expr, 0); }
 
 }  // namespace cardinalsin::promql

@@ -15,6 +15,7 @@
 //
 //   absl::StatusOr<ExprPtr> expr = ParseExpr("sum(rate(x[5m]))by(job)");
 //   ToString(**expr);  // "sum by (job) (rate(x[5m]))"
+//   Prettify(**expr);  // the same: only expressions over 100 bytes are split
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -28,6 +29,14 @@ namespace cardinalsin::promql {
 
 std::string ToString(const Expr& expr);
 std::string TreeString(const Expr& expr);
+
+// The layout of Prometheus's `format_query` API (its Prettify): an expression whose ToString
+// is longer than 100 bytes is split over lines, two spaces of indent per level: an aggregation
+// or a call puts each argument on its own lines inside `op (` ... `)`, a binary operation its
+// operands above and below the operator line, a parenthesis its content inside `(` ... `)`.
+// Shorter expressions are printed as ToString. Keeps Prometheus's quirk of printing a short
+// subquery without its indent.
+std::string Prettify(const Expr& expr);
 
 // A PromQL float literal as Prometheus prints it: shortest round-trip digits in fixed notation,
 // "+Inf", "-Inf", "NaN".

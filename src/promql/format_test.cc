@@ -63,6 +63,56 @@ TEST(FormatTest, RoundTripsPreserveTrees) {
   }
 }
 
+// Prettify: Prometheus's format_query layout. Each expected output is what Prometheus 2.42's
+// /api/v1/format_query answered for the query (selectors have one matcher: 2.42 prints several
+// without the space after the comma, Prometheus 3 and ToString with it).
+TEST(FormatTest, PrettifySplitsExpressionsOverOneHundredBytes) {
+  const std::string m = "a_very_long_metric_name_for_testing_total";
+  const std::string sel = m + "{instance=\"localhost:9090\"}";
+  const std::pair<std::string, std::string> cases[] = {
+      // 100 bytes or fewer: one line, as ToString.
+      {"sum(rate(x[5m]))by(job)", "sum by (job) (rate(x[5m]))"},
+      {"topk(5, max by (hostname) (max_over_time(cpu_usage_user{hostname=~\"host_1|host_2|"
+       "host_3\"}[5m])))",
+       "topk(5, max by (hostname) (max_over_time(cpu_usage_user{hostname=~\"host_1|host_2|"
+       "host_3\"}[5m])))"},
+      // A binary operation: operands one level in, the operator (and its modifiers) between.
+      {"sum(rate(" + sel + "[5m])) by (job) / on (job) group_left (x) sum(rate(" + m +
+           "[5m])) by (job)",
+       "  sum by (job) (rate(" + sel + "[5m]))\n/ on(job) group_left(x)\n  sum by (job) (rate(" +
+           m + "[5m]))"},
+      {"sum by (job) (rate(" + sel + "[5m])) > bool 100000",
+       "  sum by (job) (rate(" + sel + "[5m]))\n> bool\n  100000"},
+      // Calls and aggregations with a parameter: each argument on its own lines.
+      {"histogram_quantile(0.99, sum by (le) (rate(cardinalsin_query_latency_seconds_bucket"
+       "{run_id=~\"run-1\"}[5m])))",
+       "histogram_quantile(\n  0.99,\n  sum by (le) (rate(cardinalsin_query_latency_seconds_bucket"
+       "{run_id=~\"run-1\"}[5m]))\n)"},
+      {"quantile(0.9, sum by (job) (rate(" + sel + "[5m])))",
+       "quantile(\n  0.9,\n  sum by (job) (rate(" + sel + "[5m]))\n)"},
+      // Nested splits indent two spaces per level; parentheses get lines of their own.
+      {"(sum(rate(" + m + "[5m])) + sum(rate(another_very_long_metric_name_total[5m]))) * 100",
+       "  (\n      sum(rate(" + m +
+           "[5m]))\n    +\n      sum(rate(another_very_long_metric_name_total[5m]))\n  )\n*\n"
+           "  100"},
+      // A unary minus stays on its operand's first line.
+      {"-sum(rate(" + m + "[5m]) + rate(another_very_long_metric_name_total[5m]))",
+       "-sum(\n  rate(" + m + "[5m]) + rate(another_very_long_metric_name_total[5m])\n)"},
+      // Subqueries: a short one loses its indent (as in Prometheus), a long one keeps it.
+      {"max_over_time(sum by (job) (rate(" + sel + "[5m]))[1h:1m])",
+       "max_over_time(\nsum by (job) (rate(" + sel + "[5m]))[1h:1m]\n)"},
+      {"max_over_time(sum by (job) (rate(" + sel + "[5m]))[1h:1m] offset 5m)",
+       "max_over_time(\n  sum by (job) (rate(" + sel + "[5m]))[1h:1m] offset 5m\n)"},
+  };
+  for (const auto& [query, want] : cases) {
+    CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr(query));
+    EXPECT_EQ(Prettify(*expr), want) << query;
+    // The layout parses back to the same tree.
+    CS_ASSERT_OK_AND_ASSIGN(ExprPtr again, ParseExpr(Prettify(*expr)));
+    EXPECT_EQ(TreeString(*again), TreeString(*expr)) << query;
+  }
+}
+
 TEST(FormatTest, TreeStringShowsStructure) {
   CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr("max_over_time((a + b)[5m:1m]) * -c"));
   EXPECT_EQ(TreeString(*expr),

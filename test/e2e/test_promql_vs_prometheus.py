@@ -132,6 +132,21 @@ KNOWN_DIFFERENCES: dict[str, str] = {
 }
 
 
+# format_query: expressions over 100 bytes are split over lines (Prometheus's prettifier). Each
+# selector has one matcher: 2.42 prints several without a space after the comma, Prometheus 3 with.
+_LONG = 'a_very_long_metric_name_for_testing_total{instance="localhost:9090"}'
+FORMAT_QUERIES = [
+    f'sum(rate({_LONG}[5m])) by (job) / on (job) group_left (x) sum(rate({_LONG}[5m])) by (job)',
+    f'histogram_quantile(0.99, sum by (le) (rate({BUCKETS}{{job="cardinalsin-test"}}[5m])))',
+    f'quantile(0.9, sum by (job) (rate({_LONG}[5m]))) > bool 100000',
+    f'(sum(rate({_LONG}[5m])) + sum(rate(another_very_long_metric_name_total[5m]))) * 100',
+    f'-sum(rate({_LONG}[5m]) + rate(another_very_long_metric_name_total[5m]))',
+    f'max_over_time(sum by (job) (rate({_LONG}[5m]))[1h:1m])',
+    f'max_over_time(sum by (job) (rate({_LONG}[5m]))[1h:1m] offset 5m) unless count_values("v", {_LONG})',
+    f'label_replace(sum without (instance) (rate({_LONG}[5m])), "dst", "$1", "src", "(.*)")',
+]
+
+
 def api(url: str, path: str, params: dict) -> dict:
     body = urllib.parse.urlencode(params).encode()
     status, raw, _ = http_request(url + path, "POST", body,
@@ -231,6 +246,15 @@ def test_promql_answers_match_prometheus(cardinalsin_bin, tmp_path):
                 failures.append(f"{path} {query}: {diff}")
             elif diff is None:
                 failures.append(f"{path} {query}: listed as a known difference ({reason}) but agrees")
+        for query in FORMAT_QUERIES:
+            want = api(prom_url, "/api/v1/format_query", {"query": query})
+            got = api(cs.url, "/api/v1/format_query", {"query": query})
+            assert "\n" in want, query  # the comparison is about the layout
+            # Prometheus 3 (and CardinalSin) print `on(job)`, 2.42 `on (job)`.
+            for modifier in ("on", "ignoring", "group_left", "group_right"):
+                want = want.replace(f" {modifier} (", f" {modifier}(")
+            if got != want:
+                failures.append(f"format_query {query}:\n{got}\nvs Prometheus\n{want}")
         print(f"{agreed} of {len(runs)} queries agree; data {stopped - started:.0f}s; eval at {eval_ms} ms")
         assert not failures, f"{len(failures)} of {len(runs)} queries differ:\n" + "\n".join(failures)
     finally:
