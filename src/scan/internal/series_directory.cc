@@ -1,7 +1,6 @@
 #include "scan/internal/series_directory.h"
 
 #include <algorithm>
-#include <numeric>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,47 +11,60 @@
 namespace cardinalsin::scan::internal {
 namespace {
 
-constexpr uint32_t kUnassigned = UINT32_MAX - 1;
-
-// Gives the rows of one string column codes into a dictionary of its distinct values (kAbsent
-// for NULL), the same code for the same value.
+// Gives the rows of one string column codes such that equal codes mean equal values (kAbsent
+// for NULL): a dictionary column's own codes (a value listed twice in its dictionary only splits
+// runs, which is still correct), or codes into the distinct values of a plain column.
 class ColumnCoder {
  public:
-  explicit ColumnCoder(const model::Column& column) : column_(column) {
-    if (column.is_dictionary()) {
-      remap_.assign(column.dictionary().dictionary.size(), kUnassigned);
-    }
-  }
+  explicit ColumnCoder(const model::Column& column) : column_(column) {}
 
   uint32_t CodeOf(size_t row) {
     if (!column_.IsValid(row)) return SeriesDirectory::kAbsent;
-    if (column_.is_dictionary()) {
-      const uint32_t in = column_.dictionary().codes[row];
-      uint32_t& out = remap_[in];
-      if (out == kUnassigned) out = Add(column_.dictionary().dictionary.Get(in));
-      return out;
-    }
+    if (column_.is_dictionary()) return column_.dictionary().codes[row];
     std::string_view value = column_.strings().Get(row);
-    auto it = by_value_.find(value);
-    if (it != by_value_.end()) return it->second;
-    const uint32_t code = Add(value);
+    auto [it, inserted] = by_value_.try_emplace(value, static_cast<uint32_t>(seen_.size()));
     // Keys view the column's own bytes, which outlive the coder.
-    by_value_.emplace(value, code);
-    return code;
+    if (inserted) seen_.Append(value);
+    return it->second;
   }
 
-  model::StringVector TakeDictionary() { return std::move(dictionary_); }
+  // The value of a code CodeOf returned (other than kAbsent).
+  std::string_view ValueOf(uint32_t code) const {
+    return column_.is_dictionary() ? column_.dictionary().dictionary.Get(code) : seen_.Get(code);
+  }
+  // Codes are below this.
+  size_t code_limit() const {
+    return column_.is_dictionary() ? column_.dictionary().dictionary.size() : seen_.size();
+  }
+
+  // Marks rows whose value differs from the previous row's: starts[r] |= value(r) != value(r-1).
+  void MarkChanges(std::vector<uint8_t>& starts) {
+    const size_t n = starts.size();
+    if (column_.is_dictionary() && column_.validity().empty()) {
+      const std::vector<uint32_t>& codes = column_.dictionary().codes;  // the common case
+      for (size_t r = 1; r < n; ++r) starts[r] |= codes[r] != codes[r - 1];
+      return;
+    }
+    if (column_.is_dictionary()) {
+      for (size_t r = 1; r < n; ++r) {
+        starts[r] |= column_.IsValid(r) != column_.IsValid(r - 1) ||
+                     (column_.IsValid(r) &&
+                      column_.dictionary().codes[r] != column_.dictionary().codes[r - 1]);
+      }
+      return;
+    }
+    // Plain: compare neighbours (no hashing per row; values are coded at run starts only).
+    const model::StringVector& values = column_.strings();
+    for (size_t r = 1; r < n; ++r) {
+      const bool valid = column_.IsValid(r);
+      starts[r] |= valid != column_.IsValid(r - 1) || (valid && values.Get(r) != values.Get(r - 1));
+    }
+  }
 
  private:
-  uint32_t Add(std::string_view value) {
-    dictionary_.Append(value);
-    return static_cast<uint32_t>(dictionary_.size() - 1);
-  }
-
   const model::Column& column_;
-  std::vector<uint32_t> remap_;  // input dictionary code -> our code (dictionary columns)
   absl::flat_hash_map<std::string_view, uint32_t> by_value_;  // plain columns
-  model::StringVector dictionary_;
+  model::StringVector seen_;  // plain columns: distinct values in first-seen order
 };
 
 }  // namespace
@@ -114,14 +126,7 @@ absl::StatusOr<SeriesDirectory> SeriesDirectory::Build(const model::RecordBatch&
   std::vector<ColumnCoder> coders;
   coders.reserve(string_columns.size());
   for (size_t i : string_columns) coders.emplace_back(batch.column(i));
-  for (ColumnCoder& coder : coders) {
-    uint32_t previous = coder.CodeOf(0);
-    for (size_t r = 1; r < n; ++r) {
-      const uint32_t code = coder.CodeOf(r);
-      starts[r] |= code != previous;
-      previous = code;
-    }
-  }
+  for (ColumnCoder& coder : coders) coder.MarkChanges(starts);
   size_t run_count = 0;
   for (uint8_t s : starts) run_count += s;
   if (run_count * kMinRowsPerRun > n) return directory;  // not useful
@@ -139,24 +144,30 @@ absl::StatusOr<SeriesDirectory> SeriesDirectory::Build(const model::RecordBatch&
   }
   directory.codes_.resize(coders.size());
   for (size_t c = 0; c < coders.size(); ++c) {
-    // Codes in first-seen order, then renumbered so that code order is byte order.
-    model::StringVector seen = coders[c].TakeDictionary();
-    std::vector<uint32_t> order(seen.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return seen.Get(a) < seen.Get(b); });
-    std::vector<uint32_t> rank(seen.size());
-    model::StringVector sorted;
-    sorted.Reserve(seen.size(), seen.bytes().size());
-    for (uint32_t i = 0; i < order.size(); ++i) {
-      rank[order[i]] = i;
-      sorted.Append(seen.Get(order[i]));
-    }
+    ColumnCoder& coder = coders[c];
+    // The runs' codes, then renumbered into a dictionary of just the values the runs have,
+    // distinct and in byte order (so that code order is byte order).
     std::vector<uint32_t>& codes = directory.codes_[c];
     codes.reserve(run_count);
-    for (const Run& run : directory.runs_) {
-      const uint32_t code = coders[c].CodeOf(run.first_row);
-      codes.push_back(code == kAbsent ? kAbsent : rank[code]);
+    for (const Run& run : directory.runs_) codes.push_back(coder.CodeOf(run.first_row));
+    std::vector<uint32_t> used;
+    used.reserve(run_count);
+    for (uint32_t code : codes) {
+      if (code != kAbsent) used.push_back(code);
+    }
+    std::sort(used.begin(), used.end());
+    used.erase(std::unique(used.begin(), used.end()), used.end());
+    std::sort(used.begin(), used.end(),
+              [&](uint32_t a, uint32_t b) { return coder.ValueOf(a) < coder.ValueOf(b); });
+    std::vector<uint32_t> rank(coder.code_limit(), kAbsent);
+    model::StringVector sorted;
+    for (uint32_t code : used) {
+      const std::string_view value = coder.ValueOf(code);
+      if (sorted.size() == 0 || sorted.Get(sorted.size() - 1) != value) sorted.Append(value);
+      rank[code] = static_cast<uint32_t>(sorted.size() - 1);
+    }
+    for (uint32_t& code : codes) {
+      if (code != kAbsent) code = rank[code];
     }
     directory.dictionaries_.push_back(std::move(sorted));
   }
