@@ -353,12 +353,23 @@ absl::StatusOr<std::shared_ptr<const SeriesDirectory>> DirectoryFor(
     const catalog::ChunkSummary& chunk, int rg, parquet::ScanStats& pstats) {
   const std::string key = absl::StrFormat("%s#%d", chunk.path, rg);
   if (std::shared_ptr<const SeriesDirectory> cached = ctx.directories->Get(key)) return cached;
-  CS_ASSIGN_OR_RETURN(model::RecordBatch batch,
-                      reader.ReadRowGroup(rg, SeriesDirectory::Columns(reader.schema())));
+  // A lookup of metric names alone (the metric browser) needs no label column, which are most
+  // of a directory's decoding: it gets a directory of the metric names only, under its own key.
+  const bool names_only = ctx.labels.empty() && ctx.request.one_row_per_series &&
+                          ctx.output.size() == 1 &&
+                          ctx.output.IndexOf(model::kMetricNameColumn).has_value();
+  std::vector<std::string> columns = SeriesDirectory::Columns(reader.schema());
+  if (names_only) {
+    if (std::shared_ptr<const SeriesDirectory> cached = ctx.directories->Get(key + "#names")) {
+      return cached;
+    }
+    columns.resize(3);  // timestamp, series_id, metric_name
+  }
+  CS_ASSIGN_OR_RETURN(model::RecordBatch batch, reader.ReadRowGroup(rg, columns));
   pstats.rows_read += static_cast<int64_t>(batch.num_rows());
   CS_ASSIGN_OR_RETURN(SeriesDirectory built, SeriesDirectory::Build(batch, chunk.path));
   auto directory = std::make_shared<const SeriesDirectory>(std::move(built));
-  ctx.directories->Put(key, directory, directory->bytes());
+  ctx.directories->Put(names_only ? key + "#names" : key, directory, directory->bytes());
   return directory;
 }
 
@@ -1266,9 +1277,11 @@ ScanStream::ScanStream(std::shared_ptr<internal::ScanContext> context)
     : context_(std::move(context)) {
   // A chunk split into parts holds many rows in the range (ScanContext::rows_per_part). A scan
   // with no condition reads them all: decode threads from the start. With conditions the rows
-  // wanted may be few (one series of a hundred thousand), which the first task finds out.
+  // wanted may be few (one series of a hundred thousand), as are those of a lookup (one row per
+  // series or distinct value), which the first task finds out.
   const ScanRequest& request = context_->request;
-  if (request.metric.kind == MetricCondition::Kind::kAny && request.labels.empty()) {
+  if (request.metric.kind == MetricCondition::Kind::kAny && request.labels.empty() &&
+      !request.one_row_per_series) {
     for (const std::unique_ptr<internal::Task>& task : context_->tasks) {
       pooled_ = pooled_ || task->parts > 1;
     }
