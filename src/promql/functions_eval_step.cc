@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -370,22 +370,23 @@ void ExpandTemplate(std::string_view tmpl, const RE2& re,
   }
 }
 
-// The key for duplicate detection: the full label set, the metric name included even when it
-// is to be dropped later (Prometheus compares label_replace/label_join outputs before delayed
-// name removal; outputs that collide only once names are gone fail where they are removed).
-std::string OutputKey(const Sample& s) {
-  std::string key;
-  for (const Label& l : s.labels) {
-    base::StrAppend(&key, l.name.size(), ":", l.name, l.value.size(), ":", l.value);
-  }
-  return key;
-}
-
+// Fails when two of out[from...] have the same full label set, the metric name included even
+// when it is to be dropped later (Prometheus compares label_replace/label_join outputs before
+// delayed name removal; outputs that collide only once names are gone fail where they are
+// removed). Samples are hashed and compared in place, by their positions in `out`.
 absl::Status CheckNoDuplicateLabelSets(const Vector& out, size_t from) {
   if (out.size() - from < 2) return absl::OkStatus();
-  std::unordered_set<std::string> seen;
+  struct Hash {
+    const Vector* out;
+    size_t operator()(size_t i) const { return HashLabels((*out)[i].labels); }
+  };
+  struct Equal {
+    const Vector* out;
+    bool operator()(size_t a, size_t b) const { return (*out)[a].labels == (*out)[b].labels; }
+  };
+  absl::flat_hash_set<size_t, Hash, Equal> seen(out.size() - from, Hash{&out}, Equal{&out});
   for (size_t i = from; i < out.size(); ++i) {
-    if (!seen.insert(OutputKey(out[i])).second) {
+    if (!seen.insert(i).second) {
       return absl::FailedPreconditionError("vector cannot contain metrics with the same labelset");
     }
   }

@@ -303,8 +303,11 @@ class ScanQuerier final : public promql::Querier {
  private:
   // Sorts points held in ns, converts them to ms and keeps the last sample of each millisecond.
   static void Finish(std::vector<promql::FPoint>& points) {
-    std::sort(points.begin(), points.end(),
-              [](const promql::FPoint& a, const promql::FPoint& b) { return a.t < b.t; });
+    auto earlier = [](const promql::FPoint& a, const promql::FPoint& b) { return a.t < b.t; };
+    // Usually sorted already (chunks come in time order, each sorted by series and time).
+    if (!std::is_sorted(points.begin(), points.end(), earlier)) {
+      std::sort(points.begin(), points.end(), earlier);
+    }
     size_t out = 0;
     for (size_t i = 0; i < points.size(); ++i) {
       promql::FPoint point{NsToMs(points[i].t), points[i].v};
