@@ -352,19 +352,20 @@ absl::StatusOr<std::shared_ptr<const SeriesDirectory>> DirectoryFor(
     const ScanContext& ctx, const parquet::ParquetReader& reader,
     const catalog::ChunkSummary& chunk, int rg, parquet::ScanStats& pstats) {
   const std::string key = absl::StrFormat("%s#%d", chunk.path, rg);
-  if (std::shared_ptr<const SeriesDirectory> cached = ctx.directories->Get(key)) return cached;
   // A lookup of metric names alone (the metric browser) needs no label column, which are most
-  // of a directory's decoding: it gets a directory of the metric names only, under its own key.
+  // of a directory's decoding: it gets a directory of the metric names only, under its own key
+  // (or the full one, when that is cached and its own is not).
   const bool names_only = ctx.labels.empty() && ctx.request.one_row_per_series &&
                           ctx.output.size() == 1 &&
                           ctx.output.IndexOf(model::kMetricNameColumn).has_value();
-  std::vector<std::string> columns = SeriesDirectory::Columns(reader.schema());
   if (names_only) {
     if (std::shared_ptr<const SeriesDirectory> cached = ctx.directories->Get(key + "#names")) {
       return cached;
     }
-    columns.resize(3);  // timestamp, series_id, metric_name
   }
+  if (std::shared_ptr<const SeriesDirectory> cached = ctx.directories->Get(key)) return cached;
+  std::vector<std::string> columns = SeriesDirectory::Columns(reader.schema());
+  if (names_only) columns.resize(3);  // timestamp, series_id, metric_name
   CS_ASSIGN_OR_RETURN(model::RecordBatch batch, reader.ReadRowGroup(rg, columns));
   pstats.rows_read += static_cast<int64_t>(batch.num_rows());
   CS_ASSIGN_OR_RETURN(SeriesDirectory built, SeriesDirectory::Build(batch, chunk.path));
