@@ -583,16 +583,19 @@ TEST(FilteredReadTest, OtherColumnsAreReadOnlyFromPagesWithKeptRows) {
   EXPECT_EQ(got.column(0).doubles()[0], batch.column(2).doubles()[150]);
 }
 
+// Encodings of the value column and of timestamp and series_id that the row-selecting reads are
+// tested with: each decoder path that can keep only some rows of a page.
+const std::pair<ColumnEncoding, ColumnEncoding> kRequiredColumnEncodings[] = {
+    {ColumnEncoding::kPlain, ColumnEncoding::kPlain},
+    {ColumnEncoding::kByteStreamSplit, ColumnEncoding::kDeltaBinaryPacked},
+    {ColumnEncoding::kDictionary, ColumnEncoding::kDictionary},
+    {ColumnEncoding::kAuto, ColumnEncoding::kAuto},
+};
+
 // Kept rows are assembled inside the decoder for each value encoding of a required column.
 TEST(FilteredReadTest, EveryEncodingKeepsTheRightRows) {
-  const std::vector<std::pair<ColumnEncoding, ColumnEncoding>> encodings = {
-      {ColumnEncoding::kPlain, ColumnEncoding::kPlain},
-      {ColumnEncoding::kByteStreamSplit, ColumnEncoding::kDeltaBinaryPacked},
-      {ColumnEncoding::kDictionary, ColumnEncoding::kDictionary},
-      {ColumnEncoding::kAuto, ColumnEncoding::kAuto},
-  };
   RecordBatch batch = MetricsBatch(3'000, 24);
-  for (const auto& [value, other] : encodings) {
+  for (const auto& [value, other] : kRequiredColumnEncodings) {
     WriterOptions options;
     options.page_rows = 128;
     options.column_encodings = {{"value", value}, {"timestamp", other}, {"series_id", other}};
@@ -618,14 +621,8 @@ TEST(FilteredReadTest, EveryEncodingKeepsTheRightRows) {
 // Sparse row reads keep whole decoded pages in a PageCache and take them from there next time,
 // for every value encoding; dense reads neither use nor fill it.
 TEST(PageCacheTest, SparseReadsDecodeEachPageOnce) {
-  const std::vector<std::pair<ColumnEncoding, ColumnEncoding>> encodings = {
-      {ColumnEncoding::kPlain, ColumnEncoding::kPlain},
-      {ColumnEncoding::kByteStreamSplit, ColumnEncoding::kDeltaBinaryPacked},
-      {ColumnEncoding::kDictionary, ColumnEncoding::kDictionary},
-      {ColumnEncoding::kAuto, ColumnEncoding::kAuto},
-  };
   RecordBatch batch = MetricsBatch(3'000, 25);
-  for (const auto& [value, other] : encodings) {
+  for (const auto& [value, other] : kRequiredColumnEncodings) {
     SCOPED_TRACE(
         absl::StrFormat("encodings %d %d", static_cast<int>(value), static_cast<int>(other)));
     WriterOptions options;

@@ -361,9 +361,10 @@ std::string Pretty(const Expr& expr, int level) {
   std::string flat = ToString(expr);
   const bool split = flat.size() > kMaxLineBytes;
   if (const auto* sq = expr.As<SubqueryExpr>()) {
-    if (!split) return flat;  // sic: Prometheus indents neither
-    std::string inner = ToString(*sq->expr);
-    return base::StrCat(Pretty(*sq->expr, level), flat.substr(inner.size()));
+    if (!split) return flat;  // sic: Prometheus does not indent a subquery that fits
+    // ToString prints the subquery's expression, then its `[range:step]` and modifiers.
+    const size_t suffix = ToString(*sq->expr).size();
+    return base::StrCat(Pretty(*sq->expr, level), flat.substr(suffix));
   }
   if (const auto* u = expr.As<UnaryExpr>()) {
     std::string child = Pretty(*u->expr, level);

@@ -52,6 +52,9 @@ TEST(FormatTest, RoundTripsPreserveTrees) {
       "histogram_quantiles(h, \"q\", 0.5, 0.9)",
       "sort_by_label(x, \"a\", \"b\")",
       "-1e-300 * 0x10 / .5",
+      // Inf and NaN are label names inside braces (found by the parser fuzzer).
+      "{\"inf\"='x'} + fill(0) {\"other.metric\"}",
+      "up{NaN=\"1\", Inf!=\"2\"} + Inf",
   };
   for (const char* query : queries) {
     CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr(query));

@@ -128,8 +128,10 @@ class Lexer {
       case ')':
         return single(TokenKind::kRightParen);
       case '{':
+        ++brace_depth_;
         return single(TokenKind::kLeftBrace);
       case '}':
+        if (brace_depth_ > 0) --brace_depth_;
         return single(TokenKind::kRightBrace);
       case '[':
         ++bracket_depth_;
@@ -203,7 +205,9 @@ class Lexer {
     }
     std::string_view word = input_.substr(static_cast<size_t>(token.pos), pos_ - token.pos);
     std::string lower = absl::AsciiStrToLower(base::AsAbsl(word));
-    if (!colon && (lower == "inf" || lower == "nan")) {
+    // Inf and NaN are numbers, except inside braces where only label names stand (as in
+    // Prometheus: `{inf="x"}` matches a label, `by (inf)` is an error).
+    if (!colon && brace_depth_ == 0 && (lower == "inf" || lower == "nan")) {
       token.kind = TokenKind::kNumber;
       token.number = lower == "inf" ? std::numeric_limits<double>::infinity()
                                     : std::numeric_limits<double>::quiet_NaN();
@@ -404,6 +408,7 @@ class Lexer {
   std::string_view input_;
   size_t pos_ = 0;
   int bracket_depth_ = 0;
+  int brace_depth_ = 0;
 };
 
 }  // namespace

@@ -208,6 +208,10 @@ TEST(ParserTest, ErrorsNameThePositionAndTheProblem) {
        "1:6: parse error: expected type range vector in call to function \"rate\", got instant "
        "vector"},
       {"sum(", "1:5: parse error: unexpected <EOF>, expected an expression"},
+      // Outside braces Inf is a number: an error here, as in Prometheus (whose 2.42 says
+      // "grouping opts").
+      {"sum by (inf) (up)",
+       "1:9: parse error: unexpected number \"inf\" in grouping clause, expected label"},
       {"", "1:1: parse error: no expression found in input"},
       {"1 > 2", "1:3: parse error: comparisons between scalars must use BOOL modifier"},
       {"{}", "1:1: parse error: vector selector must contain at least one non-empty matcher"},
