@@ -171,7 +171,9 @@ class Printer {
         absl::StrAppendFormat(&out_, "number(%s%s)", FormatNumber(n->value),
                               n->duration ? " duration" : "");
       } else if (n->duration && std::isfinite(n->value) && std::fabs(n->value) < 9e15 &&
-                 std::round(n->value * 1000) == n->value * 1000) {
+                 std::round(n->value * 1000) / 1000.0 == n->value) {
+        // A whole number of milliseconds, as the lexer makes it (ms / 1000.0: 1s3ms is 1.003,
+        // whose product with 1000 is not exactly 1003).
         // "-0s" keeps the sign of a negated zero duration.
         if (n->value == 0 && std::signbit(n->value)) out_ += "-";
         out_ += FormatDurationMs(static_cast<int64_t>(std::round(n->value * 1000)));

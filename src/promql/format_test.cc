@@ -55,6 +55,8 @@ TEST(FormatTest, RoundTripsPreserveTrees) {
       // Inf and NaN are label names inside braces (found by the parser fuzzer).
       "{\"inf\"='x'} + fill(0) {\"other.metric\"}",
       "up{NaN=\"1\", Inf!=\"2\"} + Inf",
+      // A duration whose seconds times 1000 is not a whole number in floating point.
+      "1s3ms",
   };
   for (const char* query : queries) {
     CS_ASSERT_OK_AND_ASSIGN(ExprPtr expr, ParseExpr(query));
