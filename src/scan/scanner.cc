@@ -435,32 +435,34 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
   const std::vector<SeriesDirectory::Run>& runs = directory.runs();
   // Which values of directory column `c` satisfy `matcher`, one byte per code. Dictionaries are
   // in byte order: a finite set is looked up, bounds limit the values tested.
+  // The first code of directory column `c` whose value is >= v.
+  auto position_in = [&](size_t c, std::string_view v) {
+    const model::StringVector& values = directory.dictionary(c);
+    uint32_t lo = 0, hi = static_cast<uint32_t>(values.size());
+    while (lo < hi) {
+      const uint32_t mid = lo + (hi - lo) / 2;
+      if (values.Get(mid) < v) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  };
   auto matching_values = [&](const StringMatcher& matcher, size_t c) {
     const model::StringVector& values = directory.dictionary(c);
     std::vector<uint8_t> match(values.size(), 0);
-    auto position = [&](std::string_view v) {  // first code whose value is >= v
-      uint32_t lo = 0, hi = static_cast<uint32_t>(values.size());
-      while (lo < hi) {
-        const uint32_t mid = lo + (hi - lo) / 2;
-        if (values.Get(mid) < v) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      return lo;
-    };
     if (matcher.exact_set()) {
       for (const std::string& v : *matcher.exact_set()) {
-        const uint32_t at = position(v);
+        const uint32_t at = position_in(c, v);
         if (at < values.size() && values.Get(at) == v) match[at] = 1;
       }
       return match;
     }
     uint32_t first = 0, last = static_cast<uint32_t>(values.size());
-    if (matcher.lower()) first = position(*matcher.lower());
+    if (matcher.lower()) first = position_in(c, *matcher.lower());
     if (matcher.upper()) {
-      last = position(*matcher.upper());
+      last = position_in(c, *matcher.upper());
       if (last < values.size() && values.Get(last) == *matcher.upper()) ++last;
     }
     for (uint32_t v = first; v < last; ++v) match[v] = matcher.Matches(values.Get(v));
@@ -516,7 +518,6 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
       spans.clear();
       break;
     }
-    const std::vector<uint8_t> match = matching_values(matcher, static_cast<size_t>(c));
     const uint8_t absent = matcher.matches_absent();
     const std::vector<uint32_t>& codes = directory.codes(static_cast<size_t>(c));
     std::vector<uint8_t>& passed = conditions();
@@ -524,9 +525,13 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
     if (matcher.exact_set() && matcher.exact_set()->size() == 1) {
       // An equality: compare every code with the one value's (which the compiler vectorizes)
       // rather than look each up.
-      const auto at = std::find(match.begin(), match.end(), 1);
+      const model::StringVector& values = directory.dictionary(static_cast<size_t>(c));
+      const std::string& value = matcher.exact_set()->front();
+      uint32_t code = position_in(static_cast<size_t>(c), value);
       // A value the row group lacks gets a code no run has (codes index the dictionary).
-      const uint32_t code = static_cast<uint32_t>(at - match.begin());
+      if (code < values.size() && values.Get(code) != value) {
+        code = static_cast<uint32_t>(values.size());
+      }
       const uint32_t absent_code = absent ? SeriesDirectory::kAbsent : code;
       for (const auto& [begin, end] : spans) {
         AndWhereEqual(codes.data() + begin, end - begin, code, absent_code, passed.data() + k);
@@ -534,6 +539,7 @@ absl::Status ReadThroughDirectory(const ScanContext& ctx, const parquet::Parquet
       }
       continue;
     }
+    const std::vector<uint8_t> match = matching_values(matcher, static_cast<size_t>(c));
     for (const auto& [begin, end] : spans) {
       for (size_t i = begin; i < end; ++i, ++k) {
         passed[k] &= codes[i] == SeriesDirectory::kAbsent ? absent : match[codes[i]];

@@ -45,19 +45,17 @@ class ColumnCoder {
       for (size_t r = 1; r < n; ++r) starts[r] |= codes[r] != codes[r - 1];
       return;
     }
-    if (column_.is_dictionary()) {
-      for (size_t r = 1; r < n; ++r) {
-        starts[r] |= column_.IsValid(r) != column_.IsValid(r - 1) ||
-                     (column_.IsValid(r) &&
-                      column_.dictionary().codes[r] != column_.dictionary().codes[r - 1]);
+    // Otherwise compare neighbours' codes or bytes (no hashing per row: values are coded at run
+    // starts only).
+    auto same = [&](size_t r) {
+      if (column_.is_dictionary()) {
+        return column_.dictionary().codes[r] == column_.dictionary().codes[r - 1];
       }
-      return;
-    }
-    // Plain: compare neighbours (no hashing per row; values are coded at run starts only).
-    const model::StringVector& values = column_.strings();
+      return column_.strings().Get(r) == column_.strings().Get(r - 1);
+    };
     for (size_t r = 1; r < n; ++r) {
       const bool valid = column_.IsValid(r);
-      starts[r] |= valid != column_.IsValid(r - 1) || (valid && values.Get(r) != values.Get(r - 1));
+      starts[r] |= valid != column_.IsValid(r - 1) || (valid && !same(r));
     }
   }
 
