@@ -1,5 +1,7 @@
 #include "ingest/ingester.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -230,6 +232,7 @@ WriteOutcome Ingester::Write(std::string_view tenant_name, const model::SampleBa
 }
 
 void Ingester::FlushLoop() {
+  pthread_setname_np(pthread_self(), "cs-flush");
   std::unique_lock lock(mu_);
   while (!flush_thread_exit_) {
     flush_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.flush_check_interval));

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -128,6 +130,50 @@ absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
       return ErrnoStatus(errno, "write", path);
     }
     data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// Objects at least this large are written past the page cache (WriteDirect).
+constexpr size_t kDirectWriteMin = 1 << 20;
+// O_DIRECT transfers must be aligned in memory, offset and length to the device's logical block
+// size; 4 KiB is a multiple of every common one.
+constexpr size_t kDirectAlign = 4096;
+constexpr size_t kDirectBufferBytes = 1 << 20;
+
+// Writes `data` to the new, empty file `fd` (opened with O_DIRECT) through a reused aligned
+// buffer: the last block is zero-padded and the file then truncated to data.size().
+absl::Status WriteDirect(int fd, std::string_view data, const std::string& path) {
+  struct AlignedFree {
+    void operator()(char* p) const { std::free(p); }
+  };
+  static thread_local std::unique_ptr<char, AlignedFree> buffer;
+  if (!buffer) {
+    void* memory = nullptr;
+    if (::posix_memalign(&memory, kDirectAlign, kDirectBufferBytes) != 0) {
+      return absl::ResourceExhaustedError("no memory for an O_DIRECT write buffer");
+    }
+    buffer.reset(static_cast<char*>(memory));
+  }
+  off_t offset = 0;
+  for (std::string_view rest = data; !rest.empty();) {
+    const size_t n = std::min(rest.size(), kDirectBufferBytes);
+    std::memcpy(buffer.get(), rest.data(), n);
+    const size_t padded = (n + kDirectAlign - 1) / kDirectAlign * kDirectAlign;
+    std::memset(buffer.get() + n, 0, padded - n);
+    for (size_t done = 0; done < padded;) {
+      const ssize_t w = ::pwrite(fd, buffer.get() + done, padded - done, offset + done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "write", path);
+      }
+      done += static_cast<size_t>(w);
+    }
+    offset += static_cast<off_t>(n);
+    rest.remove_prefix(n);
+  }
+  if (::ftruncate(fd, static_cast<off_t>(data.size())) != 0) {
+    return ErrnoStatus(errno, "truncate", path);
   }
   return absl::OkStatus();
 }
@@ -383,9 +429,17 @@ std::string LocalObjectStore::NewTempName() {
 
 absl::StatusOr<std::string> LocalObjectStore::WriteTemp(std::string_view data) {
   const std::string temp = base::StrCat(root_, "/", kTempDir, "/", NewTempName());
-  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  const bool direct = data.size() >= kDirectWriteMin && !direct_unsupported_.load();
+  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (direct ? O_DIRECT : 0),
+               0644));
+  if (fd.get() < 0 && direct && errno == EINVAL) {
+    // The file system has no O_DIRECT (tmpfs): buffered writes from now on.
+    direct_unsupported_ = true;
+    ::unlink(temp.c_str());
+    return WriteTemp(data);
+  }
   if (fd.get() < 0) return ErrnoStatus(errno, "create", temp);
-  absl::Status status = WriteAll(fd.get(), data, temp);
+  absl::Status status = direct ? WriteDirect(fd.get(), data, temp) : WriteAll(fd.get(), data, temp);
   if (status.ok() && ::fsync(fd.get()) != 0) status = ErrnoStatus(errno, "fsync", temp);
   if (!status.ok()) {
     ::unlink(temp.c_str());

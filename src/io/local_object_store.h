@@ -60,7 +60,10 @@ class LocalObjectStore final : public ObjectStore {
 
   // Validates the key and the reserved names; returns the absolute path.
   absl::StatusOr<std::string> PathFor(std::string_view key) const;
-  // Writes `data` to a new fsynced temp file and returns its path.
+  // Writes `data` to a new fsynced temp file and returns its path. Objects of a megabyte or more
+  // bypass the page cache (O_DIRECT) where the file system allows it: the store writes an object
+  // once and readers seldom want it soon, and allocating page cache for every chunk a busy
+  // ingester writes costs more CPU than the write itself.
   absl::StatusOr<std::string> WriteTemp(std::string_view data);
   // Under the key's lock: checks `options`, stamps the temp file's mtime and renames it to `key`.
   absl::StatusOr<ObjectMeta> Commit(std::string_view key, const std::string& temp_path,
@@ -69,6 +72,7 @@ class LocalObjectStore final : public ObjectStore {
 
   const std::string root_;
   std::atomic<uint64_t> temp_counter_{0};
+  std::atomic<bool> direct_unsupported_{false};  // set when O_DIRECT was refused
 };
 
 }  // namespace cardinalsin::io

@@ -57,6 +57,34 @@ TEST_F(LocalObjectStoreTest, ObjectsArePlainFilesUnderTheRoot) {
   EXPECT_EQ(content, "PAR1");
 }
 
+// Objects of a megabyte or more are written with O_DIRECT where the file system has it, through
+// an aligned buffer a megabyte at a time: sizes around those boundaries must come back exactly,
+// on a file system with O_DIRECT (the temp dir) and on one without (tmpfs, when present).
+TEST_F(LocalObjectStoreTest, LargeObjectsRoundTripWithAndWithoutDirectWrites) {
+  std::vector<std::string> roots = {root_};
+  std::string shm_root;
+  if (std::filesystem::is_directory("/dev/shm")) {
+    std::string pattern = "/dev/shm/cs-local-store-XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) roots.push_back(shm_root = pattern);
+  }
+  for (const std::string& root : roots) {
+    CS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalObjectStore> store, LocalObjectStore::Open(root));
+    for (size_t size : {size_t{1} << 20, (size_t{1} << 20) + 1, (size_t{5} << 19) + 123,
+                        size_t{3} << 20, (size_t{1} << 20) - 1}) {
+      std::string data(size, '\0');
+      for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + size) >> 3);
+      const std::string key = absl::StrFormat("big/%d.bin", size);
+      CS_ASSERT_OK(store->Put(key, data));
+      EXPECT_EQ(std::filesystem::file_size(root + "/" + key), size) << root;
+      std::ifstream in(root + "/" + key, std::ios::binary);
+      const std::string content((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+      EXPECT_TRUE(content == data) << root << " size " << size;
+    }
+  }
+  if (!shm_root.empty()) std::filesystem::remove_all(shm_root);
+}
+
 TEST_F(LocalObjectStoreTest, ReservedNamesAndPrefixConflicts) {
   EXPECT_THAT(store_->Put(".tmp/x", "x"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(store_->Put(".locks", "x"), StatusIs(absl::StatusCode::kInvalidArgument));

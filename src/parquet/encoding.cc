@@ -208,12 +208,18 @@ void EncodeHybrid(size_t n, Get get, int bit_width, std::string* out) {
     while (begin < end) {
       const size_t groups = std::min((end - begin + 7) / 8, kMaxGroupsPerRun);
       AppendUleb128(out, (uint64_t{groups} << 1) | 1);
+      const size_t start = out->size();
+      out->resize(start + groups * bit_width);
+      auto* packed = reinterpret_cast<uint8_t*>(out->data() + start);
       for (size_t g = 0; g < groups; ++g) {
         uint64_t group[8] = {};
-        for (size_t k = 0; k < 8 && begin + g * 8 + k < end; ++k) {
-          group[k] = get(begin + g * 8 + k) & mask;
+        const size_t first = begin + g * 8;
+        if (first + 8 <= end) {
+          for (size_t k = 0; k < 8; ++k) group[k] = get(first + k) & mask;
+        } else {
+          for (size_t k = 0; first + k < end; ++k) group[k] = get(first + k) & mask;
         }
-        AppendPackedGroup(group, bit_width, out);
+        PackGroup(group, bit_width, packed + g * bit_width);
       }
       begin = std::min(end, begin + groups * 8);
     }

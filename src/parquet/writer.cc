@@ -337,16 +337,27 @@ ChunkEncoding FallbackEncoding(const model::Field& field, ColumnEncoding request
   }
 }
 
-// The valid values of string rows [begin, end) in row order, packed. A row-order walk over a
-// high-cardinality dictionary column is a cache miss per row (its dictionary is in its producer's
-// order, not the rows'), so entries are prefetched: offsets 2 * kAhead rows on, bytes kAhead on.
-model::StringVector GatherStrings(const model::Column& col, size_t begin, size_t end) {
-  model::StringVector out;
+// Appends the valid values of string rows [begin, end) to `out`, PLAIN-encoded in row order,
+// and calls visit(value) on each. A row-order walk over a high-cardinality dictionary column is a
+// cache miss per row (its dictionary is in its producer's order, not the rows'), so entries are
+// prefetched: offsets 2 * kAhead rows on, bytes kAhead on.
+template <typename Visit>
+void EncodePlainStrings(const model::Column& col, size_t begin, size_t end, std::string* out,
+                        Visit visit) {
+  auto append = [&](std::string_view value) {
+    const size_t at = out->size();
+    out->resize(at + 4 + value.size());
+    const uint32_t length = static_cast<uint32_t>(value.size());
+    char* p = out->data() + at;
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(length >> (8 * i));
+    std::memcpy(p + 4, value.data(), value.size());
+    visit(value);
+  };
   if (!col.is_dictionary()) {
     for (size_t r = begin; r < end; ++r) {
-      if (col.IsValid(r)) out.Append(col.StringAt(r));
+      if (col.IsValid(r)) append(col.StringAt(r));
     }
-    return out;
+    return;
   }
   constexpr size_t kAhead = 8;
   const model::DictionaryStrings& dict = col.dictionary();
@@ -355,9 +366,8 @@ model::StringVector GatherStrings(const model::Column& col, size_t begin, size_t
   for (size_t r = begin; r < end; ++r) {
     if (r + 2 * kAhead < end) __builtin_prefetch(&offsets[dict.codes[r + 2 * kAhead]]);
     if (r + kAhead < end) __builtin_prefetch(bytes + offsets[dict.codes[r + kAhead]]);
-    if (col.IsValid(r)) out.Append(dict.dictionary.Get(dict.codes[r]));
+    if (col.IsValid(r)) append(dict.dictionary.Get(dict.codes[r]));
   }
-  return out;
 }
 
 // Encodes the non-null values of rows [begin, end) of `col` with `encoding` (not dictionary).
@@ -408,7 +418,7 @@ void EncodeValues(const model::Column& col, size_t begin, size_t end, ChunkEncod
       return;
     }
     case model::TypeId::kString:
-      EncodePlainByteArray(GatherStrings(col, begin, end), out);
+      EncodePlainStrings(col, begin, end, out, [](std::string_view) {});
       return;
   }
 }
@@ -596,25 +606,27 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
     }
 
     const size_t page_count = (rows + page_rows - 1) / page_rows;  // rows > 0 here
+    // Plain string pages of a dictionary column are encoded straight from its dictionary.
+    const bool plain_strings = !dict && field.type == model::TypeId::kString;
+    PageScratch& scratch = scratch_;
     for (size_t p = 0; p < page_count; ++p) {
       const size_t pb = begin + p * page_rows;
       const size_t pe = std::min(end, pb + page_rows);
       MinMax page_stats(field.type);
-      std::vector<uint32_t> levels;
+      std::vector<uint32_t>& levels = scratch.levels;
+      levels.clear();
       int64_t nulls = 0;
       levels.reserve(pe - pb);
+      std::string& values = scratch.values;
+      values.clear();
       // With a dictionary, a row repeating the previous row's value adds nothing to the
       // statistics or the bloom filter (sorted chunks repeat label values for whole series).
       uint32_t previous_code = UINT32_MAX;
-      // Plain strings are gathered once, for the statistics, the bloom filter and the page.
-      std::optional<model::StringVector> plain_strings;
-      if (!dict && field.type == model::TypeId::kString) {
-        plain_strings = GatherStrings(col, pb, pe);
-        for (size_t i = 0; i < plain_strings->size(); ++i) {
-          const std::string_view value = plain_strings->Get(i);
+      if (plain_strings) {
+        EncodePlainStrings(col, pb, pe, &values, [&](std::string_view value) {
           page_stats.AddString(value);
           if (bloom) bloom->Insert(HashBytes(value));
-        }
+        });
       }
       for (size_t r = pb; r < pe; ++r) {
         const bool valid = col.IsValid(r);
@@ -638,7 +650,8 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
         AddToStats(col, r, &page_stats);
         if (bloom) bloom->Insert(BloomHash(col, r));
       }
-      std::string level_bytes;
+      std::string& level_bytes = scratch.level_bytes;
+      level_bytes.clear();
       if (field.nullable) {
         if (options_.page_version == DataPageVersion::kV1) {
           EncodeRleBitPackedWithLength(levels, 1, &level_bytes);
@@ -646,31 +659,31 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
           EncodeRleBitPacked(levels, 1, &level_bytes);
         }
       }
-      std::string values;
       if (dict) {
-        std::vector<uint32_t> codes;
+        std::vector<uint32_t>& codes = scratch.codes;
+        codes.clear();
         codes.reserve(pe - pb);
         for (size_t r = pb; r < pe; ++r) {
           if (col.IsValid(r)) codes.push_back(dict->codes[r - begin]);
         }
         EncodeDictionaryIndices(codes, BitWidth(dict->size > 0 ? dict->size - 1 : 0), &values);
-      } else if (plain_strings) {
-        EncodePlainByteArray(*plain_strings, &values);
-      } else {
+      } else if (!plain_strings) {
         EncodeValues(col, pb, pe, encoding, &values);
       }
 
       PageHeader header;
       const int32_t num_values = static_cast<int32_t>(pe - pb);
       const Statistics page_statistics = ToStatistics(page_stats, nulls);
+      std::string& compressed = scratch.compressed;
       compressed.clear();
-      std::string body;
       if (options_.page_version == DataPageVersion::kV1) {
-        std::string raw = level_bytes + values;
+        std::string& raw = scratch.raw;
+        raw.assign(level_bytes).append(values);
         CS_RETURN_IF_ERROR(
             codec::Compress(options_.compression, raw, &compressed, options_.compression_level));
         header.type = PageType::kDataPage;
         header.uncompressed_page_size = static_cast<int32_t>(raw.size());
+        header.compressed_page_size = static_cast<int32_t>(compressed.size());
         DataPageHeader v1;
         v1.num_values = num_values;
         v1.encoding = ParquetEncoding(encoding);
@@ -678,12 +691,12 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
         v1.repetition_level_encoding = Encoding::kRle;
         if (options_.write_statistics) v1.statistics = page_statistics;
         header.data_page_header = v1;
-        body = std::move(compressed);
       } else {
         CS_RETURN_IF_ERROR(
             codec::Compress(options_.compression, values, &compressed, options_.compression_level));
         header.type = PageType::kDataPageV2;
         header.uncompressed_page_size = static_cast<int32_t>(level_bytes.size() + values.size());
+        header.compressed_page_size = static_cast<int32_t>(level_bytes.size() + compressed.size());
         DataPageHeaderV2 v2;
         v2.num_values = num_values;
         v2.num_nulls = static_cast<int32_t>(nulls);
@@ -694,19 +707,18 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
         v2.is_compressed = options_.compression != codec::Compression::kNone;
         if (options_.write_statistics) v2.statistics = page_statistics;
         header.data_page_header_v2 = v2;
-        body = level_bytes + compressed;
       }
-      header.compressed_page_size = static_cast<int32_t>(body.size());
 
       const int64_t page_offset = static_cast<int64_t>(out_.size());
       if (p == 0) meta.data_page_offset = page_offset;
       AppendPageHeader(header, &out_);
       const int64_t header_size = static_cast<int64_t>(out_.size()) - page_offset;
-      out_ += body;
+      if (options_.page_version == DataPageVersion::kV2) out_ += level_bytes;
+      out_ += compressed;
       chunk_uncompressed += header_size + header.uncompressed_page_size;
 
       offset_index.page_locations.push_back(
-          PageLocation{page_offset, static_cast<int32_t>(header_size + body.size()),
+          PageLocation{page_offset, static_cast<int32_t>(header_size + header.compressed_page_size),
                        static_cast<int64_t>(pb - begin)});
       column_index.null_pages.push_back(!page_stats.has() && nulls == num_values && num_values > 0);
       column_index.min_values.push_back(page_stats.has() ? page_stats.min() : std::string());

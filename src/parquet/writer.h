@@ -65,6 +65,17 @@ class ParquetWriter {
   const model::Schema schema_;
   const WriterOptions options_;
   std::string out_;
+  // Buffers one data page is built in, reused from page to page: allocating them afresh for
+  // every page costs page faults on each flush of a busy ingester.
+  struct PageScratch {
+    std::vector<uint32_t> levels;
+    std::vector<uint32_t> codes;
+    std::string level_bytes;
+    std::string values;
+    std::string raw;
+    std::string compressed;
+  };
+  PageScratch scratch_;
   FileMetaData metadata_;
   // Per row group, per column: the indexes written after all row groups.
   std::vector<std::vector<ColumnIndex>> column_indexes_;
