@@ -609,6 +609,7 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
     // Plain string pages of a dictionary column are encoded straight from its dictionary.
     const bool plain_strings = !dict && field.type == model::TypeId::kString;
     PageScratch& scratch = scratch_;
+    bool compress_column = true;  // until a page shows the codec does not pay
     for (size_t p = 0; p < page_count; ++p) {
       const size_t pb = begin + p * page_rows;
       const size_t pe = std::min(end, pb + page_rows);
@@ -676,6 +677,7 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
       const Statistics page_statistics = ToStatistics(page_stats, nulls);
       std::string& compressed = scratch.compressed;
       compressed.clear();
+      const std::string* body = &compressed;  // the page's (possibly compressed) values
       if (options_.page_version == DataPageVersion::kV1) {
         std::string& raw = scratch.raw;
         raw.assign(level_bytes).append(values);
@@ -692,11 +694,22 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
         if (options_.write_statistics) v1.statistics = page_statistics;
         header.data_page_header = v1;
       } else {
-        CS_RETURN_IF_ERROR(
-            codec::Compress(options_.compression, values, &compressed, options_.compression_level));
+        // A V2 page may be stored uncompressed (is_compressed = false). A page the codec cannot
+        // shrink by an eighth is, and so are the rest of the column chunk's pages: the bit-packed
+        // deltas of hash-valued series ids, say, are already as small as they get, and neither
+        // the writer nor every later reader should spend time on the codec for them.
+        bool page_compressed = compress_column && options_.compression != codec::Compression::kNone;
+        if (page_compressed) {
+          CS_RETURN_IF_ERROR(codec::Compress(options_.compression, values, &compressed,
+                                             options_.compression_level));
+          if (compressed.size() > values.size() - values.size() / 8) {
+            page_compressed = compress_column = false;
+          }
+        }
+        if (!page_compressed) body = &values;
         header.type = PageType::kDataPageV2;
         header.uncompressed_page_size = static_cast<int32_t>(level_bytes.size() + values.size());
-        header.compressed_page_size = static_cast<int32_t>(level_bytes.size() + compressed.size());
+        header.compressed_page_size = static_cast<int32_t>(level_bytes.size() + body->size());
         DataPageHeaderV2 v2;
         v2.num_values = num_values;
         v2.num_nulls = static_cast<int32_t>(nulls);
@@ -704,7 +717,7 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
         v2.encoding = ParquetEncoding(encoding);
         v2.definition_levels_byte_length = static_cast<int32_t>(level_bytes.size());
         v2.repetition_levels_byte_length = 0;
-        v2.is_compressed = options_.compression != codec::Compression::kNone;
+        v2.is_compressed = page_compressed;
         if (options_.write_statistics) v2.statistics = page_statistics;
         header.data_page_header_v2 = v2;
       }
@@ -714,7 +727,7 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
       AppendPageHeader(header, &out_);
       const int64_t header_size = static_cast<int64_t>(out_.size()) - page_offset;
       if (options_.page_version == DataPageVersion::kV2) out_ += level_bytes;
-      out_ += compressed;
+      out_ += *body;
       chunk_uncompressed += header_size + header.uncompressed_page_size;
 
       offset_index.page_locations.push_back(

@@ -117,6 +117,46 @@ TEST_P(WriterReaderTest, MetricsRoundTripIsExact) {
 INSTANTIATE_TEST_SUITE_P(Options, WriterReaderTest, ::testing::ValuesIn(Variants()),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Pages of a column the codec cannot shrink (random ids, bit-packed) are stored uncompressed, and
+// so are the column's later pages; a compressible column keeps the codec. Both read back exactly.
+TEST(WriterReaderTest, IncompressiblePagesAreStoredUncompressed) {
+  constexpr size_t kRows = 50'000;
+  std::mt19937_64 random(7);
+  std::vector<uint64_t> ids(kRows);
+  for (uint64_t& id : ids) id = random();
+  std::vector<double> values(kRows);
+  for (size_t i = 0; i < kRows; ++i) values[i] = static_cast<double>(i % 7);
+  RecordBatch batch(
+      Schema({Field{"id", TypeId::kUInt64, false}, Field{"v", TypeId::kDouble, false}}),
+      {Column::FromUInt64(ids), Column::FromDouble(values)});
+  WriterOptions options;
+  options.page_rows = 10'000;
+  options.column_encodings = {{"id", ColumnEncoding::kDeltaBinaryPacked},
+                              {"v", ColumnEncoding::kByteStreamSplit}};
+  std::string file;
+  CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, RoundTrip(batch, options, &file));
+  EXPECT_TRUE(back.Equals(batch));
+
+  MemoryByteSource source(file, "test.parquet");
+  CS_ASSERT_OK_AND_ASSIGN(auto reader, ParquetReader::Open(source));
+  for (size_t c = 0; c < 2; ++c) {
+    const ColumnMetaData& meta = *reader->metadata().row_groups[0].columns[c].meta_data;
+    size_t offset = static_cast<size_t>(meta.data_page_offset);
+    size_t pages = 0, compressed_pages = 0;
+    for (int64_t seen = 0; seen < meta.num_values; ++pages) {
+      size_t header_size = 0;
+      CS_ASSERT_OK_AND_ASSIGN(
+          PageHeader page, DecodePageHeader(std::string_view(file).substr(offset), &header_size));
+      ASSERT_TRUE(page.data_page_header_v2.has_value());
+      compressed_pages += page.data_page_header_v2->is_compressed ? 1 : 0;
+      seen += page.data_page_header_v2->num_values;
+      offset += header_size + static_cast<size_t>(page.compressed_page_size);
+    }
+    EXPECT_EQ(pages, 5u);
+    EXPECT_EQ(compressed_pages, c == 0 ? 0u : 5u) << "column " << c;
+  }
+}
+
 TEST(WriterReaderTest, EmptyBatchKeepsSchema) {
   RecordBatch empty = MetricsBatch(0, 1);
   CS_ASSERT_OK_AND_ASSIGN(RecordBatch back, RoundTrip(empty, {}));
