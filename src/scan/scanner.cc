@@ -67,6 +67,21 @@ struct Task {
   std::future<absl::StatusOr<Piece>> future;
 };
 
+// The metric names of a chunk, each with the times of its first and last sample: the metric
+// browser's answer for a chunk without walking the chunk's row groups. Immutable once built.
+struct ChunkMetricTimes {
+  struct Metric {
+    std::string name;
+    int64_t min_time = 0, max_time = 0;  // inclusive
+  };
+  std::vector<Metric> metrics;  // by name
+  uint64_t bytes() const {
+    uint64_t total = sizeof(*this);
+    for (const Metric& m : metrics) total += sizeof(Metric) + m.name.size();
+    return total;
+  }
+};
+
 struct ScanContext {
   ScanRequest request;
   StringMatcher metric;
@@ -85,6 +100,8 @@ struct ScanContext {
   base::SharedLruCache<SeriesDirectory>* directories = nullptr;  // null: select rows by row only
   base::SharedLruCache<parquet::ParquetReader::Footer>* footers = nullptr;
   parquet::PageCache* pages = nullptr;  // null: no page cache
+  // With `directories`: per chunk, its metric names and their time ranges.
+  base::SharedLruCache<ChunkMetricTimes>* metric_times = nullptr;
   size_t window = 0;
   int max_parts = 1;  // most tasks one chunk is split into (the decode threads)
   uint64_t rows_per_part = uint64_t{1} << 20;  // ScannerOptions::rows_per_decode_part
@@ -95,6 +112,8 @@ namespace {
 
 // Parsed footers kept in RAM (each a few KiB to a few hundred KiB).
 constexpr uint64_t kFooterCacheBytes = 64ull << 20;
+// Chunks' metric names with their time ranges (a few KiB per chunk).
+constexpr uint64_t kMetricTimesCacheBytes = 16ull << 20;
 
 // Most values an equality / IN predicate hands to the Parquet reader as any_of (bloom probes).
 constexpr size_t kMaxAnyOf = 64;
@@ -372,6 +391,87 @@ absl::StatusOr<std::shared_ptr<const SeriesDirectory>> DirectoryFor(
   auto directory = std::make_shared<const SeriesDirectory>(std::move(built));
   ctx.directories->Put(names_only ? key + "#names" : key, directory, directory->bytes());
   return directory;
+}
+
+// True for a lookup of distinct metric names with no label condition (the metric browser,
+// `label/__name__/values`): DecodeChunk may answer it from the chunk's ChunkMetricTimes.
+bool IsMetricNamesLookup(const ScanContext& ctx, bool keep_keys) {
+  return !keep_keys && ctx.directories != nullptr && ctx.metric_times != nullptr &&
+         ctx.labels.empty() && ctx.request.one_row_per_series && ctx.request.distinct_labels &&
+         ctx.output.size() == 1 && ctx.output.IndexOf(model::kMetricNameColumn).has_value();
+}
+
+// The chunk's ChunkMetricTimes: from the cache, or built from the metric-name directories of all
+// its row groups and then cached. Null when a row group's directory is not useful (rows not
+// grouped into series runs), which leaves the lookup to the row groups.
+absl::StatusOr<std::shared_ptr<const ChunkMetricTimes>> MetricTimesFor(
+    const ScanContext& ctx, const parquet::ParquetReader& reader,
+    const catalog::ChunkSummary& chunk, parquet::ScanStats& pstats) {
+  const std::string key = chunk.path + "#metrics";
+  if (std::shared_ptr<const ChunkMetricTimes> cached = ctx.metric_times->Get(key)) return cached;
+  absl::flat_hash_map<std::string, std::pair<int64_t, int64_t>> times;
+  const int row_groups = static_cast<int>(reader.metadata().row_groups.size());
+  for (int rg = 0; rg < row_groups; ++rg) {
+    CS_ASSIGN_OR_RETURN(std::shared_ptr<const SeriesDirectory> directory,
+                        DirectoryFor(ctx, reader, chunk, rg, pstats));
+    if (!directory->useful()) return nullptr;
+    const std::vector<uint32_t>& codes = directory->codes(0);  // metric_name
+    const std::vector<SeriesDirectory::Run>& runs = directory->runs();
+    for (size_t i = 0; i < runs.size();) {
+      size_t end = i + 1;  // runs [i, end) share the metric (contiguous when sorted)
+      int64_t lo = runs[i].min_time, hi = runs[i].max_time;
+      while (end < runs.size() && codes[end] == codes[i]) {
+        lo = std::min(lo, runs[end].min_time);
+        hi = std::max(hi, runs[end].max_time);
+        ++end;
+      }
+      auto [it, inserted] =
+          times.try_emplace(std::string(directory->dictionary(0).Get(codes[i])), lo, hi);
+      if (!inserted) {
+        it->second.first = std::min(it->second.first, lo);
+        it->second.second = std::max(it->second.second, hi);
+      }
+      i = end;
+    }
+  }
+  auto built = std::make_shared<ChunkMetricTimes>();
+  for (const auto& [name, range] : times)
+    built->metrics.push_back({name, range.first, range.second});
+  std::sort(built->metrics.begin(), built->metrics.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  ctx.metric_times->Put(key, built, built->bytes());
+  return std::shared_ptr<const ChunkMetricTimes>(std::move(built));
+}
+
+// Answers a metric-names lookup (IsMetricNamesLookup) for one chunk from its metric times: a
+// metric is in the answer when its first or last sample lies in the time range. Returns false,
+// adding nothing, when some matching metric's samples reach past both ends of the range: whether
+// it has one inside is then for the row groups to tell.
+absl::StatusOr<bool> AnswerFromMetricTimes(const ScanContext& ctx, const ChunkMetricTimes& times,
+                                           const std::string& what, Piece& piece) {
+  const int64_t lo = ctx.request.min_time_ns, hi = ctx.request.max_time_ns;
+  model::StringVector names;
+  for (const ChunkMetricTimes::Metric& metric : times.metrics) {
+    if (metric.max_time < lo || metric.min_time > hi) continue;
+    if (!ctx.metric.Matches(metric.name)) continue;
+    const bool certain = (metric.min_time >= lo && metric.min_time <= hi) ||
+                         (metric.max_time >= lo && metric.max_time <= hi);
+    if (!certain) return false;
+    names.Append(metric.name);
+  }
+  if (names.size() == 0) return true;
+  const size_t n = names.size();
+  std::vector<uint32_t> codes(n);
+  std::iota(codes.begin(), codes.end(), 0u);
+  // FilterAndProject takes the row count from series_id when nothing else was read.
+  model::Schema schema({{std::string(model::kSeriesIdColumn), model::TypeId::kUInt64, false},
+                        {std::string(model::kMetricNameColumn), model::TypeId::kString, false}});
+  std::vector<model::Column> columns;
+  columns.push_back(model::Column::FromUInt64(std::vector<uint64_t>(n, 0)));
+  columns.push_back(model::Column::FromDictionary(std::move(names), std::move(codes)));
+  CS_RETURN_IF_ERROR(FilterAndProject(model::RecordBatch(std::move(schema), std::move(columns)),
+                                      ctx, /*keep_keys=*/false, false, true, true, what, piece));
+  return true;
 }
 
 // ScanRequest::distinct_labels: keeps the first of the runs (and their rows) that have the same
@@ -774,6 +874,22 @@ absl::StatusOr<Piece> DecodeChunk(const ScanContext& ctx, const catalog::ChunkSu
     }
     if (ctx.pages != nullptr) reader->UsePageCache(ctx.pages, chunk.path);
     if (part == 0) ++piece.stats.chunks_read;
+    if (IsMetricNamesLookup(ctx, keep_keys)) {
+      parquet::ScanStats pstats;
+      CS_ASSIGN_OR_RETURN(std::shared_ptr<const ChunkMetricTimes> times,
+                          MetricTimesFor(ctx, *reader, chunk, pstats));
+      piece.stats.rows_read += pstats.rows_read;
+      if (times != nullptr) {
+        // Every part decides alike; part 0 answers for the whole chunk.
+        Piece answer;
+        CS_ASSIGN_OR_RETURN(const bool answered,
+                            AnswerFromMetricTimes(ctx, *times, chunk.path, answer));
+        if (answered) {
+          if (part == 0) piece.batches = std::move(answer.batches);
+          return absl::OkStatus();
+        }
+      }
+    }
     const model::Schema& file = reader->schema();
     const bool time_covered = chunk.min_time_ns >= ctx.request.min_time_ns &&
                               chunk.max_time_ns <= ctx.request.max_time_ns;
@@ -1038,6 +1154,8 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(io::ObjectStore* store,
   if (options.series_directory_bytes > 0) {
     scanner->directories_ = std::make_unique<base::SharedLruCache<internal::SeriesDirectory>>(
         options.series_directory_bytes);
+    scanner->metric_times_ = std::make_unique<base::SharedLruCache<internal::ChunkMetricTimes>>(
+        internal::kMetricTimesCacheBytes);
   }
   if (options.page_cache_bytes > 0) {
     scanner->pages_ = std::make_unique<parquet::PageCache>(options.page_cache_bytes);
@@ -1090,6 +1208,7 @@ absl::StatusOr<std::unique_ptr<ScanStream>> Scanner::Open(const ScanRequest& req
   ctx->disk = disk_cache_.get();
   ctx->pool = pool_.get();
   ctx->directories = directories_.get();
+  ctx->metric_times = metric_times_.get();
   ctx->footers = footers_.get();
   ctx->pages = pages_.get();
   ctx->max_parts = options_.decode_threads;

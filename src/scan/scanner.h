@@ -59,6 +59,7 @@ namespace cardinalsin::scan {
 namespace internal {
 struct Piece;
 struct ScanContext;
+struct ChunkMetricTimes;
 class SeriesDirectory;
 }  // namespace internal
 
@@ -168,6 +169,8 @@ class Scanner {
   std::unique_ptr<RangeCache> ram_cache_;
   std::unique_ptr<DiskCache> disk_cache_;
   std::unique_ptr<base::SharedLruCache<internal::SeriesDirectory>> directories_;
+  // Per chunk, its metric names and their time ranges: the metric browser's answers.
+  std::unique_ptr<base::SharedLruCache<internal::ChunkMetricTimes>> metric_times_;
   std::unique_ptr<parquet::PageCache> pages_;
   // Parsed chunk footers: a scan opening a chunk seen before reads no footer bytes.
   std::unique_ptr<base::SharedLruCache<parquet::ParquetReader::Footer>> footers_;

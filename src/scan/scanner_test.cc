@@ -465,6 +465,84 @@ TEST_F(ScannerTest, OneRowPerSeriesFindsEverySeriesWithSamplesInTheRange) {
   }
 }
 
+// The metric browser (distinct metric names, no label condition) is answered per chunk from its
+// metric names and their first and last sample times, cached: a later lookup reads no row
+// group. A metric whose samples reach past both ends of the range may have none inside; then the
+// chunk's row groups decide.
+TEST_F(ScannerTest, MetricNamesLookupIsAnsweredPerChunk) {
+  std::vector<TestRow> rows;
+  for (int i = 0; i < 8; ++i) {
+    const std::string instance = "i" + std::to_string(i);
+    for (int m = 0; m < 60; ++m) {
+      rows.push_back({"every_minute", {{"instance", instance}}, kBase + m * kMinute, 1});
+    }
+    rows.push_back({"ends_only", {{"instance", instance}}, kBase, 2});
+    rows.push_back({"ends_only", {{"instance", instance}}, kBase + 50 * kMinute, 2});
+    for (int m = 20; m <= 30; ++m) {
+      rows.push_back({"middle", {{"instance", instance}}, kBase + m * kMinute, 3});
+    }
+  }
+  CS_ASSERT_OK(testing::CommitChunk(store_, *writer_, "m", testing::MetricsRows(rows),
+                                    testing::ChunkOptions(/*row_group_rows=*/200), 1)
+                   .status());
+  auto by_row = MakeRowScanner();
+  auto scanner = MakeScanner();
+  auto names_of = [](const Scanner::Result& result) {
+    std::set<std::string> names;
+    for (const model::RecordBatch& batch : result.batches) {
+      for (size_t r = 0; r < batch.num_rows(); ++r) {
+        names.insert(std::string(batch.column(0).StringAt(r)));
+      }
+    }
+    return names;
+  };
+  struct Case {
+    int64_t lo, hi;
+    std::string metric_regex;  // empty: every metric
+    bool from_summary;         // no row group needs reading
+    std::set<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {kBase, kBase + kHour, "", true, {"every_minute", "ends_only", "middle"}},
+      {kBase + 25 * kMinute, kBase + 2 * kHour, "", true, {"every_minute", "ends_only", "middle"}},
+      {kBase + 31 * kMinute, kBase + 2 * kHour, "", true, {"every_minute", "ends_only"}},
+      {kBase - kHour, kBase + 10 * kMinute, "e.*", true, {"every_minute", "ends_only"}},
+      // every_minute and ends_only reach past both ends: the row groups tell that ends_only has
+      // no sample inside.
+      {kBase + 10 * kMinute, kBase + 40 * kMinute, "", false, {"every_minute", "middle"}},
+      {kBase + 10 * kMinute, kBase + 40 * kMinute, "middle", true, {"middle"}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(i);
+    ScanRequest request{.tenant = "t",
+                        .min_time_ns = cases[i].lo,
+                        .max_time_ns = cases[i].hi,
+                        .columns = {"metric_name"},
+                        .one_row_per_series = true,
+                        .distinct_labels = true};
+    if (!cases[i].metric_regex.empty()) {
+      request.metric = MetricCondition::Regex(cases[i].metric_regex);
+    }
+    CS_ASSERT_OK_AND_ASSIGN(Scanner::Result want, by_row->ScanAll(request));
+    EXPECT_EQ(names_of(want), cases[i].want);
+    for (int pass = 0; pass < 2; ++pass) {
+      CS_ASSERT_OK_AND_ASSIGN(Scanner::Result got, scanner->ScanAll(request));
+      EXPECT_EQ(names_of(got), cases[i].want) << "pass " << pass;
+      // From the summary, one row per name; from row groups, one per name and row group.
+      if (cases[i].from_summary) {
+        EXPECT_EQ(got.num_rows(), cases[i].want.size());
+      }
+      if (cases[i].from_summary && (pass == 1 || i > 0)) {
+        EXPECT_EQ(got.stats.rows_read, 0);
+        EXPECT_EQ(got.stats.row_groups_read_by_series, 0);
+      }
+      if (!cases[i].from_summary) {
+        EXPECT_GT(got.stats.row_groups_read_by_series, 0);
+      }
+    }
+  }
+}
+
 TEST_F(ScannerTest, FullScanReturnsEverythingOnce) {
   WriteDay();
   auto scanner = MakeScanner();
