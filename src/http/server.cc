@@ -27,6 +27,7 @@
 #include "absl/strings/str_format.h"
 #include "base/thread_pool.h"
 #include "http/internal/body_decoding.h"
+#include "http/internal/handler_costs.h"
 #include "spdlog/spdlog.h"
 
 namespace cardinalsin::http {
@@ -138,7 +139,14 @@ class ServerImpl {
       : options_(std::move(options)),
         router_(router),
         clock_(options_.clock != nullptr ? *options_.clock : base::SystemClock()),
-        ioc_(std::make_unique<net::io_context>(std::max(1, options_.threads))) {
+        handler_costs_(options_.inline_budget) {
+    // One io_context per io thread, each run by its thread alone: a connection's reads, handler
+    // and writes then stay on one thread, where io threads sharing one io_context woke each
+    // other for every completion (most of a small request's latency was context switches).
+    // The acceptor gets an io_context and thread of its own, which no handler ever blocks.
+    for (int i = 0; i <= std::max(1, options_.threads); ++i) {
+      iocs_.push_back(std::make_unique<net::io_context>(1));
+    }
     if (options_.handler_threads > 0) {
       handler_pool_ = std::make_unique<base::ThreadPool>(options_.handler_threads);
     }
@@ -158,10 +166,12 @@ class ServerImpl {
   bool IsShuttingDown() const { return shutting_down_.load(std::memory_order_acquire); }
   // Where handlers and stream producers run: this pool, or the io thread itself when null.
   base::ThreadPool* HandlerPool() const { return handler_pool_.get(); }
-  // With a handler pool, a handler may still run on its io thread while another io thread stays
-  // free for I/O: that saves the two hand-overs, which are most of a small request's latency.
-  // Returns whether this one may (then LeaveInline() when it is done).
-  bool TryEnterInline() {
+  // With a handler pool, a handler may still run on its io thread: that saves the two hand-overs,
+  // which are most of a small request's latency. It does when its path's handlers have been
+  // quick so far (a slow one would hold up the other connections of its io thread) and another
+  // io thread stays free for I/O. Returns whether this one may (then LeaveInline() when done).
+  bool TryEnterInline(std::string_view method, std::string_view path) {
+    if (!handler_costs_.Quick(method, path)) return false;
     if (inline_handlers_.fetch_add(1, std::memory_order_acq_rel) + 1 < options_.threads) {
       return true;
     }
@@ -169,6 +179,9 @@ class ServerImpl {
     return false;
   }
   void LeaveInline() { inline_handlers_.fetch_sub(1, std::memory_order_acq_rel); }
+  void RecordHandlerCost(std::string_view method, std::string_view path, absl::Duration took) {
+    handler_costs_.Record(method, path, took);
+  }
 
   // Adds a live session; returns false (and does not add it) once Stop() has begun, so that no
   // session escapes the shutdown sweep.
@@ -178,13 +191,19 @@ class ServerImpl {
  private:
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
-  void RunThread();
+  void RunThread(net::io_context& ioc);
   std::vector<std::shared_ptr<Session>> LiveSessions();
 
   const ServerOptions options_;
   const Router& router_;
   base::Clock& clock_;
-  std::unique_ptr<net::io_context> ioc_;
+  // One per io thread, then the acceptor's (iocs_.back()).
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
+  // Keep each io thread's run() going while its io_context has nothing pending (all but the
+  // acceptor's have nothing until a connection comes), until Stop().
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> io_work_;
+  std::atomic<size_t> next_ioc_{0};  // for connections, round robin
+  internal::HandlerCosts handler_costs_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<net::steady_timer> accept_retry_timer_;
   std::string listen_address_;  // "address:port", for logs
@@ -422,8 +441,10 @@ class Session : public std::enable_shared_from_this<Session> {
       Respond(Route(), /*close=*/false);
       return;
     }
-    if (server_->TryEnterInline()) {
+    if (server_->TryEnterInline(request_.method, request_.path)) {
+      const absl::Time start = server_->MonotonicNow();
       Response response = Route();
+      server_->RecordHandlerCost(request_.method, request_.path, server_->MonotonicNow() - start);
       server_->LeaveInline();
       Respond(std::move(response), /*close=*/false);
       return;
@@ -433,7 +454,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // The work guard keeps the io threads running meanwhile: once Stop() has closed the
     // acceptor, an io_context with nothing pending would otherwise return from run().
     pool->Schedule([self = shared_from_this(), work = net::make_work_guard(Executor())] {
+      const absl::Time start = self->server_->MonotonicNow();
       Response response = self->Route();
+      self->server_->RecordHandlerCost(self->request_.method, self->request_.path,
+                                       self->server_->MonotonicNow() - start);
       net::post(self->Executor(), [self, response = std::move(response)]() mutable {
         self->Respond(std::move(response), /*close=*/false);
       });
@@ -796,7 +820,7 @@ absl::Status ServerImpl::Listen() {
         absl::StrFormat("invalid bind address \"%s\": %s", o.bind_address, ec.message()));
   }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
-  acceptor_ = std::make_unique<tcp::acceptor>(net::make_strand(*ioc_));
+  acceptor_ = std::make_unique<tcp::acceptor>(*iocs_.back());
   accept_retry_timer_ = std::make_unique<net::steady_timer>(acceptor_->get_executor());
   auto fail = [&](std::string_view what) {
     return absl::UnavailableError(
@@ -830,16 +854,17 @@ absl::Status ServerImpl::Listen() {
 void ServerImpl::Run() {
   DoAccept();
   threads_.reserve(static_cast<size_t>(options_.threads));
-  for (int i = 0; i < options_.threads; ++i) {
-    threads_.emplace_back([this] { RunThread(); });
+  for (std::unique_ptr<net::io_context>& ioc : iocs_) {
+    io_work_.push_back(net::make_work_guard(*ioc));
+    threads_.emplace_back([this, ioc = ioc.get()] { RunThread(*ioc); });
   }
   spdlog::info("http: listening on {} with {} threads", listen_address_, options_.threads);
 }
 
-void ServerImpl::RunThread() {
+void ServerImpl::RunThread(net::io_context& ioc) {
   while (true) {
     try {
-      ioc_->run();
+      ioc.run();
       return;
     } catch (const std::exception& e) {
       // Completion handlers catch what they expect; this keeps the thread alive after anything
@@ -852,9 +877,11 @@ void ServerImpl::RunThread() {
 }
 
 void ServerImpl::DoAccept() {
-  acceptor_->async_accept(
-      net::make_strand(*ioc_),
-      [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+  const size_t io_threads = iocs_.size() - 1;
+  net::io_context& ioc = *iocs_[next_ioc_.fetch_add(1, std::memory_order_relaxed) % io_threads];
+  acceptor_->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
 }
 
 void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
@@ -952,7 +979,8 @@ void ServerImpl::Stop() {
                      listen_address_);
       }
     }
-    ioc_->stop();
+    io_work_.clear();
+    for (std::unique_ptr<net::io_context>& ioc : iocs_) ioc->stop();
     for (std::thread& thread : threads_) {
       thread.join();
     }
@@ -962,11 +990,12 @@ void ServerImpl::Stop() {
     handler_pool_.reset();
     spdlog::info("http: stopped listening on {}", listen_address_);
   }
-  // Destroying the io_context destroys any handlers still queued, and with them the last
+  // Destroying the io_contexts destroys any handlers still queued, and with them the last
   // references to their sessions, while this object (which they unregister from) is alive.
+  // The acceptor's goes first: a pending accept holds a socket of another io_context.
   accept_retry_timer_.reset();
   acceptor_.reset();
-  ioc_.reset();
+  while (!iocs_.empty()) iocs_.pop_back();
 }
 
 }  // namespace internal

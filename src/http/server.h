@@ -26,11 +26,14 @@
 //     close-delimited (HTTP/1.0). HEAD requests get the GET response's headers without the body.
 //   - Every response carries `Access-Control-Allow-Origin: *`.
 //
-// Concurrency: handlers and stream producers may block. With `handler_threads` > 0 they run on a
-// pool of that many threads, while the `threads` io threads move bytes: a slow query never holds
-// up another connection's I/O. A handler still runs on its io thread when that leaves at least
-// one io thread free (so up to threads - 1 at once), which spares a small request the two
-// hand-overs (io -> pool -> io) that would be most of its latency. With
+// Concurrency: each connection belongs to one of the `threads` io threads (round robin), which
+// does all its I/O. Handlers and stream producers may block. With `handler_threads` > 0 they run
+// on a pool of that many threads, while the io threads move bytes: a slow query never holds up
+// another connection's I/O. A handler still runs on its io thread when its (method, path) has
+// been quick (handlers averaging at most `inline_budget`) and that leaves at least one io thread
+// free (so up to threads - 1 at once): that spares a small request the two hand-overs
+// (io -> pool -> io) that would be most of its latency. A quick path turning slow holds up the
+// other connections of its io thread once, until its average says so. With
 // `handler_threads` = 0 they run on the io threads (for small servers and tests), and a blocked
 // handler also delays I/O for the other connections of its thread. Handlers must be thread-safe.
 //
@@ -65,9 +68,12 @@ using RequestObserver =
 
 struct ServerOptions {
   std::string bind_address = "0.0.0.0";
-  int port = 0;                       // 0 = an ephemeral port; see Server::port()
-  int threads = 2;                    // io threads
-  int handler_threads = 0;            // the handler pool; 0 = handlers run on the io threads
+  int port = 0;             // 0 = an ephemeral port; see Server::port()
+  int threads = 2;          // io threads
+  int handler_threads = 0;  // the handler pool; 0 = handlers run on the io threads
+  // With a handler pool: a handler whose path's handlers took at most this on average runs on
+  // its io thread (see Concurrency above).
+  absl::Duration inline_budget = absl::Milliseconds(1);
   size_t max_body_bytes = 16 << 20;   // before and after Content-Encoding decoding
   size_t max_header_bytes = 1 << 20;  // request line plus headers (long PromQL GET queries)
   // How long a kept-alive connection may wait for its next request before it is closed.
