@@ -433,7 +433,8 @@ absl::StatusOr<std::string> LocalObjectStore::WriteTemp(std::string_view data) {
   Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (direct ? O_DIRECT : 0),
                0644));
   if (fd.get() < 0 && direct && errno == EINVAL) {
-    // The file system has no O_DIRECT (tmpfs): buffered writes from now on.
+    // The file system refuses O_DIRECT (some FUSE and older tmpfs do): buffered writes from now
+    // on.
     direct_unsupported_ = true;
     ::unlink(temp.c_str());
     return WriteTemp(data);
