@@ -853,7 +853,7 @@ absl::Status ServerImpl::Listen() {
 
 void ServerImpl::Run() {
   DoAccept();
-  threads_.reserve(static_cast<size_t>(options_.threads));
+  threads_.reserve(iocs_.size());
   for (std::unique_ptr<net::io_context>& ioc : iocs_) {
     io_work_.push_back(net::make_work_guard(*ioc));
     threads_.emplace_back([this, ioc = ioc.get()] { RunThread(*ioc); });

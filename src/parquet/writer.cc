@@ -561,9 +561,9 @@ absl::Status ParquetWriter::WriteRowGroup(const model::RecordBatch& batch, size_
     const int64_t chunk_start = static_cast<int64_t>(out_.size());
     int64_t chunk_uncompressed = 0;
     std::vector<Encoding> encodings;
-    std::string compressed;
 
     if (dict) {
+      std::string& compressed = scratch_.compressed;
       compressed.clear();
       CS_RETURN_IF_ERROR(codec::Compress(options_.compression, dict->plain, &compressed,
                                          options_.compression_level));

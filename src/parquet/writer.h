@@ -65,8 +65,8 @@ class ParquetWriter {
   const model::Schema schema_;
   const WriterOptions options_;
   std::string out_;
-  // Buffers one data page is built in, reused from page to page: allocating them afresh for
-  // every page costs page faults on each flush of a busy ingester.
+  // Buffers one page (data or dictionary) is built in, reused from page to page: allocating them
+  // afresh for every page costs page faults on each flush of a busy ingester.
   struct PageScratch {
     std::vector<uint32_t> levels;
     std::vector<uint32_t> codes;
